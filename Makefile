@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Both create the virtual environment
+# and install what they need on a fresh Debian machine with Python 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint format bench system-deps
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/bridge serve
+
+# Debian packages the tests drive for real: Chromium (pages), iproute2 (network namespaces).
+system-deps:
+	@command -v chromium >/dev/null && command -v ip >/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium iproute2 nftables)
+
+# The suite runs inside a fresh network namespace with only loopback up, so no test can
+# reach any other address and Chromium offers loopback candidates only. Where namespaces
+# are not permitted it runs on the host's loopback instead.
+test: $(STAMP) system-deps
+	@if unshare -n true 2>/dev/null; then \
+	  unshare -n sh -c 'ip link set lo up && exec $(PY) -m pytest $(PYTEST_ARGS)'; \
+	else \
+	  $(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bridge endpoints tests benchmarks
+	$(VENV)/bin/ruff format --check bridge endpoints tests benchmarks
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format bridge endpoints tests benchmarks
+	$(VENV)/bin/ruff check --fix bridge endpoints tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only $(PYTEST_ARGS)

@@ -1,0 +1,202 @@
+"""The ``bridge`` command: serve, and script sites, sessions, links and operators.
+
+The management commands open the same SQLite file as a running server (WAL mode lets
+both work at once) and print either text for people or, with ``--json``, JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bridge.settings import Settings, load_settings
+from bridge.signaling.api import issue_join_links, session_json, site_json
+from bridge.store import OperatorRole, SessionState, SiteLevel, Store, StoreError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        getattr(args, "config", None),
+        database=getattr(args, "db", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        public_url=getattr(args, "public_url", None),
+    )
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bridge.server import serve
+
+    return serve(_settings(args), demo=not args.no_demo)
+
+
+def cmd_site_create(args: argparse.Namespace, store: Store) -> int:
+    site = store.create_site(args.name, SiteLevel(args.level), args.parent)
+    _out(args, {"site": site_json(site)}, f"site {site.id}: {site.name} ({site.level})")
+    return 0
+
+
+def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
+    sites = store.list_sites()
+    _out(
+        args,
+        {"sites": [site_json(s) for s in sites]},
+        "\n".join(f"{s.id:>5}  {s.level:<9} {s.name}" for s in sites) or "(no sites)",
+    )
+    return 0
+
+
+def cmd_session_create(args: argparse.Namespace, store: Store) -> int:
+    state = SessionState.OPEN if args.open else SessionState.SCHEDULED
+    session = store.create_session(args.title, args.host, args.roster, state)
+    _out(args, {"session": session_json(session)}, f"session {session.id}: {session.title}")
+    return 0
+
+
+def cmd_session_list(args: argparse.Namespace, store: Store) -> int:
+    sessions = store.list_sessions()
+    _out(
+        args,
+        {"sessions": [session_json(s) for s in sessions]},
+        "\n".join(f"{s.id:>5}  {s.state:<9} {s.title}" for s in sessions) or "(no sessions)",
+    )
+    return 0
+
+
+def cmd_session_links(args: argparse.Namespace, store: Store) -> int:
+    settings = _settings(args)
+    hours = args.valid_hours or settings.join_token_hours
+    links = issue_join_links(store, args.session_id, timedelta(hours=hours), settings.base_url)
+    _out(
+        args,
+        {"links": links},
+        "\n".join(f"{link['site_name']}: {link['url']}" for link in links),
+    )
+    return 0
+
+
+def cmd_session_state(args: argparse.Namespace, store: Store) -> int:
+    session = store.set_session_state(args.session_id, SessionState(args.state))
+    _out(args, {"session": session_json(session)}, f"session {session.id}: {session.state}")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("Password: ")
+
+
+def cmd_operator_create(args: argparse.Namespace, store: Store) -> int:
+    operator = store.create_operator(args.username, _password(args), OperatorRole(args.role))
+    data = {"operator": {"id": operator.id, "username": operator.username, "role": operator.role}}
+    _out(args, data, f"operator {operator.username} ({operator.role})")
+    return 0
+
+
+def cmd_operator_password(args: argparse.Namespace, store: Store) -> int:
+    store.set_operator_password(args.username, _password(args))
+    _out(args, {"ok": True}, f"password changed for {args.username}")
+    return 0
+
+
+def cmd_agent(argv: list[str]) -> int:
+    from endpoints.agent import main as agent_main
+
+    return agent_main(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bridge", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, help="SQLite file (env BRIDGE_DATABASE)")
+    common.add_argument("--config", type=Path, help="JSON settings file")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the bridge")
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8080)")
+    serve.add_argument("--public-url", help="base URL printed in links")
+    serve.add_argument("--no-demo", action="store_true", help="do not create the demo session")
+    serve.set_defaults(func=cmd_serve, needs_store=False)
+
+    site = sub.add_parser("site", help="sites").add_subparsers(dest="action", required=True)
+    p = site.add_parser("create", parents=[common])
+    p.add_argument("name")
+    p.add_argument("--level", required=True, choices=[lv.value for lv in SiteLevel])
+    p.add_argument("--parent", type=int)
+    p.set_defaults(func=cmd_site_create)
+    site.add_parser("list", parents=[common]).set_defaults(func=cmd_site_list)
+
+    session = sub.add_parser("session", help="sessions").add_subparsers(
+        dest="action", required=True
+    )
+    p = session.add_parser("create", parents=[common])
+    p.add_argument("title")
+    p.add_argument("--host", type=int, required=True, help="host site id")
+    p.add_argument(
+        "--roster",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[],
+        help="comma-separated site ids in roster order",
+    )
+    p.add_argument("--open", action="store_true", help="open it now")
+    p.set_defaults(func=cmd_session_create)
+    session.add_parser("list", parents=[common]).set_defaults(func=cmd_session_list)
+    p = session.add_parser("links", parents=[common], help="issue join links")
+    p.add_argument("session_id", type=int)
+    p.add_argument("--valid-hours", type=float)
+    p.add_argument("--public-url")
+    p.set_defaults(func=cmd_session_links)
+    for state in ("open", "close"):
+        p = session.add_parser(state, parents=[common])
+        p.add_argument("session_id", type=int)
+        p.set_defaults(func=cmd_session_state, state="open" if state == "open" else "closed")
+
+    operator = sub.add_parser("operator", help="operator accounts").add_subparsers(
+        dest="action", required=True
+    )
+    p = operator.add_parser("create", parents=[common])
+    p.add_argument("username")
+    p.add_argument("--role", default="operator", choices=[r.value for r in OperatorRole])
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_operator_create)
+    p = operator.add_parser("set-password", parents=[common])
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=cmd_operator_password)
+
+    sub.add_parser("agent", help="headless site endpoint (see `bridge agent --help`)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["agent"]:
+        return cmd_agent(argv[1:])
+    args = build_parser().parse_args(argv)
+    if not getattr(args, "needs_store", True):
+        return int(args.func(args))
+    try:
+        store = Store(_settings(args).database)
+    except Exception as exc:
+        print(f"bridge: error: cannot open the database: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return int(args.func(args, store))
+    except StoreError as exc:
+        print(f"bridge: error: {exc.code}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()

@@ -1,0 +1,53 @@
+"""Everything that can happen to a live session, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Join:
+    """A site's signaling connection was accepted; its media is being set up."""
+
+    site_id: int
+
+
+@dataclass(frozen=True)
+class MediaConnected:
+    """The site's peer connection reached ``connected``."""
+
+    site_id: int
+
+
+@dataclass(frozen=True)
+class MediaLost:
+    """The site's peer connection failed or closed while the site was still joined."""
+
+    site_id: int
+
+
+@dataclass(frozen=True)
+class Leave:
+    """The site left, or its connection dropped."""
+
+    site_id: int
+
+
+@dataclass(frozen=True)
+class Mute:
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
+class Unmute:
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
+class CloseSession:
+    by: str
+
+
+Command = Join | MediaConnected | MediaLost | Leave | Mute | Unmute | CloseSession

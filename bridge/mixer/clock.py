@@ -1,0 +1,84 @@
+"""The mixer's 20 ms clock: absolute deadlines, catch-up when late, lateness measured.
+
+A clock that sleeps "20 ms after the last tick" drifts by every tick's own cost; one that
+aims at ``start + n * period`` does not. When a tick runs late (a busy event loop) the
+next deadlines are already due, so the missed ticks run back to back and the listeners'
+streams keep their rate; past ``max_catch_up`` periods behind, the clock skips ahead
+rather than bursting, because audio that late is better dropped than delivered in a lump.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class Lateness:
+    """A bounded ring of recent tick lateness values (seconds) with percentiles."""
+
+    def __init__(self, capacity: int = 3000) -> None:
+        self._values = np.zeros(capacity, dtype=np.float64)
+        self._count = 0
+
+    def record(self, seconds: float) -> None:
+        self._values[self._count % len(self._values)] = seconds
+        self._count += 1
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def percentile(self, q: float) -> float:
+        n = min(self._count, len(self._values))
+        return float(np.percentile(self._values[:n], q)) if n else 0.0
+
+
+class Clock:
+    def __init__(
+        self, tick: Callable[[], None], period: float = 0.02, max_catch_up: int = 5
+    ) -> None:
+        self._tick = tick
+        self.period = period
+        self.max_catch_up = max_catch_up
+        self.lateness = Lateness()
+        self.ticks = 0
+        self.skipped = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="mixer-clock")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time()
+        while True:
+            delay = deadline - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = loop.time()
+            self.lateness.record(max(0.0, now - deadline))
+            try:
+                self._tick()
+            except Exception:  # one bad tick must not stop every site's audio
+                log.exception("mixer tick failed")
+            self.ticks += 1
+            deadline += self.period
+            behind = loop.time() - deadline
+            if behind > self.period * self.max_catch_up:
+                missed = int(behind / self.period)
+                self.skipped += missed
+                deadline += missed * self.period

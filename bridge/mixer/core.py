@@ -1,0 +1,319 @@
+"""The mixer core: one pure function per 20 ms tick, no I/O (DESIGN.md, "The audio path").
+
+``mix`` takes the decoded ``(n, 960)`` float32 block of every site (48 kHz mono, full scale
+±1.0; row ``i`` is the same site on every tick) and returns K + 1 mixes: one *shared* mix that
+every listener hears and one *personal* mix per talker (the shared mix less the talker itself).
+Only the K mixed talkers are summed, so the room noise of a hundred listening halls never adds
+up. Per-conference memory (levelling gains, hangover and hold counters, the limiter envelope)
+lives in a ``MixerState``.
+
+Invariants the runtime can rely on:
+
+- No output sample exceeds full scale, for any finite input (a shared envelope limiter, then a
+  memoryless tanh knee, then a clip that only absorbs float32 rounding).
+- ``personal[j]`` contains no part of site ``talkers[j]``: a talker never hears itself.
+- Every output is continuous across ticks, also for a site moving between the shared mix and
+  its personal mix: a site enters and leaves the summed set by a gain ramp over one tick, and
+  while it fades out it stays listed in ``talkers`` (so it does not hear its own fade-out); the
+  limiter gain is one envelope shared by all K + 1 outputs, so the shared and personal mixes
+  differ by exactly that site's own (faded) signal.
+- ``len(talkers) <= max_talkers`` on every tick. Because a leaving talker keeps its slot for its
+  one fade-out tick, a newcomer that displaces it is mixed from the next tick (20 ms later).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bridge.mixer.levels import F32, mean_square, power_to_dbfs, soft_clip
+
+SAMPLE_RATE = 48_000
+FRAME_SAMPLES = 960
+
+#: Loudness used to rank talkers is the site's power smoothed over this time, so a plosive or
+#: a syllable gap does not reorder the mixed set.
+RANK_TIME_S = 0.2
+#: Limiter release: fast enough not to duck speech after a peak for long, slow enough that the
+#: gain does not follow the waveform (that would be distortion, not limiting).
+LIMITER_RELEASE_S = 0.15
+#: Shortest limiter attack ramp. The whole block is known when it is mixed, so the envelope
+#: reaches its target by the block's loudest sample; peaks earlier than this land in the knee.
+LIMITER_MIN_ATTACK = 48
+
+
+@dataclass(frozen=True)
+class MixerConfig:
+    """How one conference is mixed. Times are rounded to whole 20 ms ticks."""
+
+    max_talkers: int = 3  # K
+    levelling: bool = True  # automatic levelling toward target_dbfs
+    target_dbfs: float = -23.0  # common speech loudness (RMS dBFS of a talking site)
+    max_level_gain_db: float = 12.0  # levelling never boosts/cuts more than this
+    talk_threshold_dbfs: float = -45.0
+    talk_hangover_ms: float = 400.0  # stay "talking" this long after energy drops
+    # A talker in the mixed set keeps its slot this long vs a louder newcomer unless the
+    # newcomer is louder by displace_margin_db.
+    talker_hold_ms: float = 600.0
+    limiter_threshold: float = 0.9  # soft limiter knee; output never exceeds 1.0
+    displace_margin_db: float = 9.0  # a newcomer this much louder displaces at once
+    levelling_time_s: float = 2.0  # time constant of the levelling gain while talking
+
+    def __post_init__(self) -> None:
+        if self.max_talkers < 1:
+            raise ValueError("max_talkers must be at least 1")
+        if not 0.0 < self.limiter_threshold <= 1.0:
+            raise ValueError("limiter_threshold must be in (0, 1]")
+        if self.max_level_gain_db < 0 or self.levelling_time_s <= 0:
+            raise ValueError("max_level_gain_db must be >= 0 and levelling_time_s > 0")
+        if self.talk_hangover_ms < 0 or self.talker_hold_ms < 0:
+            raise ValueError("talk_hangover_ms and talker_hold_ms must be >= 0")
+
+
+def _ticks(ms: float, samples: int) -> int:
+    return round(ms * SAMPLE_RATE / 1000.0 / samples)
+
+
+def _ramp(samples: int) -> F32:
+    """Interpolation weights over one tick: the last sample gets the new gain exactly."""
+    return (np.arange(1, samples + 1, dtype=np.float32) / np.float32(samples)).astype(np.float32)
+
+
+def _smoothing(time_s: float, samples: int) -> float:
+    """Per-tick coefficient of a one-pole smoother with the given time constant."""
+    return 1.0 - math.exp(-samples / (SAMPLE_RATE * time_s))
+
+
+class MixerState:
+    """Mutable per-conference mixer memory, indexed by site slot (row of the block).
+
+    Capacity grows as sites are added. When a tick has fewer rows than the last one, the slots
+    past the end are reset (those sites left); call ``reset_slot`` when the runtime hands a
+    slot to a different site.
+    """
+
+    def __init__(self, config: MixerConfig) -> None:
+        self.config = config
+        self.limiter_gain = 1.0  # shared envelope of all K + 1 outputs, end of last tick
+        self._n = 0
+        self._samples = FRAME_SAMPLES
+        self._ramp = _ramp(FRAME_SAMPLES)
+        self._alloc(0)
+
+    def _alloc(self, capacity: int) -> None:
+        self._level_gain_db = np.zeros(capacity, np.float32)  # levelling gain, dB
+        self._hangover = np.zeros(capacity, np.int32)  # ticks of talk state left
+        self._hold = np.zeros(capacity, np.int32)  # ticks a member keeps its slot vs louder
+        self._rank_power = np.zeros(capacity, np.float32)  # smoothed power for ranking
+        self._member = np.zeros(capacity, np.bool_)  # in the mixed set after the last tick
+        self._out_gain = np.zeros(capacity, np.float32)  # gain applied at end of last tick
+
+    @property
+    def capacity(self) -> int:
+        return int(self._member.shape[0])
+
+    def reset_slot(self, i: int) -> None:
+        """Forget everything about slot ``i`` (a different site now uses it)."""
+        if i < self.capacity:
+            self._level_gain_db[i] = 0.0
+            self._hangover[i] = 0
+            self._hold[i] = 0
+            self._rank_power[i] = 0.0
+            self._member[i] = False
+            self._out_gain[i] = 0.0
+
+    def _fit(self, n: int, samples: int) -> None:
+        if samples != self._samples:
+            self._samples = samples
+            self._ramp = _ramp(samples)
+        if n > self.capacity:
+            old = (
+                self._level_gain_db,
+                self._hangover,
+                self._hold,
+                self._rank_power,
+                self._member,
+                self._out_gain,
+            )
+            self._alloc(max(n, 2 * self.capacity))
+            new = (
+                self._level_gain_db,
+                self._hangover,
+                self._hold,
+                self._rank_power,
+                self._member,
+                self._out_gain,
+            )
+            for dst, src in zip(new, old, strict=True):
+                dst[: src.shape[0]] = src
+        for i in range(n, self._n):  # sites that left: at most a handful per tick
+            self.reset_slot(i)
+        self._n = n
+
+
+@dataclass
+class MixResult:
+    shared: F32  # (samples,): what every non-talker hears (sum of talkers, limited)
+    talkers: npt.NDArray[np.int64]  # (k,) row indices of the mixed talkers, ascending
+    personal: F32  # (k, samples): personal[j] is what talkers[j] hears (total - self, limited)
+    levels_dbfs: F32  # (n,) level after operator gain, before levelling; >= -120
+    talking: npt.NDArray[np.bool_]  # (n,) talk state with hangover
+
+
+def mix(
+    block: npt.ArrayLike,
+    *,
+    muted: npt.ArrayLike,
+    gains: npt.ArrayLike,
+    state: MixerState,
+    audio_level_dbov: npt.ArrayLike | None = None,
+) -> MixResult:
+    """Mix one tick.
+
+    ``block`` is ``(n, samples)`` float32, row ``i`` = site slot ``i``. ``muted`` and ``gains``
+    are ``(n,)``: a muted site contributes nothing and is never a talker, but its level is still
+    measured (``levels_dbfs``), so an operator sees a muted hall that is talking. Muting or
+    changing the gain of a mixed talker takes effect over this tick as a ramp (no click); a
+    site muted this tick is listed in ``talkers`` for this one fade-out tick.
+
+    ``audio_level_dbov`` (optional, ``(n,)``) is the RFC 6464 client-to-mixer audio level in
+    dBov (0 loudest, -127 silence; NaN where a packet had none). Where present, a site counts as
+    talking only if both the decoded signal and the sender's own reading (plus the operator
+    gain) are above ``talk_threshold_dbfs``.
+    """
+    cfg = state.config
+    x = np.asarray(block, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError("block must be (sites, samples)")
+    n, samples = x.shape
+    state._fit(n, samples)
+    gain = np.asarray(gains, dtype=np.float32).reshape(n)
+    mute = np.asarray(muted, dtype=np.bool_).reshape(n)
+
+    # Operator gain and mute as one step; only the meters ignore the mute.
+    site_gain = np.where(mute, np.float32(0.0), gain)
+    power = mean_square(x)
+    metered_power = power * (gain * gain)
+    levels = power_to_dbfs(metered_power)
+
+    talk_now = (levels > cfg.talk_threshold_dbfs) & ~mute
+    if audio_level_dbov is not None:
+        sender = np.asarray(audio_level_dbov, dtype=np.float32).reshape(n)
+        gain_db = power_to_dbfs(gain * gain)
+        talk_now &= np.isnan(sender) | (sender + gain_db > cfg.talk_threshold_dbfs)
+
+    hangover = state._hangover[:n]
+    talking = talk_now | (hangover > 0)
+    np.subtract(hangover, 1, out=hangover, where=hangover > 0)
+    hangover[talk_now] = _ticks(cfg.talk_hangover_ms, samples)
+
+    rank = state._rank_power[:n]
+    rank += np.float32(_smoothing(RANK_TIME_S, samples)) * (metered_power * ~mute - rank)
+
+    level_db = state._level_gain_db[:n]
+    if cfg.levelling:
+        # Adapt only while the site is audibly talking, so a listening hall's noise floor never
+        # pulls its gain up; bounded both in the target and therefore in the result.
+        want = np.clip(cfg.target_dbfs - levels, -cfg.max_level_gain_db, cfg.max_level_gain_db)
+        step = np.float32(_smoothing(cfg.levelling_time_s, samples))
+        level_db += np.where(talk_now, step * (want - level_db), np.float32(0.0))
+
+    members, member_now = _choose_talkers(state, cfg, n, talking & ~mute, rank)
+    talkers = np.flatnonzero(members)
+
+    # Each talker's gain ramps over the tick from what it had at the end of the last tick, so
+    # entering, leaving, muting, operator gain and levelling changes are all click-free.
+    g_start = state._out_gain[talkers]
+    g_end = site_gain[talkers] * member_now[talkers]
+    if cfg.levelling:
+        g_end = g_end * np.power(np.float32(10.0), level_db[talkers] / np.float32(20.0))
+    state._out_gain[talkers] = g_end
+    state._member[:n] = member_now
+    ramp = state._ramp
+    contrib = x[talkers] * (g_start[:, None] + (g_end - g_start)[:, None] * ramp)
+
+    total = contrib.sum(axis=0, dtype=np.float32)
+    outputs = np.empty((talkers.size + 1, samples), np.float32)
+    outputs[0] = total
+    np.subtract(total, contrib, out=outputs[1:])
+    _limit(outputs, state, cfg.limiter_threshold)
+
+    return MixResult(
+        shared=outputs[0],
+        talkers=talkers.astype(np.int64, copy=False),
+        personal=outputs[1:],
+        levels_dbfs=levels,
+        talking=talking,
+    )
+
+
+def _choose_talkers(
+    state: MixerState,
+    cfg: MixerConfig,
+    n: int,
+    eligible: npt.NDArray[np.bool_],
+    rank: F32,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """The K loudest eligible sites, with hold. Returns (summed this tick, members after it).
+
+    A member that stops talking leaves at once. A member outranked by a newcomer keeps its
+    slot for ``talker_hold_ms`` of being outranked, unless the newcomer is louder by
+    ``displace_margin_db``; the newcomer then enters on the next tick, after the fade-out.
+    """
+    k = cfg.max_talkers
+    member = state._member[:n]
+    candidates = np.flatnonzero(eligible)
+    if candidates.size > k:
+        candidates = candidates[np.argpartition(-rank[candidates], k - 1)[:k]]
+    desired = np.zeros(n, np.bool_)
+    desired[candidates] = True
+
+    hold = state._hold[:n]
+    outranked = member & eligible & ~desired
+    np.subtract(hold, 1, out=hold, where=outranked)
+    hold[~outranked] = _ticks(cfg.talker_hold_ms, samples=state._samples)
+
+    leaving = member & ~eligible
+    entering = np.zeros(n, np.bool_)
+    newcomers = np.flatnonzero(desired & ~member)
+    if newcomers.size:
+        newcomers = newcomers[np.argsort(-rank[newcomers], kind="stable")]
+        free = k - int(np.count_nonzero(member))
+        entering[newcomers[: max(free, 0)]] = True
+        # Slots of members that stopped talking free up next tick; later newcomers challenge.
+        waiting = newcomers[max(free, 0) + int(np.count_nonzero(leaving)) :]
+        weakest = np.flatnonzero(outranked)
+        weakest = weakest[np.argsort(rank[weakest], kind="stable")]
+        margin = np.float32(10.0 ** (cfg.displace_margin_db / 10.0))
+        for c, w in zip(waiting, weakest, strict=False):
+            if hold[w] <= 0 or rank[c] >= rank[w] * margin:
+                leaving[w] = True
+    return member | entering, (member & ~leaving) | entering
+
+
+def _limit(outputs: F32, state: MixerState, threshold: float) -> None:
+    """Limit all K + 1 outputs in place with one shared gain envelope, then the soft knee.
+
+    One envelope for every output keeps the shared and personal mixes equal except for the
+    talker's own signal, so moving a site between them is seamless; the price is that a peak
+    in one personal mix briefly ducks every mix, which at K <= 4 talkers is rarely audible.
+    """
+    samples = outputs.shape[1]
+    peak_at = int(np.argmax(np.abs(outputs).max(axis=0)))
+    peak = float(np.abs(outputs[:, peak_at]).max())
+    needed = min(1.0, threshold / peak) if peak > 0 else 1.0
+    before = state.limiter_gain
+    if needed < before:
+        attack = max(peak_at + 1, LIMITER_MIN_ATTACK)
+        curve = np.minimum(np.arange(1, samples + 1, dtype=np.float32) / np.float32(attack), 1)
+        after = needed
+    else:
+        after = min(needed, before + (1.0 - before) * _smoothing(LIMITER_RELEASE_S, samples))
+        curve = state._ramp
+    state.limiter_gain = after
+    if before != 1.0 or after != 1.0:
+        outputs *= np.float32(before) + np.float32(after - before) * curve
+    soft_clip(outputs, threshold)

@@ -1,0 +1,75 @@
+"""``bridge serve``: open the store, seed the demo, print the links, run uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import timedelta
+
+import uvicorn
+
+from bridge.demo import ensure_demo
+from bridge.media.ice import restrict_host_addresses
+from bridge.settings import Settings
+from bridge.signaling.api import issue_join_links
+from bridge.signaling.app import create_app
+from bridge.store import Store
+
+# The WebSocket layer's own ceiling; the app answers frames over 64 KiB with a structured
+# error below this, and only a frame past 1 MiB closes the connection (code 1009).
+WS_MAX_SIZE = 1024 * 1024
+
+
+def serve(settings: Settings, demo: bool = True) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        store = Store(settings.database)
+    except Exception as exc:
+        print(f"bridge: error: cannot open the database {settings.database}: {exc}", file=sys.stderr)
+        return 1
+    restrict_host_addresses(settings.effective_ice_addresses())
+    try:
+        if demo:
+            _print_demo(store, settings)
+        app = create_app(settings, store)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            loop="uvloop",
+            ws="websockets-sansio",
+            ws_max_size=WS_MAX_SIZE,
+            log_level="info",
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 1
+    finally:
+        store.close()
+
+
+def _print_demo(store: Store, settings: Settings) -> None:
+    seed = ensure_demo(store)
+    base = settings.base_url
+    lines = ["", "  Bridge — cầu truyền hình trực tuyến", ""]
+    lines.append(f"  Operator console / Bàn điều khiển:  {base}/console")
+    if seed is None:
+        lines.append("  (the demo session has been closed)")
+    else:
+        if seed.password:
+            lines.append(f"  Operator / Tài khoản:  {seed.operator}   password / mật khẩu:  {seed.password}")
+        else:
+            lines.append(
+                f"  Operator / Tài khoản:  {seed.operator}   (password printed at first start; "
+                f"reset: bridge operator set-password {seed.operator})"
+            )
+        lines.append("")
+        lines.append(f"  Demo session {seed.session_id} — join links / đường dẫn tham gia:")
+        links = issue_join_links(
+            store, seed.session_id, timedelta(hours=settings.join_token_hours), base
+        )
+        for link in links:
+            lines.append(f"    {link['site_name']}:  {link['url']}")
+    lines.append("")
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,182 @@
+"""Every message the bridge accepts, as pydantic models, and the one function that parses them.
+
+WebSocket messages (docs/protocol.md) and HTTP request bodies (docs/api.md) live here so
+there is one place to read what the bridge accepts. Unknown fields are rejected: a typo in a
+field name is an error the sender hears about, not a silently ignored value.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from bridge.signaling.errors import ErrorCode, SignalingError
+
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP_CHARS = 60_000
+
+RefId = Annotated[str, Field(max_length=64)] | int
+Lang = Literal["vi", "en"]
+Token = Annotated[str, Field(min_length=1, max_length=256)]
+Id = Annotated[int, Field(ge=1, le=2**53)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: RefId | None = None
+
+
+class JoinMessage(_Message):
+    type: Literal["join"]
+    session_id: Id
+    token: Token
+    lang: Lang | None = None
+
+
+class OperatorMessage(_Message):
+    type: Literal["operator"]
+    session_id: Id
+    token: Token
+    lang: Lang | None = None
+
+
+class OfferMessage(_Message):
+    type: Literal["offer"]
+    sdp: Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+
+
+class CandidateMessage(_Message):
+    type: Literal["candidate"]
+    candidate: Annotated[str, Field(max_length=1024)]
+    sdpMid: Annotated[str, Field(max_length=64)] | None = None  # noqa: N815 (browser's name)
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
+
+
+class LeaveMessage(_Message):
+    type: Literal["leave"]
+
+
+class MuteMessage(_Message):
+    type: Literal["mute"]
+    site_id: Id
+
+
+class UnmuteMessage(_Message):
+    type: Literal["unmute"]
+    site_id: Id
+
+
+class PingMessage(_Message):
+    type: Literal["ping"]
+
+
+ClientMessage = (
+    JoinMessage
+    | OperatorMessage
+    | OfferMessage
+    | CandidateMessage
+    | LeaveMessage
+    | MuteMessage
+    | UnmuteMessage
+    | PingMessage
+)
+_client_message: TypeAdapter[ClientMessage] = TypeAdapter(
+    Annotated[ClientMessage, Field(discriminator="type")]
+)
+MESSAGE_TYPES = frozenset(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in (
+        JoinMessage,
+        OperatorMessage,
+        OfferMessage,
+        CandidateMessage,
+        LeaveMessage,
+        MuteMessage,
+        UnmuteMessage,
+        PingMessage,
+    )
+)
+
+
+def parse_client_message(text: str) -> ClientMessage:
+    """Parse one WebSocket text frame, or raise ``SignalingError`` saying what is wrong.
+
+    The frame's size is checked before JSON parsing so a huge frame costs no parse.
+    """
+    if len(text) > MAX_MESSAGE_BYTES or len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
+        raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(text)} chars")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise SignalingError(ErrorCode.INVALID_JSON, str(exc)[:200]) from None
+    if not isinstance(data, dict):
+        raise SignalingError(ErrorCode.INVALID_JSON, "not an object")
+    kind = data.get("type")
+    if not isinstance(kind, str) or kind not in MESSAGE_TYPES:
+        raise SignalingError(ErrorCode.UNKNOWN_TYPE, repr(kind)[:80])
+    try:
+        return _client_message.validate_python(data)
+    except ValidationError as exc:
+        raise SignalingError(ErrorCode.INVALID_MESSAGE, _summary(exc)) from None
+
+
+def ref_id_of(text: str) -> str | int | None:
+    """Best-effort ``id`` of a frame that failed validation, to echo in the error."""
+    try:
+        data = json.loads(text) if len(text) <= MAX_MESSAGE_BYTES else None
+    except (ValueError, RecursionError):
+        return None
+    ref = data.get("id") if isinstance(data, dict) else None
+    if isinstance(ref, int) or (isinstance(ref, str) and len(ref) <= 64):
+        return ref
+    return None
+
+
+def _summary(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+    )
+
+
+# ---- HTTP request bodies (docs/api.md) -------------------------------------------------
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(_Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class SiteBody(_Body):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    level: Literal["central", "province", "district", "commune"]
+    parent_id: Id | None = None
+
+
+class SessionBody(_Body):
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    host_site_id: Id
+    roster: Annotated[list[Id], Field(max_length=1000)] = []
+    state: Literal["scheduled", "open"] = "scheduled"
+
+
+class LinksBody(_Body):
+    valid_hours: Annotated[float, Field(gt=0, le=24 * 366)] | None = None
+
+
+def parse_body(model: type[_Body], raw: bytes) -> Any:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE)
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise SignalingError(ErrorCode.INVALID_JSON) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SignalingError(ErrorCode.INVALID_INPUT, _summary(exc)) from None

@@ -1,0 +1,27 @@
+"""The shapes of what the bridge sends (docs/protocol.md): domain values → JSON objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.conference import Conference, SiteStatus
+
+
+def site_entry(site: SiteStatus) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "name": site.name,
+        "level": site.level,
+        "host": site.host,
+        "state": str(site.state),
+        "muted": site.muted,
+    }
+
+
+def session_entry(conference: Conference) -> dict[str, Any]:
+    return {
+        "id": conference.session_id,
+        "title": conference.title,
+        "state": conference.state,
+        "host_site_id": conference.host_site_id,
+    }

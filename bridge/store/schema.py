@@ -1,0 +1,177 @@
+"""The tables, as SQLAlchemy Core objects for building queries.
+
+These objects never create anything: the schema is made and changed only by the alembic
+migrations in ``migrations/versions`` (a test checks the two agree). Constraint names are
+fixed by ``NAMING`` because SQLite can only alter a table by rebuilding it, and alembic's
+batch mode needs every constraint to have a name to carry it across.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+
+from bridge.store.records import OperatorRole, SessionState, SiteLevel
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC text in SQLite (which has no time zones);
+    the text sorts in time order, so expiry checks can compare in SQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+SITE_LEVELS = [level.value for level in SiteLevel]
+SESSION_STATES = [state.value for state in SessionState]
+OPERATOR_ROLES = [role.value for role in OperatorRole]
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("parent_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT")),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("level", SITE_LEVELS), name="level"),
+)
+# One name per parent; top-level sites (no parent) share the "parent 0" namespace,
+# since SQLite treats NULLs in a unique index as all different.
+Index(
+    "uq_sites_parent_name",
+    func.coalesce(sites.c.parent_id, 0),
+    sites.c.name,
+    unique=True,
+)
+Index("ix_sites_parent_id", sites.c.parent_id)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("host_site_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("state", SESSION_STATES), name="state"),
+    Index("ix_sessions_created_at", "created_at"),
+)
+
+# A session's roster: which sites take part, in the order the hall sees them.
+roster = Table(
+    "roster",
+    metadata,
+    Column(
+        "session_id",
+        Integer,
+        ForeignKey("sessions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("session_id", "site_id"),
+    UniqueConstraint("session_id", "position"),
+    Index("ix_roster_site_id", "site_id"),
+)
+
+join_tokens = Table(
+    "join_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("session_id", Integer, nullable=False),
+    Column("site_id", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # A join token is for a roster entry: taking the site off the roster (or deleting
+    # the session) takes its tokens with it.
+    ForeignKeyConstraint(
+        ["session_id", "site_id"],
+        ["roster.session_id", "roster.site_id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_join_tokens_session_id_site_id", "session_id", "site_id"),
+    Index("ix_join_tokens_expires_at", "expires_at"),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # NOCASE: "Admin" and "admin" are one operator, at login and for uniqueness.
+    Column("username", String(64, collation="NOCASE"), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("role", OPERATOR_ROLES), name="role"),
+)
+
+operator_tokens = Table(
+    "operator_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "operator_id",
+        Integer,
+        ForeignKey("operators.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_operator_tokens_operator_id", "operator_id"),
+    Index("ix_operator_tokens_expires_at", "expires_at"),
+)
+
+# The server's own bookkeeping (e.g. which session is the demo one).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,830 @@
+/*
+ * console.js — the operator console: log in, pick a session, watch and control its sites.
+ *
+ * Served at GET /console (console.html). HTTP JSON API with `Authorization: Bearer <token>`
+ * and `Accept-Language` set to the UI language:
+ *   POST /api/login {username, password} → {token, expires_at, operator: {username, role}}
+ *   GET  /api/sessions → {sessions: [{id, title, state, host_site_id, roster: [site ids]}]}
+ *   errors: {error: {code, message}} — shown from our catalogue by code (error.<code>),
+ *   falling back to the server's localized message.
+ * WebSocket /ws (docs/protocol.md): `operator {session_id, token, lang}` → `ready`, `roster`,
+ * then `site` / `session` events; `mute` / `unmute {site_id}` from the row buttons; `ping`
+ * every 20 s. The socket reconnects by itself after 1, 2, 4, 8, 15, 15… s;
+ * `session_not_open` retries every 5 s; an expired or invalid login token returns to the
+ * login form.
+ *
+ * Storage: sessionStorage "bridge.console.auth" ({token, expires_at, operator}) and
+ * "bridge.console.session" (the session on the board), so a reload returns to the board.
+ * Times in the event log: Asia/Ho_Chi_Minh, 'vi-VN' (Vietnamese UI) or 'en-GB' (English).
+ *
+ * For tests, `window.bridgeConsole` is one live object:
+ *   state     "logged_out" | "sessions" | "connecting" | "ready" | "reconnecting" | "waiting"
+ *             | "ended" | "stopped"
+ *   sites     site entries in roster order (as the server sent them)
+ *   session, operator, sessions (the list from GET /api/sessions), lastError, log (entries,
+ *   newest first), ws
+ *
+ * DOM hooks: body#console-page[data-view="login|sessions|board"]; #login-form,
+ * #login-username, #login-password, #login-submit, #login-error, #login-notice;
+ * #session-list > li > button.session-open[data-session-id]; #sessions-refresh;
+ * #board-title, #board-session-state[data-state], #console-conn[data-state],
+ * #board-summary; #roster-body > tr[data-site-id][data-state][data-muted][data-host]
+ * with td.col-name, td.col-level, td.col-state, td.col-audio and
+ * button[data-action="mute"|"unmute"][data-site-id]; #event-log > li[data-kind];
+ * #logout-button; #board-back; [data-lang="vi"|"en"].
+ *
+ * Room is left for later columns (level meters, floor, shown site): a row is built from the
+ * COLUMNS list below, and the board is a grid with the log beside the roster.
+ */
+
+import {
+  bindLangButtons,
+  currentLang,
+  detectLang,
+  errorText,
+  formatDateTime,
+  formatTime,
+  onLangChange,
+  setLang,
+  t,
+} from "./i18n.js";
+
+const AUTH_KEY = "bridge.console.auth";
+const SESSION_KEY = "bridge.console.session";
+const PING_INTERVAL_MS = 20_000;
+const WAITING_RETRY_MS = 5_000;
+const BACKOFF_FIRST_S = 1;
+const BACKOFF_MAX_S = 15;
+const LOG_LIMIT = 200;
+const AUTH_ERRORS = new Set(["unauthorized", "invalid_token", "token_expired"]);
+
+const model = {
+  state: "logged_out",
+  sites: [],
+  session: null,
+  operator: null,
+  sessions: [],
+  lastError: null,
+  log: [],
+  ws: null,
+};
+window.bridgeConsole = model;
+
+const $ = (id) => document.getElementById(id);
+const dom = {
+  body: document.body,
+  operator: $("console-operator"),
+  logout: $("logout-button"),
+  loginView: $("login-view"),
+  loginForm: $("login-form"),
+  loginUser: $("login-username"),
+  loginPass: $("login-password"),
+  loginSubmit: $("login-submit"),
+  loginError: $("login-error"),
+  loginNotice: $("login-notice"),
+  sessionsView: $("sessions-view"),
+  sessionsHeading: $("sessions-heading"),
+  sessionsStatus: $("sessions-status"),
+  sessionList: $("session-list"),
+  sessionsRefresh: $("sessions-refresh"),
+  boardView: $("board-view"),
+  boardBack: $("board-back"),
+  boardTitle: $("board-title"),
+  boardState: $("board-session-state"),
+  conn: $("console-conn"),
+  connText: $("console-conn-text"),
+  summary: $("board-summary"),
+  rosterBody: $("roster-body"),
+  rosterEmpty: $("roster-empty"),
+  log: $("event-log"),
+};
+
+let auth = null; // {token, expires_at, operator}
+let expiryTimer = null;
+let loginNoticeKey = null;
+let sessionsStatusKey = null;
+let sessionsError = null;
+let sessionId = null;
+let generation = 0;
+let ws = null;
+let pingTimer = null;
+let retryTimer = null;
+let countdownTimer = null;
+let retryAt = null;
+let backoffS = BACKOFF_FIRST_S;
+let waitingForOpen = false;
+let requestSeq = 0;
+const pending = new Map(); // request id → {action, siteId}
+const rows = new Map(); // site id → <tr>
+
+// ---- storage -------------------------------------------------------------------------------
+
+function storageGet(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function storageSet(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    /* kept in memory only */
+  }
+}
+
+function expiryMs(expiresAt) {
+  if (typeof expiresAt === "number") return expiresAt < 1e12 ? expiresAt * 1000 : expiresAt;
+  const parsed = Date.parse(expiresAt);
+  return Number.isNaN(parsed) ? null : parsed;
+}
+
+function loadAuth() {
+  const raw = storageGet(AUTH_KEY);
+  if (!raw) return null;
+  try {
+    const saved = JSON.parse(raw);
+    if (!saved || typeof saved.token !== "string") return null;
+    const expires = expiryMs(saved.expires_at);
+    if (expires !== null && expires <= Date.now()) {
+      loginNoticeKey = "console.login.expired";
+      storageSet(AUTH_KEY, null);
+      return null;
+    }
+    return saved;
+  } catch {
+    return null;
+  }
+}
+
+function setAuth(value) {
+  auth = value;
+  model.operator = value ? value.operator : null;
+  storageSet(AUTH_KEY, value ? JSON.stringify(value) : null);
+  clearTimeout(expiryTimer);
+  const expires = value ? expiryMs(value.expires_at) : null;
+  if (expires !== null) {
+    const delay = Math.min(expires - Date.now(), 2 ** 31 - 1);
+    expiryTimer = setTimeout(() => logout("console.login.expired"), Math.max(0, delay));
+  }
+}
+
+// ---- HTTP API ------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message || code);
+    this.code = code;
+    this.serverMessage = message || null;
+    this.status = status;
+  }
+
+  text() {
+    if (this.code === "http") return t("error.http", { status: this.status });
+    return errorText(this.code, this.serverMessage);
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
+  if (auth) headers.Authorization = `Bearer ${auth.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError("network", null, 0);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(err.code || "http", err.message, response.status);
+  }
+  return data;
+}
+
+// ---- views ---------------------------------------------------------------------------------
+
+function setState(state) {
+  model.state = state;
+  render();
+}
+
+function viewOf(state) {
+  if (state === "logged_out") return "login";
+  if (state === "sessions") return "sessions";
+  return "board";
+}
+
+function showView(focusHeading) {
+  const view = viewOf(model.state);
+  const changed = dom.body.dataset.view !== view;
+  dom.body.dataset.view = view;
+  dom.loginView.hidden = view !== "login";
+  dom.sessionsView.hidden = view !== "sessions";
+  dom.boardView.hidden = view !== "board";
+  if (changed && focusHeading) {
+    const heading = { login: dom.loginUser, sessions: dom.sessionsHeading, board: dom.boardTitle };
+    heading[view].focus();
+  }
+}
+
+function render() {
+  showView(true);
+  renderHeader();
+  renderLogin();
+  renderSessions();
+  renderBoard();
+}
+
+function renderHeader() {
+  const operator = auth && auth.operator;
+  dom.operator.hidden = !operator;
+  dom.logout.hidden = !auth;
+  if (operator) {
+    dom.operator.textContent = t("console.operator", {
+      username: operator.username,
+      role: t(`role.${operator.role}`, {}, operator.role),
+    });
+  }
+}
+
+function renderLogin() {
+  dom.loginNotice.hidden = !loginNoticeKey;
+  dom.loginNotice.textContent = loginNoticeKey ? t(loginNoticeKey) : "";
+}
+
+function renderSessions() {
+  dom.sessionsStatus.textContent = sessionsError
+    ? sessionsError.text()
+    : sessionsStatusKey
+      ? t(sessionsStatusKey)
+      : "";
+  dom.sessionsStatus.dataset.kind = sessionsError ? "error" : "info";
+  dom.sessionList.replaceChildren(
+    ...model.sessions.map((session) => {
+      const li = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "session-open";
+      button.dataset.sessionId = String(session.id);
+      button.dataset.state = session.state;
+      const title = document.createElement("span");
+      title.className = "session-title";
+      title.textContent = session.title;
+      const state = document.createElement("span");
+      state.className = "pill";
+      state.dataset.state = session.state;
+      state.textContent = t(`state.session.${session.state}`, {}, session.state);
+      const count = document.createElement("span");
+      count.className = "session-count";
+      const sites = Array.isArray(session.roster) ? session.roster.length : 0;
+      count.textContent = t("console.sessions.sites", { count: sites });
+      button.append(title, state, count);
+      button.addEventListener("click", () => openBoard(session.id, session));
+      li.append(button);
+      return li;
+    }),
+  );
+}
+
+function renderBoard() {
+  const session = model.session;
+  dom.boardTitle.textContent = session ? session.title : t("console.board.loading");
+  dom.boardState.dataset.state = session ? session.state : "";
+  dom.boardState.textContent = session
+    ? t(`state.session.${session.state}`, {}, session.state)
+    : "";
+  dom.boardState.hidden = !session;
+
+  const state = model.state;
+  dom.conn.dataset.state = state;
+  const seconds = retryAt ? Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) : null;
+  if (state === "stopped") {
+    dom.connText.textContent = errorText(model.lastError && model.lastError.code,
+      model.lastError && model.lastError.message);
+  } else if ((state === "reconnecting" || state === "waiting") && seconds !== null) {
+    dom.connText.textContent = t(`console.conn.${state}_in`, { seconds });
+  } else {
+    dom.connText.textContent = t(`console.conn.${state}`, {}, "");
+  }
+  renderRoster();
+}
+
+// ---- roster table --------------------------------------------------------------------------
+
+/* One entry per column, in table order; later features (level meter, floor, shown site)
+ * add an entry here and a <th> in console.html. */
+const COLUMNS = [
+  { cls: "col-index", fill: (td, site, index) => (td.textContent = String(index + 1)) },
+  { cls: "col-name", fill: fillName },
+  { cls: "col-level", fill: (td, site) => (td.textContent = t(`level.${site.level}`, {}, site.level)) },
+  { cls: "col-state", fill: fillState },
+  { cls: "col-audio", fill: fillAudio },
+  { cls: "col-actions", fill: fillActions },
+];
+
+function fillName(td, site) {
+  let name = td.querySelector(".site-name-text");
+  if (!name) {
+    name = document.createElement("span");
+    name.className = "site-name-text";
+    const badge = document.createElement("span");
+    badge.className = "badge badge-host";
+    td.append(name, " ", badge);
+  }
+  name.textContent = site.name;
+  const badge = td.querySelector(".badge-host");
+  badge.textContent = t("console.host");
+  badge.hidden = !site.host;
+}
+
+function fillState(td, site) {
+  let tag = td.firstElementChild;
+  if (!tag) {
+    tag = document.createElement("span");
+    tag.className = "state";
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.setAttribute("aria-hidden", "true");
+    tag.append(dot, document.createElement("span"));
+    td.append(tag);
+  }
+  tag.dataset.state = site.state;
+  tag.lastElementChild.textContent = t(`state.site.${site.state}`, {}, site.state);
+}
+
+function fillAudio(td, site) {
+  let tag = td.firstElementChild;
+  if (!tag) {
+    tag = document.createElement("span");
+    tag.className = "audio-state";
+    const icon = document.createElement("span");
+    icon.className = "audio-icon";
+    icon.setAttribute("aria-hidden", "true");
+    tag.append(icon, document.createElement("span"));
+    td.append(tag);
+  }
+  tag.dataset.muted = String(Boolean(site.muted));
+  tag.lastElementChild.textContent = t(site.muted ? "console.audio.muted" : "console.audio.open");
+}
+
+function fillActions(td, site) {
+  if (!td.firstElementChild) {
+    for (const action of ["mute", "unmute"]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `button button-small button-${action}`;
+      button.dataset.action = action;
+      button.dataset.siteId = String(site.id);
+      td.append(button);
+    }
+  }
+  const ready = model.state === "ready";
+  for (const button of td.querySelectorAll("button[data-action]")) {
+    const isMute = button.dataset.action === "mute";
+    button.textContent = t(isMute ? "console.action.mute" : "console.action.unmute");
+    button.setAttribute(
+      "aria-label",
+      t(isMute ? "console.action.mute_site" : "console.action.unmute_site", { name: site.name }),
+    );
+    const applies = isMute ? !site.muted : Boolean(site.muted);
+    const disabled = !ready || !applies;
+    if (disabled && document.activeElement === button) {
+      // Keep keyboard focus in the row: move it to the other button before disabling.
+      const other = td.querySelector(`button[data-action="${isMute ? "unmute" : "mute"}"]`);
+      if (other) {
+        other.disabled = false;
+        other.focus();
+      }
+    }
+    button.disabled = disabled;
+  }
+}
+
+function fillRow(tr, site, index) {
+  tr.dataset.siteId = String(site.id);
+  tr.dataset.state = site.state;
+  tr.dataset.muted = String(Boolean(site.muted));
+  tr.dataset.host = String(Boolean(site.host));
+  const cells = tr.children;
+  COLUMNS.forEach((col, i) => col.fill(cells[i], site, index));
+}
+
+function newRow() {
+  const tr = document.createElement("tr");
+  for (const col of COLUMNS) {
+    const td = document.createElement(col.cls === "col-name" ? "th" : "td");
+    if (col.cls === "col-name") td.scope = "row";
+    td.className = col.cls;
+    tr.append(td);
+  }
+  return tr;
+}
+
+function renderRoster() {
+  const ids = model.sites.map((s) => String(s.id));
+  const current = [...dom.rosterBody.children].map((tr) => tr.dataset.siteId);
+  if (ids.join(",") !== current.join(",")) {
+    rows.clear();
+    dom.rosterBody.replaceChildren(
+      ...model.sites.map((site) => {
+        const tr = newRow();
+        rows.set(String(site.id), tr);
+        return tr;
+      }),
+    );
+  }
+  model.sites.forEach((site, index) => fillRow(rows.get(String(site.id)), site, index));
+  dom.rosterEmpty.hidden = model.sites.length > 0 || model.state !== "ready";
+
+  const count = (pred) => model.sites.filter(pred).length;
+  dom.summary.textContent = model.sites.length
+    ? t("console.board.summary", {
+        total: model.sites.length,
+        connected: count((s) => s.state === "connected"),
+        connecting: count((s) => s.state === "connecting"),
+        offline: count((s) => s.state === "offline"),
+        muted: count((s) => s.muted),
+      })
+    : "";
+}
+
+// ---- event log -----------------------------------------------------------------------------
+
+/** `text` is a function so the log re-renders in the other language after a switch. */
+function logEvent(kind, text) {
+  const entry = { at: new Date(), kind, text };
+  model.log.unshift(entry);
+  if (model.log.length > LOG_LIMIT) model.log.length = LOG_LIMIT;
+  dom.log.prepend(logItem(entry));
+  while (dom.log.children.length > LOG_LIMIT) dom.log.lastElementChild.remove();
+}
+
+function logItem(entry) {
+  const li = document.createElement("li");
+  li.dataset.kind = entry.kind;
+  const time = document.createElement("time");
+  time.dateTime = entry.at.toISOString();
+  time.title = formatDateTime(entry.at);
+  time.textContent = formatTime(entry.at);
+  const text = document.createElement("span");
+  text.className = "log-text";
+  text.textContent = entry.text();
+  li.append(time, " ", text);
+  return li;
+}
+
+function renderLog() {
+  dom.log.replaceChildren(...model.log.map(logItem));
+}
+
+const siteState = (state) => t(`state.site.${state}`, {}, state);
+
+// ---- WebSocket -----------------------------------------------------------------------------
+
+function wsUrl() {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+}
+
+function send(message) {
+  if (ws && ws.readyState === WebSocket.OPEN) {
+    ws.send(JSON.stringify(message));
+    return true;
+  }
+  return false;
+}
+
+function connect() {
+  clearRetry();
+  closeSocket();
+  if (!auth || sessionId === null) return;
+  const gen = ++generation;
+  waitingForOpen = false;
+  ws = new WebSocket(wsUrl());
+  model.ws = ws;
+  ws.addEventListener("open", () => {
+    if (gen !== generation) return;
+    send({ type: "operator", session_id: sessionId, token: auth.token, lang: currentLang() });
+    pingTimer = setInterval(() => send({ type: "ping" }), PING_INTERVAL_MS);
+  });
+  ws.addEventListener("message", (event) => {
+    if (gen !== generation) return;
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    handleMessage(message);
+  });
+  ws.addEventListener("close", (event) => {
+    if (gen !== generation) return;
+    onClosed(event.code);
+  });
+  render();
+}
+
+function closeSocket() {
+  clearInterval(pingTimer);
+  pingTimer = null;
+  if (ws) {
+    generation += 1;
+    if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close(1000);
+  }
+  ws = null;
+  model.ws = null;
+  pending.clear();
+}
+
+function handleMessage(message) {
+  switch (message.type) {
+    case "ready":
+      backoffS = BACKOFF_FIRST_S;
+      model.lastError = null;
+      if (message.session) model.session = message.session;
+      setState("ready");
+      logEvent("info", () => t("console.log.ready"));
+      break;
+    case "roster":
+      model.sites = Array.isArray(message.sites) ? message.sites : [];
+      render();
+      {
+        const total = model.sites.length;
+        logEvent("info", () => t("console.log.roster", { count: total }));
+      }
+      break;
+    case "site":
+      if (message.site) onSite(message.site);
+      break;
+    case "session":
+      if (message.session) onSession(message.session);
+      break;
+    case "error":
+      onError(message);
+      break;
+    default:
+      break; // pong, and anything newer than this page
+  }
+}
+
+function onSite(site) {
+  const i = model.sites.findIndex((s) => s.id === site.id);
+  const before = i >= 0 ? model.sites[i] : null;
+  if (i >= 0) model.sites[i] = site;
+  else model.sites.push(site);
+  renderBoard();
+  const name = site.name;
+  if (!before || before.state !== site.state) {
+    const state = site.state;
+    logEvent(state === "offline" ? "warn" : "info", () =>
+      t("console.log.site_state", { name, state: siteState(state) }),
+    );
+  }
+  if (before && Boolean(before.muted) !== Boolean(site.muted)) {
+    logEvent("info", () => t(site.muted ? "console.log.muted" : "console.log.unmuted", { name }));
+  }
+}
+
+function onSession(session) {
+  const before = model.session;
+  model.session = session;
+  if (!before || before.state !== session.state) {
+    const state = session.state;
+    logEvent("info", () =>
+      t("console.log.session_state", { state: t(`state.session.${state}`, {}, state) }),
+    );
+  }
+  if (session.state === "closed") {
+    stopBoard("ended");
+  } else {
+    renderBoard();
+  }
+}
+
+function onError(message) {
+  const code = message.code || "unknown";
+  const serverMessage = message.message || null;
+  model.lastError = { code, message: serverMessage, ref_id: message.ref_id ?? null };
+  const request = message.ref_id != null ? pending.get(message.ref_id) : null;
+  if (request) pending.delete(message.ref_id);
+  logEvent("error", () => {
+    const text = errorText(code, serverMessage);
+    if (!request) return text;
+    const site = model.sites.find((s) => s.id === request.siteId);
+    const name = site ? site.name : `#${request.siteId}`;
+    return t(`console.log.${request.action}_failed`, { name, error: text });
+  });
+  if (AUTH_ERRORS.has(code)) {
+    logout("console.login.expired");
+  } else if (code === "session_closed") {
+    stopBoard("ended");
+  } else if (code === "wrong_session" || code === "replaced") {
+    stopBoard("stopped");
+  } else if (code === "session_not_open") {
+    waitingForOpen = true;
+  }
+}
+
+function onClosed(code) {
+  ws = null;
+  model.ws = null;
+  clearInterval(pingTimer);
+  if (["ended", "stopped", "logged_out", "sessions"].includes(model.state)) return;
+  if (code === 4401) {
+    logout("console.login.expired");
+    return;
+  }
+  if (code === 4410) {
+    stopBoard("ended");
+    return;
+  }
+  if (code === 4403 || code === 4000) {
+    if (!model.lastError) model.lastError = { code: code === 4000 ? "replaced" : "wrong_session" };
+    stopBoard("stopped");
+    return;
+  }
+  if (code === 4409 || waitingForOpen) {
+    scheduleRetry(WAITING_RETRY_MS, "waiting");
+    return;
+  }
+  const delay = backoffS;
+  backoffS = Math.min(backoffS * 2, BACKOFF_MAX_S);
+  logEvent("warn", () => t("console.log.disconnected", { seconds: delay }));
+  scheduleRetry(delay * 1000, "reconnecting");
+}
+
+function scheduleRetry(delayMs, state) {
+  clearRetry();
+  retryAt = Date.now() + delayMs;
+  retryTimer = setTimeout(connect, delayMs);
+  countdownTimer = setInterval(renderBoard, 1000);
+  setState(state);
+}
+
+function clearRetry() {
+  clearTimeout(retryTimer);
+  clearInterval(countdownTimer);
+  retryTimer = null;
+  countdownTimer = null;
+  retryAt = null;
+}
+
+function stopBoard(state) {
+  clearRetry();
+  closeSocket();
+  setState(state);
+}
+
+function sendControl(action, siteId) {
+  const id = `c${++requestSeq}`;
+  if (!send({ type: action, site_id: siteId, id })) return;
+  pending.set(id, { action, siteId });
+  const site = model.sites.find((s) => s.id === siteId);
+  const name = site ? site.name : `#${siteId}`;
+  logEvent("info", () => t(`console.log.sent_${action}`, { name }));
+}
+
+// ---- navigation ----------------------------------------------------------------------------
+
+async function loadSessions() {
+  sessionsError = null;
+  sessionsStatusKey = "console.sessions.loading";
+  renderSessions();
+  try {
+    const data = await api("GET", "/api/sessions");
+    model.sessions = (data && Array.isArray(data.sessions) && data.sessions) || [];
+    sessionsStatusKey = model.sessions.length ? null : "console.sessions.empty";
+  } catch (err) {
+    if (AUTH_ERRORS.has(err.code) || err.status === 401) {
+      logout("console.login.expired");
+      return;
+    }
+    sessionsError = err;
+    sessionsStatusKey = null;
+  }
+  renderSessions();
+}
+
+function showSessions() {
+  stopBoard("sessions");
+  sessionId = null;
+  storageSet(SESSION_KEY, null);
+  model.session = null;
+  model.sites = [];
+  loadSessions();
+}
+
+function openBoard(id, session) {
+  sessionId = Number(id);
+  storageSet(SESSION_KEY, String(sessionId));
+  model.session = session || null;
+  model.sites = [];
+  model.log = [];
+  model.lastError = null;
+  renderLog();
+  backoffS = BACKOFF_FIRST_S;
+  model.state = "connecting";
+  connect();
+}
+
+function logout(noticeKey = null) {
+  stopBoard("logged_out");
+  setAuth(null);
+  sessionId = null;
+  storageSet(SESSION_KEY, null);
+  model.session = null;
+  model.sites = [];
+  model.sessions = [];
+  model.log = [];
+  renderLog();
+  loginNoticeKey = noticeKey;
+  render();
+}
+
+async function onLoginSubmit(event) {
+  event.preventDefault();
+  const username = dom.loginUser.value.trim();
+  const password = dom.loginPass.value;
+  dom.loginError.hidden = true;
+  if (!username || !password) {
+    showLoginError(t("console.login.missing"));
+    return;
+  }
+  dom.loginSubmit.disabled = true;
+  dom.loginSubmit.textContent = t("console.login.busy");
+  try {
+    const data = await api("POST", "/api/login", { username, password });
+    setAuth({ token: data.token, expires_at: data.expires_at, operator: data.operator });
+    dom.loginPass.value = "";
+    loginNoticeKey = null;
+    setState("sessions");
+    loadSessions();
+  } catch (err) {
+    showLoginError(err instanceof ApiError ? err.text() : t("error.unknown"));
+  } finally {
+    dom.loginSubmit.disabled = false;
+    dom.loginSubmit.textContent = t("console.login.submit");
+  }
+}
+
+function showLoginError(text) {
+  dom.loginError.textContent = text;
+  dom.loginError.hidden = false;
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+async function main() {
+  bindLangButtons();
+  try {
+    await setLang(detectLang());
+  } catch (err) {
+    console.error("bridge console: no catalogue", err);
+  }
+  onLangChange(() => {
+    render();
+    renderLog();
+    dom.loginError.hidden = true;
+  });
+
+  dom.loginForm.addEventListener("submit", onLoginSubmit);
+  dom.logout.addEventListener("click", () => logout());
+  dom.sessionsRefresh.addEventListener("click", () => loadSessions());
+  dom.boardBack.addEventListener("click", () => {
+    showSessions();
+  });
+  dom.rosterBody.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled) return;
+    sendControl(button.dataset.action, Number(button.dataset.siteId));
+  });
+
+  const saved = loadAuth();
+  if (saved) setAuth(saved);
+  const savedSession = Number(storageGet(SESSION_KEY));
+  if (auth && Number.isSafeInteger(savedSession) && savedSession > 0) {
+    openBoard(savedSession, null);
+  } else if (auth) {
+    setState("sessions");
+    loadSessions();
+  } else {
+    setState("logged_out");
+  }
+}
+
+main();
