@@ -58,7 +58,7 @@ def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_session_create(args: argparse.Namespace, store: Store) -> int:
     state = SessionState.OPEN if args.open else SessionState.SCHEDULED
-    session = store.create_session(args.title, args.host, args.roster, state)
+    session = store.create_session(args.title, args.host_site, args.roster, state)
     _out(args, {"session": session_json(session)}, f"session {session.id}: {session.title}")
     return 0
 
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = session.add_parser("create", parents=[common])
     p.add_argument("title")
-    p.add_argument("--host", type=int, required=True, help="host site id")
+    p.add_argument("--host", dest="host_site", type=int, required=True, help="host site id")
     p.add_argument(
         "--roster",
         type=lambda s: [int(x) for x in s.split(",") if x],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from datetime import timedelta
@@ -22,10 +23,13 @@ WS_MAX_SIZE = 1024 * 1024
 
 def serve(settings: Settings, demo: bool = True) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         store = Store(settings.database)
     except Exception as exc:
-        print(f"bridge: error: cannot open the database {settings.database}: {exc}", file=sys.stderr)
+        print(
+            f"bridge: error: cannot open the database {settings.database}: {exc}", file=sys.stderr
+        )
         return 1
     restrict_host_addresses(settings.effective_ice_addresses())
     try:
@@ -43,7 +47,10 @@ def serve(settings: Settings, demo: bool = True) -> int:
             lifespan="on",
         )
         server = uvicorn.Server(config)
-        server.run()
+        # uvicorn shuts down gracefully, then re-raises the captured Ctrl-C: the stop was
+        # clean, so no traceback and exit status 0.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
         return 0 if server.started else 1
     finally:
         store.close()
@@ -58,7 +65,9 @@ def _print_demo(store: Store, settings: Settings) -> None:
         lines.append("  (the demo session has been closed)")
     else:
         if seed.password:
-            lines.append(f"  Operator / Tài khoản:  {seed.operator}   password / mật khẩu:  {seed.password}")
+            lines.append(
+                f"  Operator / Tài khoản:  {seed.operator}   password / mật khẩu:  {seed.password}"
+            )
         else:
             lines.append(
                 f"  Operator / Tài khoản:  {seed.operator}   (password printed at first start; "

@@ -33,6 +33,7 @@ from endpoints.audio import (
     SAMPLE_RATE,
     AudioSourceError,
     GapSummary,
+    Samples,
     SilenceTrack,
     ToneTrack,
     WavTrack,
@@ -72,7 +73,7 @@ class AgentOptions:
     events: Path | None = None  # every signaling message received, as JSON lines
     stats: Path | None = None  # frame arrival and ICE state summary, as JSON
     lang: str = "vi"
-    connect_timeout: float = 15.0  # for each of: WebSocket, joined, answer, ICE connected
+    connect_timeout: float = 15.0  # for socket + joined, then again for answer + ICE connected
 
 
 @dataclass
@@ -81,7 +82,7 @@ class AgentResult:
 
     site: Message
     session: Message
-    audio: Any  # numpy int16, 48 kHz mono: what was heard in the window
+    audio: Samples  # 48 kHz mono int16: what was heard in the window
     gaps: GapSummary
     connect_seconds: float  # from start to connectionState "connected"
     ended_by: str  # "time" when the full window was recorded
@@ -149,8 +150,9 @@ async def run_agent(opts: AgentOptions) -> AgentResult:
             await client.close()
     except AgentError as exc:
         # Whatever was learnt (state history above all) is what diagnoses the failure.
+        # No WAV though: an empty recording would read as "heard silence".
         with contextlib.suppress(AgentError):
-            _write_outputs(opts, _result(client, opts, connect_seconds, exc.code))
+            _write_outputs(opts, _result(client, opts, connect_seconds, exc.code), record=False)
         raise
     result = _result(client, opts, connect_seconds, ended_by)
     _write_outputs(opts, result)
@@ -210,12 +212,14 @@ def _prepare(opts: AgentOptions) -> tuple[JoinLink, MediaStreamTrack]:
     return link, track
 
 
-def _write_outputs(opts: AgentOptions, result: AgentResult) -> None:
+def _write_outputs(opts: AgentOptions, result: AgentResult, *, record: bool = True) -> None:
     try:
-        if opts.record is not None:
+        if record and opts.record is not None:
             write_wav(opts.record, result.audio)
         if opts.stats is not None:
-            opts.stats.write_text(json.dumps(result.stats(), indent=2) + "\n", encoding="utf-8")
+            opts.stats.write_text(
+                json.dumps(result.stats(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
     except OSError as exc:
         raise AgentError("write_failed", f"{exc.filename}: {exc.strerror}") from None
 

@@ -42,7 +42,7 @@ class AudioSourceError(ValueError):
 
 
 class PacedAudioTrack(MediaStreamTrack):
-    """An outgoing audio track: 20 ms mono s16 frames at 48 kHz, paced in real time.
+    """An outgoing audio track: 20 ms s16 frames at 48 kHz of a mono source, paced in real time.
 
     Each frame's deadline is computed from the start time and the sample count, not by
     sleeping a fixed 20 ms, so scheduling delays do not accumulate into drift. ``paced=False``
@@ -62,8 +62,11 @@ class PacedAudioTrack(MediaStreamTrack):
             raise MediaStreamError
         if self._paced:
             await self._wait_for_deadline()
+        # Stereo (both channels the same), because aiortc resamples anything else to s16
+        # stereo and FFmpeg's mono upmix would send the tone 3 dB quieter than asked.
+        samples = self.next_samples(FRAME_SAMPLES)
         frame = av.AudioFrame.from_ndarray(
-            self.next_samples(FRAME_SAMPLES).reshape(1, -1), format="s16", layout="mono"
+            np.repeat(samples, 2).reshape(1, -1), format="s16", layout="stereo"
         )
         frame.sample_rate = SAMPLE_RATE
         frame.pts = self._pts
@@ -168,7 +171,8 @@ def load_audio(path: Path, *, max_seconds: float = 600.0) -> Samples:
     except FileNotFoundError:
         raise AudioSourceError(f"{path}: no such file") from None
     except (OSError, av.FFmpegError, ValueError) as exc:
-        raise AudioSourceError(f"{path}: cannot read audio ({exc})") from None
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise AudioSourceError(f"{path}: cannot read audio ({reason})") from None
     samples = np.concatenate(chunks)[:limit] if chunks else np.zeros(0, dtype=np.int16)
     if len(samples) == 0:
         raise AudioSourceError(f"{path}: contains no audio")
@@ -221,6 +225,7 @@ class Recorder:
         self.max_samples = max(FRAME_SAMPLES, int(max_seconds * SAMPLE_RATE))
         self._chunks: deque[Samples] = deque()
         self._kept = 0
+        self._heard = 0
         self._recent_gaps: deque[float] = deque(maxlen=max(1, int(max_seconds * 50)))
         self.frames = 0
         self.first_arrival: float | None = None
@@ -250,6 +255,7 @@ class Recorder:
         self.frames += 1
         self._chunks.append(samples)
         self._kept += len(samples)
+        self._heard += len(samples)
         while self._kept - len(self._chunks[0]) >= self.max_samples:
             self._kept -= len(self._chunks.popleft())
 
@@ -264,7 +270,9 @@ class Recorder:
 
     @property
     def seconds(self) -> float:
-        return min(self._kept, self.max_samples) / SAMPLE_RATE
+        """Seconds of audio heard since the start: keeps growing past ``max_seconds``, so
+        "wait until it has grown by N" works however long the recorder has run."""
+        return self._heard / SAMPLE_RATE
 
     def gaps(self) -> GapSummary:
         recent = np.asarray(self._recent_gaps, dtype=np.float64) * 1000.0

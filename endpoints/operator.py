@@ -11,11 +11,12 @@ The token is an operator login token from ``POST /api/login`` (not a site's join
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TextIO
 
 from endpoints.link import ws_url_from
-from endpoints.session import AgentError, Message, SignalingChannel
+from endpoints.signaling import AgentError, Message, SignalingChannel
 
 
 class OperatorClient:
@@ -29,7 +30,7 @@ class OperatorClient:
         session_id: int,
         token: str,
         lang: str = "vi",
-        events: TextIO | None = None,
+        events: Path | None = None,
     ) -> None:
         self.url = ws_url_from(url)
         self.session_id = session_id
@@ -37,7 +38,9 @@ class OperatorClient:
         self.lang = lang
         self.operator: Message | None = None
         self.session: Message | None = None
-        self.channel = SignalingChannel(self.url, events=events)
+        # Opened here, not in connect(): the channel writes to it from its first message.
+        self._events: TextIO | None = events.open("w", encoding="utf-8") if events else None
+        self.channel = SignalingChannel(self.url, events=self._events)
         self._opened = False
 
     async def connect(self, timeout: float = 10.0) -> Message:
@@ -99,6 +102,9 @@ class OperatorClient:
 
     async def close(self) -> None:
         await self.channel.close()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
 
     async def __aenter__(self) -> Self:
         return self

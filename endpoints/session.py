@@ -7,15 +7,15 @@ of the server as much as for the ``agent`` command::
         joined = await site.join()                    # {"type": "joined", "site": ..., ...}
         await site.start_media(ToneTrack(440))        # offer/answer, waits for "connected"
         await site.expect("site", where=lambda m: m["site"]["muted"])
-        await site.wait_audio(2.0)                    # two seconds of the mix heard
-        heard = site.received_audio()                 # 48 kHz mono int16
+        heard = await site.wait_audio(2.0)            # the next 2 s of the mix, 48 kHz mono
+        everything = site.received_audio()            # up to record_seconds of it
         await site.leave()
 
 Every message the bridge sends is read in the background from the moment the socket opens
-(the bridge disconnects clients that do not read), logged in ``messages`` and queued for
-``expect``. Every failure crossing this boundary is an ``AgentError`` with a stable code:
-the server's own code (``invalid_token``, ``session_closed``…) when it sent one, else one of
-``connection_failed``, ``disconnected``, ``timeout``, ``ice_timeout``, ``media_failed``.
+(endpoints/signaling.py), logged in ``messages`` and queued for ``expect``. Every failure
+crossing this boundary is an ``AgentError`` with a stable code: the server's own code
+(``invalid_token``, ``session_closed``…) when it sent one, else one of ``connection_failed``,
+``disconnected``, ``timeout``, ``ice_timeout``, ``media_failed``.
 """
 
 from __future__ import annotations
@@ -23,53 +23,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TextIO
 
-import websockets
+import av
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from websockets.asyncio.client import ClientConnection
 
 from bridge.media.ice import restrict_host_addresses, rtc_configuration
 from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack
 from endpoints.link import JoinLink, parse_link
+from endpoints.signaling import AgentError, Message, ReceivedMessage, SignalingChannel
 
 log = logging.getLogger(__name__)
 
-Message = dict[str, Any]
-# Messages nobody has asked for yet are kept for ``expect``; a test that never reads them
-# must not grow memory without bound, so the oldest are dropped past this many.
-INBOX_LIMIT = 1024
-HISTORY_LIMIT = 10_000
-# The protocol's frame limit is 64 KiB; the WebSocket layer closes past 1 MiB. Accept as much
-# as the server may send (a long roster), no more.
-MAX_FRAME_BYTES = 2**20
-
-
-class AgentError(Exception):
-    """A failure with a stable machine ``code`` and a one-line human ``message``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class ReceivedMessage:
-    """A message from the bridge, numbered in arrival order, stamped with time.monotonic()."""
-
-    seq: int
-    t: float
-    message: Message
+__all__ = [
+    "AgentError",
+    "Message",
+    "ReceivedMessage",
+    "SiteClient",
+    "StateChange",
+    "state_history",
+]
 
 
 @dataclass(frozen=True)
@@ -79,167 +59,6 @@ class StateChange:
     t: float
     kind: str
     state: str
-
-
-class SignalingChannel:
-    """One WebSocket to the bridge: JSON out, every frame in read by a background task.
-
-    ``events`` (a text file) receives each message as a JSON line ``{"t": monotonic,
-    "message": {...}}`` as it arrives, so a run that fails still leaves its evidence.
-    """
-
-    def __init__(self, url: str, *, events: TextIO | None = None) -> None:
-        self.url = url
-        self.history: deque[ReceivedMessage] = deque(maxlen=HISTORY_LIMIT)
-        self.closed = asyncio.Event()
-        self.close_code: int | None = None
-        self.close_reason: str = ""
-        self._events = events
-        self._inbox: deque[ReceivedMessage] = deque(maxlen=INBOX_LIMIT)
-        self._arrived = asyncio.Condition()
-        self._seq = 0
-        self._last: ReceivedMessage | None = None
-        self._ws: ClientConnection | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._listeners: list[Callable[[Message], None]] = []
-
-    @property
-    def seq(self) -> int:
-        """The number of the latest message received; pass it as ``after`` to ``expect``."""
-        return self._seq
-
-    def add_listener(self, listener: Callable[[Message], None]) -> None:
-        """Call ``listener(message)`` for every message, in the reader, before waiters wake."""
-        self._listeners.append(listener)
-
-    async def open(self, timeout: float = 10.0) -> None:
-        try:
-            self._ws = await websockets.connect(
-                self.url,
-                open_timeout=timeout,
-                max_size=MAX_FRAME_BYTES,
-                # Never route signaling through a proxy picked up from the environment:
-                # the bridge is usually on the same LAN or machine.
-                proxy=None,
-            )
-        except TimeoutError:
-            raise AgentError(
-                "connection_failed", f"no answer from {self.url} within {timeout:g} s"
-            ) from None
-        except websockets.InvalidStatus as exc:
-            status = exc.response.status_code
-            raise AgentError(
-                "connection_failed", f"{self.url} refused the WebSocket (HTTP {status})"
-            ) from None
-        except (OSError, websockets.InvalidHandshake, websockets.InvalidURI) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise AgentError(
-                "connection_failed", f"cannot connect to {self.url}: {reason}"
-            ) from None
-        self._reader = asyncio.create_task(self._read(self._ws), name=f"signaling {self.url}")
-
-    async def send(self, message: Message) -> None:
-        await self.send_text(json.dumps(message))
-
-    async def send_text(self, text: str) -> None:
-        """Send one raw text frame (tests of the server's validation send broken ones)."""
-        if self._ws is None:
-            raise AgentError("not_connected", "the signaling connection is not open")
-        try:
-            await self._ws.send(text)
-        except websockets.ConnectionClosed:
-            raise self._closed_error() from None
-
-    async def expect(
-        self,
-        types: str | Collection[str],
-        *,
-        timeout: float = 5.0,
-        where: Callable[[Message], bool] | None = None,
-        after: int = 0,
-    ) -> Message:
-        """Wait for (and consume) the oldest unconsumed message of ``types``.
-
-        ``where`` narrows the match; ``after`` ignores messages numbered ``<= after`` (take
-        ``seq`` before sending a request to match only what came back after it). Messages
-        of other types stay queued for later calls. Raises ``AgentError``: ``timeout``, or
-        the server's error code / ``disconnected`` if the socket closes first.
-        """
-        wanted = {types} if isinstance(types, str) else set(types)
-        try:
-            async with asyncio.timeout(timeout), self._arrived:
-                while True:
-                    for index, received in enumerate(self._inbox):
-                        message = received.message
-                        if (
-                            received.seq > after
-                            and message.get("type") in wanted
-                            and (where is None or where(message))
-                        ):
-                            del self._inbox[index]
-                            return message
-                    if self.closed.is_set():
-                        raise self._closed_error()
-                    await self._arrived.wait()
-        except TimeoutError:
-            names = " or ".join(sorted(wanted))
-            raise AgentError(
-                "timeout", f"no {names} message from the bridge within {timeout:g} s"
-            ) from None
-
-    async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-
-    async def _read(self, ws: ClientConnection) -> None:
-        try:
-            async for frame in ws:
-                if isinstance(frame, bytes):
-                    continue  # the protocol is text-only; nothing to learn from bytes
-                try:
-                    message = json.loads(frame)
-                except ValueError:
-                    message = {"type": "_unparsable", "text": frame[:200]}
-                if not isinstance(message, dict):
-                    message = {"type": "_unparsable", "text": frame[:200]}
-                await self._deliver(message)
-        except websockets.ConnectionClosed:
-            pass
-        finally:
-            self.close_code = ws.close_code
-            self.close_reason = ws.close_reason or ""
-            self.closed.set()
-            async with self._arrived:
-                self._arrived.notify_all()
-
-    async def _deliver(self, message: Message) -> None:
-        self._seq += 1
-        received = ReceivedMessage(self._seq, time.monotonic(), message)
-        self._last = received
-        self.history.append(received)
-        if self._events is not None:
-            self._events.write(json.dumps({"t": received.t, "message": message}) + "\n")
-            self._events.flush()
-        for listener in self._listeners:
-            listener(message)
-        async with self._arrived:
-            self._inbox.append(received)
-            self._arrived.notify_all()
-
-    def _closed_error(self) -> AgentError:
-        # The bridge sends an error frame, then closes (docs/protocol.md, "Errors"): that
-        # error, not the bare close code, is what the user needs to read.
-        last = self._last.message if self._last is not None else None
-        if last is not None and last.get("type") == "error" and self.close_code != 1000:
-            return AgentError(str(last.get("code", "error")), str(last.get("message", "")))
-        detail = f"code {self.close_code}" if self.close_code is not None else "no close frame"
-        if self.close_reason:
-            detail += f", {self.close_reason}"
-        return AgentError("disconnected", f"the bridge closed the connection ({detail})")
 
 
 class SiteClient:
@@ -408,10 +227,15 @@ class SiteClient:
             await pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
         except (ValueError, KeyError) as exc:
             raise AgentError("invalid_answer", f"the bridge's answer is unusable: {exc}") from None
-        await self.wait_connected(max(0.0, deadline - time.monotonic()))
+        # aioice's checks use RFC 5389 retransmission timers: an unreachable peer is only
+        # declared "failed" after about 64 s, so the caller's timeout is what bounds this.
+        await self.wait_connected(max(0.0, deadline - time.monotonic()), described=timeout)
 
-    async def wait_connected(self, timeout: float) -> None:
-        """Wait for connectionState "connected"; ``ice_timeout``/``media_failed`` otherwise."""
+    async def wait_connected(self, timeout: float, *, described: float | None = None) -> None:
+        """Wait for connectionState "connected"; ``ice_timeout``/``media_failed`` otherwise.
+
+        ``described`` is the timeout to name in the error (the whole budget it is part of).
+        """
         waiters = [
             asyncio.ensure_future(self._connected.wait()),
             asyncio.ensure_future(self.media_failed.wait()),
@@ -426,7 +250,8 @@ class SiteClient:
         states = self._latest_states()
         if self.media_failed.is_set():
             raise AgentError("media_failed", f"media connection failed ({states})")
-        raise AgentError("ice_timeout", f"media did not connect within {timeout:g} s ({states})")
+        budget = described if described is not None else timeout
+        raise AgentError("ice_timeout", f"media did not connect within {budget:g} s ({states})")
 
     @property
     def connected(self) -> bool:
@@ -437,18 +262,23 @@ class SiteClient:
         return self.recorder.samples()
 
     async def wait_audio(self, seconds: float, timeout: float = 10.0) -> Samples:
-        """Wait until ``seconds`` of audio have been heard; return the latest ``seconds``."""
-        loop_deadline = time.monotonic() + timeout
-        while self.recorder.seconds < seconds:
-            if time.monotonic() > loop_deadline:
-                raise AgentError(
-                    "timeout",
-                    f"heard {self.recorder.seconds:.2f} s of audio, wanted {seconds:g} s "
-                    f"within {timeout:g} s",
-                )
+        """Wait for the next ``seconds`` of audio to be heard and return them (48 kHz mono).
+
+        ``seconds`` must fit in ``record_seconds``. Raises ``AgentError`` ``timeout`` if the
+        audio does not arrive in time (stalled media), ``media_failed`` if the peer fails.
+        """
+        if seconds * SAMPLE_RATE > self.recorder.max_samples:
+            raise ValueError(f"{seconds} s is more than this client keeps (record_seconds)")
+        target = self.recorder.seconds + seconds
+        deadline = time.monotonic() + timeout
+        while self.recorder.seconds < target:
             if self.media_failed.is_set():
+                states = self._latest_states()
+                raise AgentError("media_failed", f"media connection failed ({states})")
+            if time.monotonic() > deadline:
+                heard = seconds - (target - self.recorder.seconds)
                 raise AgentError(
-                    "media_failed", f"media connection failed ({self._latest_states()})"
+                    "timeout", f"heard {heard:.2f} s of audio of {seconds:g} s in {timeout:g} s"
                 )
             await asyncio.sleep(0.02)
         return self.received_audio()[-int(seconds * SAMPLE_RATE) :]
@@ -478,7 +308,7 @@ class SiteClient:
 
     def closed_error(self) -> AgentError:
         """The error that explains why the socket closed (the server's code if it sent one)."""
-        return self.channel._closed_error()
+        return self.channel.closed_error()
 
     def _latest_states(self) -> str:
         if self.pc is None:
@@ -514,7 +344,8 @@ class SiteClient:
                 frame = await track.recv()
             except MediaStreamError:
                 return
-            self.recorder.add(frame, time.monotonic())  # type: ignore[arg-type]
+            if isinstance(frame, av.AudioFrame):
+                self.recorder.add(frame, time.monotonic())
 
     # ---- ending --------------------------------------------------------------------------
 

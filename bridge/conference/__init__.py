@@ -1,8 +1,8 @@
 """The domain of a live session, with no I/O: commands in, events out."""
 
 from bridge.conference.commands import (
-    Command,
     CloseSession,
+    Command,
     Join,
     Leave,
     MediaConnected,
@@ -36,6 +36,6 @@ __all__ = [
     "SessionChanged",
     "SiteChanged",
     "SiteStatus",
-    "Unmute",
     "UnknownSite",
+    "Unmute",
 ]

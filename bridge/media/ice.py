@@ -43,9 +43,7 @@ def rtc_configuration(servers: Sequence[dict[str, str]]) -> RTCConfiguration:
     """
     return RTCConfiguration(
         iceServers=[
-            RTCIceServer(
-                urls=s["urls"], username=s.get("username"), credential=s.get("credential")
-            )
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
             for s in servers
         ]
     )

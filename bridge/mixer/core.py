@@ -19,6 +19,23 @@ Invariants the runtime can rely on:
   differ by exactly that site's own (faded) signal.
 - ``len(talkers) <= max_talkers`` on every tick. Because a leaving talker keeps its slot for its
   one fade-out tick, a newcomer that displaces it is mixed from the next tick (20 ms later).
+
+Choices, and the numbers behind them:
+
+- Talk state: RMS level of the tick (after operator gain) above ``talk_threshold_dbfs``, held
+  for ``talk_hangover_ms`` after it drops; a non-finite frame counts as silence.
+- Talker choice ranks sites by power smoothed over ``RANK_TIME_S`` (200 ms). Free slots are
+  filled at once. A member outranked by a newcomer is displaced only after being outranked
+  for ``talker_hold_ms`` in a row, or at once if the newcomer is ``displace_margin_db``
+  louder; a member whose talk state ends leaves at once.
+- Levelling moves a site's gain (in dB) toward ``target_dbfs - level``, bounded by
+  ``max_level_gain_db``, with a one-pole time constant of ``levelling_time_s`` (2 s: about
+  63 % of the way in 2 s, 92 % in 5 s), and only on ticks where the site is above the talk
+  threshold. It is applied only to the summed rows.
+- Limiter: one gain envelope for all outputs. Attack reaches the needed gain by the block's
+  loudest sample (at least a 1 ms ramp); release is a 150 ms one-pole back toward unity, never
+  above what the block allows. A tanh knee above ``limiter_threshold`` catches what the attack
+  ramp lets through; below the threshold the signal is untouched.
 """
 
 from __future__ import annotations
@@ -73,18 +90,38 @@ class MixerConfig:
             raise ValueError("talk_hangover_ms and talker_hold_ms must be >= 0")
 
 
-def _ticks(ms: float, samples: int) -> int:
-    return round(ms * SAMPLE_RATE / 1000.0 / samples)
+@dataclass(frozen=True)
+class _Timing:
+    """A config's times in ticks and per-tick coefficients, for one frame length."""
 
+    hangover_ticks: int
+    hold_ticks: int
+    rank_step: np.float32
+    level_step: np.float32
+    release_step: float
+    margin: np.float32  # displace_margin_db as a power ratio
+    ramp: F32  # interpolation weights over one tick; the last sample gets the new gain
 
-def _ramp(samples: int) -> F32:
-    """Interpolation weights over one tick: the last sample gets the new gain exactly."""
-    return (np.arange(1, samples + 1, dtype=np.float32) / np.float32(samples)).astype(np.float32)
+    @classmethod
+    def of(cls, config: MixerConfig, samples: int) -> _Timing:
+        tick_s = samples / SAMPLE_RATE
 
+        def ticks(ms: float) -> int:
+            return round(ms / 1000.0 / tick_s)
 
-def _smoothing(time_s: float, samples: int) -> float:
-    """Per-tick coefficient of a one-pole smoother with the given time constant."""
-    return 1.0 - math.exp(-samples / (SAMPLE_RATE * time_s))
+        def step(time_s: float) -> float:  # one-pole smoother with this time constant
+            return 1.0 - math.exp(-tick_s / time_s)
+
+        ramp = np.arange(1, samples + 1, dtype=np.float32) / np.float32(samples)
+        return cls(
+            hangover_ticks=ticks(config.talk_hangover_ms),
+            hold_ticks=ticks(config.talker_hold_ms),
+            rank_step=np.float32(step(RANK_TIME_S)),
+            level_step=np.float32(step(config.levelling_time_s)),
+            release_step=step(LIMITER_RELEASE_S),
+            margin=np.float32(10.0 ** (config.displace_margin_db / 10.0)),
+            ramp=ramp.astype(np.float32),
+        )
 
 
 class MixerState:
@@ -97,10 +134,10 @@ class MixerState:
 
     def __init__(self, config: MixerConfig) -> None:
         self.config = config
-        self.limiter_gain = 1.0  # shared envelope of all K + 1 outputs, end of last tick
+        #: The limiter's gain at the end of the last tick, shared by all K + 1 outputs.
+        self.limiter_gain = 1.0
         self._n = 0
-        self._samples = FRAME_SAMPLES
-        self._ramp = _ramp(FRAME_SAMPLES)
+        self._timing = _Timing.of(config, FRAME_SAMPLES)
         self._alloc(0)
 
     def _alloc(self, capacity: int) -> None:
@@ -111,51 +148,50 @@ class MixerState:
         self._member = np.zeros(capacity, np.bool_)  # in the mixed set after the last tick
         self._out_gain = np.zeros(capacity, np.float32)  # gain applied at end of last tick
 
+    def _arrays(self) -> tuple[npt.NDArray[np.generic], ...]:
+        return (
+            self._level_gain_db,
+            self._hangover,
+            self._hold,
+            self._rank_power,
+            self._member,
+            self._out_gain,
+        )
+
     @property
     def capacity(self) -> int:
         return int(self._member.shape[0])
 
+    @property
+    def level_gain_db(self) -> F32:
+        """Levelling gain per site in dB (a copy), e.g. for an operator's console."""
+        return self._level_gain_db[: self._n].copy()
+
     def reset_slot(self, i: int) -> None:
         """Forget everything about slot ``i`` (a different site now uses it)."""
-        if i < self.capacity:
-            self._level_gain_db[i] = 0.0
-            self._hangover[i] = 0
-            self._hold[i] = 0
-            self._rank_power[i] = 0.0
-            self._member[i] = False
-            self._out_gain[i] = 0.0
+        if 0 <= i < self.capacity:
+            for array in self._arrays():
+                array[i] = 0
 
-    def _fit(self, n: int, samples: int) -> None:
-        if samples != self._samples:
-            self._samples = samples
-            self._ramp = _ramp(samples)
+    def _fit(self, n: int, samples: int) -> _Timing:
+        if samples != self._timing.ramp.shape[0]:
+            self._timing = _Timing.of(self.config, samples)
         if n > self.capacity:
-            old = (
-                self._level_gain_db,
-                self._hangover,
-                self._hold,
-                self._rank_power,
-                self._member,
-                self._out_gain,
-            )
+            old = self._arrays()
             self._alloc(max(n, 2 * self.capacity))
-            new = (
-                self._level_gain_db,
-                self._hangover,
-                self._hold,
-                self._rank_power,
-                self._member,
-                self._out_gain,
-            )
-            for dst, src in zip(new, old, strict=True):
+            for dst, src in zip(self._arrays(), old, strict=True):
                 dst[: src.shape[0]] = src
-        for i in range(n, self._n):  # sites that left: at most a handful per tick
-            self.reset_slot(i)
+        elif n < self._n:  # those sites left
+            for array in self._arrays():
+                array[n : self._n] = 0
         self._n = n
+        return self._timing
 
 
 @dataclass
 class MixResult:
+    """One tick's mixes and meters. Every array is new on each call, so callers may keep them."""
+
     shared: F32  # (samples,): what every non-talker hears (sum of talkers, limited)
     talkers: npt.NDArray[np.int64]  # (k,) row indices of the mixed talkers, ascending
     personal: F32  # (k, samples): personal[j] is what talkers[j] hears (total - self, limited)
@@ -179,71 +215,78 @@ def mix(
     changing the gain of a mixed talker takes effect over this tick as a ramp (no click); a
     site muted this tick is listed in ``talkers`` for this one fade-out tick.
 
-    ``audio_level_dbov`` (optional, ``(n,)``) is the RFC 6464 client-to-mixer audio level in
-    dBov (0 loudest, -127 silence; NaN where a packet had none). Where present, a site counts as
-    talking only if both the decoded signal and the sender's own reading (plus the operator
-    gain) are above ``talk_threshold_dbfs``.
+    ``audio_level_dbov`` (optional, ``(n,)``) is the RFC 6464 client-to-mixer audio level
+    (0 loudest, 127 silence; either sign is read as -dBov; NaN where a packet had none). Where
+    present, a site counts as talking only if both the decoded signal and the sender's own
+    reading (plus the operator gain) are above ``talk_threshold_dbfs``.
     """
     cfg = state.config
     x = np.asarray(block, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError("block must be (sites, samples)")
     n, samples = x.shape
-    state._fit(n, samples)
+    timing = state._fit(n, samples)
     gain = np.asarray(gains, dtype=np.float32).reshape(n)
     mute = np.asarray(muted, dtype=np.bool_).reshape(n)
 
-    # Operator gain and mute as one step; only the meters ignore the mute.
+    # Operator gain and mute as one step. Rows are never scaled here: a row's power times the
+    # squared gain is its metered power, and only the <= K summed rows are ever multiplied.
     site_gain = np.where(mute, np.float32(0.0), gain)
     power = mean_square(x)
+    if not np.isfinite(power.sum()):  # a broken frame must not poison every mix: silence it
+        broken = ~np.isfinite(power)
+        x = np.where(broken[:, None], np.float32(0.0), x)
+        power[broken] = 0.0
     metered_power = power * (gain * gain)
     levels = power_to_dbfs(metered_power)
 
-    talk_now = (levels > cfg.talk_threshold_dbfs) & ~mute
+    talk_now = levels > cfg.talk_threshold_dbfs
+    talk_now &= ~mute
     if audio_level_dbov is not None:
-        sender = np.asarray(audio_level_dbov, dtype=np.float32).reshape(n)
-        gain_db = power_to_dbfs(gain * gain)
-        talk_now &= np.isnan(sender) | (sender + gain_db > cfg.talk_threshold_dbfs)
+        sender = -np.abs(np.asarray(audio_level_dbov, dtype=np.float32).reshape(n))
+        sender += power_to_dbfs(gain * gain)
+        talk_now &= ~(sender <= cfg.talk_threshold_dbfs)  # NaN compares False: no veto
 
     hangover = state._hangover[:n]
-    talking = talk_now | (hangover > 0)
-    np.subtract(hangover, 1, out=hangover, where=hangover > 0)
-    hangover[talk_now] = _ticks(cfg.talk_hangover_ms, samples)
+    held = hangover > 0
+    held &= ~mute
+    talking = talk_now | held
+    hangover[:] = np.where(talk_now, timing.hangover_ticks, np.where(held, hangover - 1, 0))
 
     rank = state._rank_power[:n]
-    rank += np.float32(_smoothing(RANK_TIME_S, samples)) * (metered_power * ~mute - rank)
+    rank += timing.rank_step * (np.where(mute, np.float32(0.0), metered_power) - rank)
 
     level_db = state._level_gain_db[:n]
     if cfg.levelling:
         # Adapt only while the site is audibly talking, so a listening hall's noise floor never
-        # pulls its gain up; bounded both in the target and therefore in the result.
-        want = np.clip(cfg.target_dbfs - levels, -cfg.max_level_gain_db, cfg.max_level_gain_db)
-        step = np.float32(_smoothing(cfg.levelling_time_s, samples))
-        level_db += np.where(talk_now, step * (want - level_db), np.float32(0.0))
+        # pulls its gain up; the target is bounded, so the gain is too.
+        now = talk_now.nonzero()[0]
+        bound = cfg.max_level_gain_db  # ufuncs, not np.clip: its wrapper costs ~5 µs a call
+        want = np.minimum(np.maximum(cfg.target_dbfs - levels[now], -bound), bound)
+        level_db[now] += timing.level_step * (want - level_db[now])
 
-    members, member_now = _choose_talkers(state, cfg, n, talking & ~mute, rank)
-    talkers = np.flatnonzero(members)
+    members, member_now = _choose_talkers(state, timing, n, talking, rank)
+    talkers = members.nonzero()[0]
 
     # Each talker's gain ramps over the tick from what it had at the end of the last tick, so
     # entering, leaving, muting, operator gain and levelling changes are all click-free.
     g_start = state._out_gain[talkers]
     g_end = site_gain[talkers] * member_now[talkers]
     if cfg.levelling:
-        g_end = g_end * np.power(np.float32(10.0), level_db[talkers] / np.float32(20.0))
+        g_end *= np.power(np.float32(10.0), level_db[talkers] / np.float32(20.0))
     state._out_gain[talkers] = g_end
     state._member[:n] = member_now
-    ramp = state._ramp
-    contrib = x[talkers] * (g_start[:, None] + (g_end - g_start)[:, None] * ramp)
+    contrib = x[talkers]
+    contrib *= g_start[:, None] + (g_end - g_start)[:, None] * timing.ramp
 
-    total = contrib.sum(axis=0, dtype=np.float32)
     outputs = np.empty((talkers.size + 1, samples), np.float32)
-    outputs[0] = total
+    total = contrib.sum(axis=0, out=outputs[0])
     np.subtract(total, contrib, out=outputs[1:])
-    _limit(outputs, state, cfg.limiter_threshold)
+    _limit(outputs, state, timing, cfg.limiter_threshold)
 
     return MixResult(
         shared=outputs[0],
-        talkers=talkers.astype(np.int64, copy=False),
+        talkers=talkers,
         personal=outputs[1:],
         levels_dbfs=levels,
         talking=talking,
@@ -252,7 +295,7 @@ def mix(
 
 def _choose_talkers(
     state: MixerState,
-    cfg: MixerConfig,
+    timing: _Timing,
     n: int,
     eligible: npt.NDArray[np.bool_],
     rank: F32,
@@ -263,9 +306,9 @@ def _choose_talkers(
     slot for ``talker_hold_ms`` of being outranked, unless the newcomer is louder by
     ``displace_margin_db``; the newcomer then enters on the next tick, after the fade-out.
     """
-    k = cfg.max_talkers
+    k = state.config.max_talkers
     member = state._member[:n]
-    candidates = np.flatnonzero(eligible)
+    candidates = eligible.nonzero()[0]
     if candidates.size > k:
         candidates = candidates[np.argpartition(-rank[candidates], k - 1)[:k]]
     desired = np.zeros(n, np.bool_)
@@ -273,28 +316,31 @@ def _choose_talkers(
 
     hold = state._hold[:n]
     outranked = member & eligible & ~desired
-    np.subtract(hold, 1, out=hold, where=outranked)
-    hold[~outranked] = _ticks(cfg.talker_hold_ms, samples=state._samples)
+    hold[:] = np.where(outranked, np.maximum(hold - 1, 0), timing.hold_ticks)
 
     leaving = member & ~eligible
     entering = np.zeros(n, np.bool_)
-    newcomers = np.flatnonzero(desired & ~member)
+    newcomers = candidates[~member[candidates]]
     if newcomers.size:
         newcomers = newcomers[np.argsort(-rank[newcomers], kind="stable")]
-        free = k - int(np.count_nonzero(member))
-        entering[newcomers[: max(free, 0)]] = True
+        free = max(k - int(np.count_nonzero(member)), 0)
+        entering[newcomers[:free]] = True
         # Slots of members that stopped talking free up next tick; later newcomers challenge.
-        waiting = newcomers[max(free, 0) + int(np.count_nonzero(leaving)) :]
-        weakest = np.flatnonzero(outranked)
+        waiting = newcomers[free + int(np.count_nonzero(leaving)) :]
+        weakest = outranked.nonzero()[0]
         weakest = weakest[np.argsort(rank[weakest], kind="stable")]
-        margin = np.float32(10.0 ** (cfg.displace_margin_db / 10.0))
         for c, w in zip(waiting, weakest, strict=False):
-            if hold[w] <= 0 or rank[c] >= rank[w] * margin:
+            if hold[w] <= 0 or rank[c] >= rank[w] * timing.margin:
                 leaving[w] = True
     return member | entering, (member & ~leaving) | entering
 
 
-def _limit(outputs: F32, state: MixerState, threshold: float) -> None:
+# Headroom for float32 rounding in the envelope, so an enveloped sample never lands above the
+# threshold and the knee is needed only while the envelope is still attacking.
+_ROUNDING = 1.0 - 2.0**-16
+
+
+def _limit(outputs: F32, state: MixerState, timing: _Timing, threshold: float) -> None:
     """Limit all K + 1 outputs in place with one shared gain envelope, then the soft knee.
 
     One envelope for every output keeps the shared and personal mixes equal except for the
@@ -302,18 +348,22 @@ def _limit(outputs: F32, state: MixerState, threshold: float) -> None:
     in one personal mix briefly ducks every mix, which at K <= 4 talkers is rarely audible.
     """
     samples = outputs.shape[1]
-    peak_at = int(np.argmax(np.abs(outputs).max(axis=0)))
-    peak = float(np.abs(outputs[:, peak_at]).max())
-    needed = min(1.0, threshold / peak) if peak > 0 else 1.0
+    magnitude = np.abs(outputs)
+    at = int(magnitude.argmax())
+    peak = float(magnitude.flat[at])
+    needed = min(1.0, threshold * _ROUNDING / peak) if peak > 0 else 1.0
     before = state.limiter_gain
     if needed < before:
-        attack = max(peak_at + 1, LIMITER_MIN_ATTACK)
-        curve = np.minimum(np.arange(1, samples + 1, dtype=np.float32) / np.float32(attack), 1)
-        after = needed
-    else:
-        after = min(needed, before + (1.0 - before) * _smoothing(LIMITER_RELEASE_S, samples))
-        curve = state._ramp
-    state.limiter_gain = after
-    if before != 1.0 or after != 1.0:
-        outputs *= np.float32(before) + np.float32(after - before) * curve
-    soft_clip(outputs, threshold)
+        # Attack: reach the needed gain by the loudest sample of the block (no look-ahead
+        # delay: the whole block is already here); louder samples before it meet the knee.
+        attack = max(at % samples + 1, LIMITER_MIN_ATTACK)
+        curve = np.minimum(timing.ramp * np.float32(samples / attack), np.float32(1.0))
+        outputs *= np.float32(before) + np.float32(needed - before) * curve
+        state.limiter_gain = needed
+        soft_clip(outputs, threshold)
+    elif before < 1.0:
+        # Release toward unity, never above what this block allows: no sample passes the
+        # threshold, so the knee has nothing to do.
+        after = min(needed, before + (1.0 - before) * timing.release_step)
+        outputs *= np.float32(before) + np.float32(after - before) * timing.ramp
+        state.limiter_gain = after

@@ -33,8 +33,14 @@ def to_mono_float(frame: av.AudioFrame) -> np.ndarray:
 
 
 def to_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:
-    pcm = np.clip(samples * 32767.0, -32768, 32767).astype(np.int16).reshape(1, -1)
-    frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+    """A mono mix as the s16 packed *stereo* frame aiortc's Opus encoder takes as is.
+
+    Handing it mono makes aiortc resample to stereo, and FFmpeg's upmix puts the centre
+    channel on left and right at -3 dB: every site would hear everyone 3 dB too quiet.
+    """
+    mono = np.clip(samples * 32767.0, -32768, 32767).astype(np.int16)
+    pcm = np.repeat(mono, 2).reshape(1, -1)
+    frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
     frame.sample_rate = SAMPLE_RATE
     frame.pts = pts
     frame.time_base = TIME_BASE

@@ -87,7 +87,9 @@ class Api:
                 return error_response(error, lang)
             except StoreError as exc:
                 return error_response(SignalingError(ErrorCode(exc.code), str(exc)), lang)
-            status = 201 if request.method == "POST" and handler.__name__.startswith("create") else 200
+            status = (
+                201 if request.method == "POST" and handler.__name__.startswith("create") else 200
+            )
             return JSONResponse(result, status_code=status)
 
         return endpoint

@@ -15,7 +15,6 @@ from typing import Protocol
 
 from bridge.conference import (
     CloseSession,
-    RosterSite,
     Command,
     Conference,
     Event,
@@ -23,17 +22,16 @@ from bridge.conference import (
     Leave,
     MediaConnected,
     MediaLost,
-    Mute,
+    RosterSite,
     SessionChanged,
     SiteChanged,
-    Unmute,
 )
 from bridge.media.peer import SitePeer
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import Mixer
 from bridge.signaling.errors import ErrorCode, SignalingError
-from bridge.store import NotFound, SessionState, Store
 from bridge.signaling.wire import session_entry, site_entry
+from bridge.store import NotFound, SessionState, Store
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +82,10 @@ class LiveSession:
             if old.peer is not None:
                 asyncio.get_running_loop().create_task(old.peer.close())
             self._apply(Leave(site_id))
-        self._sites[site_id] = _SiteLink(participant)
+        # The others hear of the join now; the joining site learns its state from the
+        # `joined` and `roster` replies that follow, so it is registered after the event.
         self._apply(Join(site_id))
+        self._sites[site_id] = _SiteLink(participant)
 
     async def offer(self, site_id: int, participant: Participant, sdp: str) -> str:
         """Answer a site's offer with a fresh peer (a renegotiating site gets a new one)."""

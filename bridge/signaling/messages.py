@@ -50,8 +50,8 @@ class OfferMessage(_Message):
 class CandidateMessage(_Message):
     type: Literal["candidate"]
     candidate: Annotated[str, Field(max_length=1024)]
-    sdpMid: Annotated[str, Field(max_length=64)] | None = None  # noqa: N815 (browser's name)
-    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
+    sdpMid: Annotated[str, Field(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
 
 
 class LeaveMessage(_Message):
@@ -135,9 +135,7 @@ def ref_id_of(text: str) -> str | int | None:
 
 
 def _summary(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
-    )
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
 
 
 # ---- HTTP request bodies (docs/api.md) -------------------------------------------------

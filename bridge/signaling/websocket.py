@@ -13,7 +13,9 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -32,6 +34,7 @@ OUTBOX_LIMIT = 256
 ERROR_WINDOW_S = 10.0
 ERROR_LIMIT = 30
 _CLOSE = object()
+T = TypeVar("T")
 
 
 class Connection:
@@ -226,7 +229,9 @@ class SignalingHandler:
         else:
             raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
 
-    def _operator_message(self, conn: Connection, role: _OperatorRole, msg: m.ClientMessage) -> None:
+    def _operator_message(
+        self, conn: Connection, role: _OperatorRole, msg: m.ClientMessage
+    ) -> None:
         by = role.operator.username
         if isinstance(msg, m.MuteMessage | m.UnmuteMessage):
             command = (Mute if isinstance(msg, m.MuteMessage) else Unmute)(msg.site_id, by)
@@ -244,7 +249,7 @@ class SignalingHandler:
             role.live.detach_operator(conn)
 
     @staticmethod
-    async def _check(check, token: str):  # type: ignore[no-untyped-def]
+    async def _check(check: Callable[[str], T], token: str) -> T:
         try:
             return await asyncio.to_thread(check, token)
         except StoreError as exc:

@@ -14,12 +14,15 @@ from bridge.conference import (
     RosterSite,
     SessionChanged,
     SiteChanged,
-    Unmute,
     UnknownSite,
+    Unmute,
 )
 
-ROSTER = [RosterSite(1, "Trung ương", "central"), RosterSite(2, "Lào Cai", "province"),
-          RosterSite(3, "Cà Mau", "province")]
+ROSTER = [
+    RosterSite(1, "Trung ương", "central"),
+    RosterSite(2, "Lào Cai", "province"),
+    RosterSite(3, "Cà Mau", "province"),
+]
 
 
 def conference() -> Conference:

@@ -17,8 +17,9 @@ def test_restriction_lists_exactly_the_given_addresses_loopback_included():
 
 def test_no_ice_servers_means_none_at_all_not_a_public_default():
     assert rtc_configuration([]).iceServers == []
-    [server] = rtc_configuration([{"urls": "turn:127.0.0.1:3478", "username": "u",
-                                   "credential": "p"}]).iceServers
+    [server] = rtc_configuration(
+        [{"urls": "turn:127.0.0.1:3478", "username": "u", "credential": "p"}]
+    ).iceServers
     assert server.urls == "turn:127.0.0.1:3478" and server.username == "u"
 
 

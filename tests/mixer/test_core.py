@@ -296,7 +296,7 @@ def test_levelling_is_bounded_by_max_level_gain(input_dbfs: float, expected_dbfs
 def test_levelling_does_not_adapt_while_a_site_only_listens() -> None:
     state = MixerState(MixerConfig())
     run(state, 500, briefing(np.random.default_rng(9), 4, {0: -30}))
-    assert state._level_gain_db[1:4].tolist() == [0.0, 0.0, 0.0]
+    assert state.level_gain_db[1:4].tolist() == [0.0, 0.0, 0.0]
 
 
 # --- choosing talkers -----------------------------------------------------------------------
@@ -444,10 +444,10 @@ def test_state_grows_when_sites_join_and_keeps_existing_slots() -> None:
     rng = np.random.default_rng(18)
     state = MixerState(MixerConfig())
     run(state, 100, briefing(rng, 2, {0: -35}))
-    gain = float(state._level_gain_db[0])
+    gain = float(state.level_gain_db[0])
     assert gain > 3
     r = run(state, 1, briefing(rng, 40, {0: -35, 30: -30}))[0][1]
-    assert float(state._level_gain_db[0]) >= gain
+    assert float(state.level_gain_db[0]) >= gain
     assert list(r.talkers) == [0, 30] and r.levels_dbfs.shape == (40,)
 
 
@@ -460,3 +460,71 @@ def test_slots_past_a_shrunk_block_and_reset_slots_start_fresh() -> None:
     assert state._level_gain_db[:3].tolist() == [0.0, 0.0, 0.0]
     r = run(state, 1, briefing(rng, 3, {}))[0][1]
     assert not r.talking.any() and r.talkers.size == 0
+
+
+def test_displaced_and_muted_talkers_leave_without_a_click() -> None:
+    freqs = [110.0, 170.0, 230.0, 290.0]
+
+    def make(k: int) -> F32:
+        block = np.zeros((4, FRAME_SAMPLES), np.float32)
+        for i in range(3):
+            block[i] = tone(freqs[i], -26.0, k)
+        if k >= 40:  # a much louder newcomer displaces at once
+            block[3] = tone(freqs[3], -12.0, k, np.minimum(1, (tick_times(k) - 0.8) / 0.05))
+        return block
+
+    results = run(
+        MixerState(MixerConfig(max_talkers=2, levelling=False)),
+        100,
+        make,
+        muted=lambda k: np.array([False, k >= 70, False, False]),
+    )
+    assert 3 in results[50][1].talkers and 1 not in results[-1][1].talkers
+    amp = np.sqrt(2) * 10 ** (np.array([-26.0, -26.0, -26.0, -12.0]) / 20)
+    smooth_step = float(np.sum(2 * np.pi * np.array(freqs) * amp / SAMPLE_RATE))
+    for site in range(4):
+        heard = np.concatenate([heard_by(r, site) for _, r in results[2:]])
+        assert np.abs(np.diff(heard)).max() < 1.2 * smooth_step, site
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 12), min_size=1, max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 4),
+)
+def test_talkers_are_at_most_k_unique_ascending_and_never_muted_as_sites_come_and_go(
+    sizes: list[int], seed: int, k: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    state = MixerState(MixerConfig(max_talkers=k))
+    previous_members: set[int] = set()
+    for n in sizes:
+        block = noise(rng, n, -60)
+        loud = rng.random(n) < 0.5
+        block[loud] *= np.float32(10 ** (rng.uniform(20, 55) / 20))
+        muted = rng.random(n) < 0.2
+        r = mix(block, muted=muted, gains=np.ones(n, np.float32), state=state)
+        talkers = r.talkers.tolist()
+        assert len(talkers) <= k and talkers == sorted(set(talkers))
+        assert all(0 <= t < n for t in talkers)
+        assert r.personal.shape == (len(talkers), FRAME_SAMPLES)
+        # A muted site is listed only on the one tick it fades out of the mix.
+        assert all(t in previous_members for t in talkers if muted[t])
+        assert not r.talking[muted].any()
+        previous_members = {t for t in talkers if not muted[t]}
+
+
+def test_a_broken_frame_is_treated_as_silence_and_never_reaches_any_mix() -> None:
+    rng = np.random.default_rng(20)
+    make = briefing(rng, 4, {0: -30, 1: -30})
+    state = MixerState(MixerConfig())
+    run(state, 10, make)
+    block = make(10)
+    block[1, 100] = np.nan
+    block[2, 5] = np.inf
+    r = mix(block, muted=np.zeros(4, bool), gains=np.ones(4, np.float32), state=state)
+    assert np.all(np.isfinite(r.shared)) and np.all(np.isfinite(r.personal))
+    assert np.all(np.isfinite(r.levels_dbfs)) and r.levels_dbfs[1] == -120.0
+    after = run(state, 3, make)[-1][1]
+    assert list(after.talkers) == [0, 1] and np.all(np.isfinite(after.shared))

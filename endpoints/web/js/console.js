@@ -5,6 +5,7 @@
  * and `Accept-Language` set to the UI language:
  *   POST /api/login {username, password} → {token, expires_at, operator: {username, role}}
  *   GET  /api/sessions → {sessions: [{id, title, state, host_site_id, roster: [site ids]}]}
+ *   POST /api/logout (best effort, when the operator logs out)
  *   errors: {error: {code, message}} — shown from our catalogue by code (error.<code>),
  *   falling back to the server's localized message.
  * WebSocket /ws (docs/protocol.md): `operator {session_id, token, lang}` → `ready`, `roster`,
@@ -450,7 +451,14 @@ function renderRoster() {
     );
   }
   model.sites.forEach((site, index) => fillRow(rows.get(String(site.id)), site, index));
-  dom.rosterEmpty.hidden = model.sites.length > 0 || model.state !== "ready";
+  const emptyKey =
+    model.state === "ready"
+      ? "console.roster.empty"
+      : model.state === "waiting"
+        ? "console.roster.waiting"
+        : null;
+  dom.rosterEmpty.hidden = model.sites.length > 0 || !emptyKey;
+  dom.rosterEmpty.textContent = emptyKey ? t(emptyKey) : "";
 
   const count = (pred) => model.sites.filter(pred).length;
   dom.summary.textContent = model.sites.length
@@ -622,7 +630,8 @@ function onError(message) {
   model.lastError = { code, message: serverMessage, ref_id: message.ref_id ?? null };
   const request = message.ref_id != null ? pending.get(message.ref_id) : null;
   if (request) pending.delete(message.ref_id);
-  logEvent("error", () => {
+  const kind = code === "session_not_open" ? "warn" : "error";
+  logEvent(kind, () => {
     const text = errorText(code, serverMessage);
     if (!request) return text;
     const site = model.sites.find((s) => s.id === request.siteId);
@@ -743,6 +752,10 @@ function openBoard(id, session) {
 }
 
 function logout(noticeKey = null) {
+  if (auth && !noticeKey) {
+    // Best effort: revoke the login token on the server too; the page forgets it anyway.
+    api("POST", "/api/logout").catch(() => {});
+  }
   stopBoard("logged_out");
   setAuth(null);
   sessionId = null;

@@ -33,8 +33,9 @@
  *   sessionId, site, session, roster (site entries), muted (bool), micAvailable (bool|null),
  *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool)
  *
- * DOM hooks: body#site-page[data-state], #site-status[data-state], #site-status-text,
- * #site-status-detail, #site-session-title, #site-name, #site-host-badge, #site-muted
+ * DOM hooks: body#site-page[data-state][data-muted], #site-status[data-state],
+ * #site-status-text, #site-status-detail, #site-session-title, #site-name (their blocks
+ * #site-session-block / #site-site-block are hidden until `joined`), #site-host-badge, #site-muted
  * (hidden unless muted), #site-roster-count, #site-audio-indicator[data-active],
  * #site-level-bar, #site-remote-audio, #site-unlock-audio, #site-mic-warning.
  */
@@ -106,7 +107,9 @@ const dom = {
   status: $("site-status"),
   statusText: $("site-status-text"),
   statusDetail: $("site-status-detail"),
+  sessionBlock: $("site-session-block"),
   sessionTitle: $("site-session-title"),
+  siteBlock: $("site-site-block"),
   siteName: $("site-name"),
   hostBadge: $("site-host-badge"),
   muted: $("site-muted"),
@@ -151,10 +154,13 @@ function render() {
   }
   dom.statusDetail.textContent = detailText(state);
 
-  const session = diag.session;
-  dom.sessionTitle.textContent = session ? session.title : "—";
-  dom.siteName.textContent = diag.site ? diag.site.name : "—";
+  dom.sessionBlock.hidden = !diag.session;
+  dom.sessionTitle.textContent = diag.session ? diag.session.title : "";
+  dom.siteBlock.hidden = !diag.site;
+  dom.siteName.textContent = diag.site ? diag.site.name : "";
   dom.hostBadge.hidden = !(diag.site && diag.site.host);
+  // The meter only means something while the hall is (or is getting) in the session.
+  dom.audioIndicator.hidden = !["connecting", "connected", "reconnecting"].includes(state);
 
   const showMuted = diag.muted && !isFinal(state);
   dom.muted.hidden = !showMuted;

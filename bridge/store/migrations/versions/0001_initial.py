@@ -52,7 +52,9 @@ def upgrade() -> None:
         sa.Column("host_site_id", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("state IN ('scheduled', 'open', 'closed')", name=op.f("ck_sessions_state")),
+        sa.CheckConstraint(
+            "state IN ('scheduled', 'open', 'closed')", name=op.f("ck_sessions_state")
+        ),
         sa.ForeignKeyConstraint(
             ["host_site_id"],
             ["sites.id"],

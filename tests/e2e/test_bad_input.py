@@ -1,0 +1,172 @@
+"""Bad input gets a structured error, and the other sites never notice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import numpy as np
+import websockets
+
+from bridge.store import SessionState, Store
+from endpoints.audio import ToneTrack
+from endpoints.session import AgentError, SiteClient
+from tests.audio_analysis import tone_present_per_window
+from tests.e2e.test_audio import AMPLITUDE, PROVINCES, listen
+
+
+async def raw(url: str):
+    return await websockets.connect(url.replace("http", "ws") + "/ws", max_size=None)
+
+
+async def reply(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+
+async def assert_closed(ws, code: int) -> None:
+    with __import__("contextlib").suppress(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(ws.recv(), 5)
+    assert ws.close_code == code
+
+
+async def test_bad_messages_get_errors_while_other_sites_audio_continues_without_a_gap(bridge):
+    a = SiteClient(bridge.links[PROVINCES[0]], record_seconds=30)
+    b = SiteClient(bridge.links[PROVINCES[1]], record_seconds=30)
+    await a.join()
+    await b.join()
+    await asyncio.gather(
+        a.start_media(ToneTrack(440, AMPLITUDE)), b.start_media(ToneTrack(660, AMPLITUDE))
+    )
+    await asyncio.sleep(1.0)
+    mark = a.recorder.seconds
+    gaps_before = a.recorder.gaps().late_gaps
+    errors: dict[str, dict] = {}
+
+    # 1. a bad token: error, then the connection closes with 4401
+    ws = await raw(bridge.url)
+    await ws.send(json.dumps({"type": "join", "session_id": 1, "token": "not-a-token"}))
+    errors["bad token"] = await reply(ws)
+    await assert_closed(ws, 4401)
+
+    # 2-5. on a joined site's own connection: each error leaves the connection usable
+    c = SiteClient(bridge.links[PROVINCES[2]])
+    await c.join()
+    for label, text in [
+        ("malformed json", '{"type": "offer", sdp'),
+        ("unknown type", json.dumps({"type": "dance", "id": "x1"})),
+        ("unknown field", json.dumps({"type": "ping", "colour": "red"})),
+        ("oversize", json.dumps({"type": "offer", "sdp": "v=0\r\n" * 20_000})),
+        ("broken sdp", json.dumps({"type": "offer", "sdp": "v=0\r\nthis is not sdp", "id": 7})),
+        ("operator command from a site", json.dumps({"type": "mute", "site_id": 1})),
+    ]:
+        mark_c = c.channel.seq
+        await c.send_text(text)
+        errors[label] = await c.expect("error", after=mark_c)
+    await c.send({"type": "ping", "id": "still-here"})
+    assert (await c.expect("pong"))["ref_id"] == "still-here"
+
+    # 6. silence after connecting: join_timeout is not tested here (10 s); a binary frame is
+    ws = await raw(bridge.url)
+    await ws.send(b"\x00\x01binary")
+    errors["binary"] = await reply(ws)
+    await ws.close()
+
+    heard = await listen(a, 1.0)
+    await c.close()
+    await a.close()
+    await b.close()
+
+    codes = {label: e["code"] for label, e in errors.items()}
+    assert codes == {
+        "bad token": "invalid_token",
+        "malformed json": "invalid_json",
+        "unknown type": "unknown_type",
+        "unknown field": "invalid_message",
+        "oversize": "message_too_large",
+        "broken sdp": "invalid_sdp",
+        "operator command from a site": "forbidden",
+        "binary": "invalid_json",
+    }
+    assert errors["unknown type"]["ref_id"] == "x1" and errors["broken sdp"]["ref_id"] == 7
+    assert all(e["type"] == "error" and e["message"] for e in errors.values())
+    assert errors["bad token"]["message"].startswith("Đường dẫn")  # Vietnamese by default
+
+    during = a.received_audio()[int(mark * 48_000) :]
+    present = tone_present_per_window(during, 660)
+    assert len(present) >= 10 and present.all(), (
+        f"gaps in B's tone at A: {np.flatnonzero(~present)}"
+    )
+    assert a.recorder.gaps().late_gaps == gaps_before, "frames stopped arriving at A"
+    assert tone_present_per_window(heard, 660).all()
+
+
+async def test_expired_token_wrong_session_and_closed_session_are_refused(bridge):
+    store = Store(bridge.database)
+    try:
+        sites = store.roster_sites(1)
+        other = store.create_session(
+            "Phiên khác", sites[0].id, [s.id for s in sites], SessionState.OPEN
+        )
+        other_token = store.issue_join_token(other.id, sites[1].id, timedelta(hours=1)).token
+        expired = store.issue_join_token(1, sites[1].id, timedelta(milliseconds=1)).token
+        scheduled = store.create_session("Sắp diễn ra", sites[0].id, [s.id for s in sites])
+        scheduled_token = store.issue_join_token(
+            scheduled.id, sites[1].id, timedelta(hours=1)
+        ).token
+    finally:
+        store.close()
+    await asyncio.sleep(0.05)
+    cases = [
+        (1, expired, "token_expired", 4401),
+        (1, other_token, "wrong_session", 4403),
+        (scheduled.id, scheduled_token, "session_not_open", 4409),
+    ]
+    for session_id, token, code, close_code in cases:
+        ws = await raw(bridge.url)
+        await ws.send(
+            json.dumps({"type": "join", "session_id": session_id, "token": token, "lang": "en"})
+        )
+        error = await reply(ws)
+        assert (error["code"], error["type"]) == (code, "error")
+        assert error["message"] and not error["message"].startswith("Đ")  # English, as asked
+        await assert_closed(ws, close_code)
+
+    # an operator closes the session: joined sites are told, and later joins are refused
+    site = SiteClient(bridge.links[PROVINCES[0]])
+    await site.join()
+    import httpx
+
+    token = bridge.login()
+    closed = httpx.post(
+        f"{bridge.url}/api/sessions/1/close", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert closed.status_code == 200 and closed.json()["session"]["state"] == "closed"
+    assert (await site.expect("session"))["session"]["state"] == "closed"
+    assert (await site.expect("error"))["code"] == "session_closed"
+    await site.close()
+    late = SiteClient(bridge.links[PROVINCES[1]])
+    try:
+        await late.join()
+        raise AssertionError("joined a closed session")
+    except AgentError as error:
+        assert error.code == "session_closed"
+    finally:
+        await late.close()
+
+
+async def test_nothing_before_join_but_ping_and_a_connection_that_never_joins_is_not_kept(bridge):
+    ws = await raw(bridge.url)
+    await ws.send(json.dumps({"type": "mute", "site_id": 1}))
+    assert (await reply(ws))["code"] == "not_joined"
+    await ws.send(json.dumps({"type": "ping"}))
+    assert (await reply(ws))["type"] == "pong"
+    # flooding with garbage ends the connection rather than costing the server forever
+    for _ in range(40):
+        await ws.send("garbage")
+    codes = []
+    with __import__("contextlib").suppress(websockets.ConnectionClosed):
+        while True:
+            codes.append(json.loads(await asyncio.wait_for(ws.recv(), 5))["code"])
+    assert codes[-1] == "too_many_errors" and ws.close_code == 4429
