@@ -10,6 +10,7 @@ from datetime import timedelta
 import uvicorn
 
 from bridge.demo import ensure_demo
+from bridge.media.codecs import negotiate_opus_fec
 from bridge.media.ice import restrict_host_addresses
 from bridge.settings import Settings
 from bridge.signaling.api import issue_join_links
@@ -32,6 +33,7 @@ def serve(settings: Settings, demo: bool = True) -> int:
         )
         return 1
     restrict_host_addresses(settings.effective_ice_addresses())
+    negotiate_opus_fec()
     try:
         if demo:
             _print_demo(store, settings)

@@ -1,5 +1,8 @@
 """One site's aiortc peer connection: answer its offer, wire its audio to the mixer.
 
+Received audio is taken as RTP packets (bridge.media.rtp_tap) into the mixer's jitter
+buffer; the site's mix leaves as encoded Opus packets from the mixer's ``MixTrack``.
+
 The site offers and the bridge answers, so a reconnecting hall simply offers again. The
 bridge sends on the same transceiver it receives on (one m=audio line, sendrecv), which
 is what browsers and the headless endpoint expect.
@@ -15,6 +18,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from bridge.media.ice import rtc_configuration
+from bridge.media.rtp_tap import tap_audio
 from bridge.mixer.mixer import Mixer
 
 log = logging.getLogger(__name__)
@@ -87,8 +91,11 @@ class SitePeer:
         await self._pc.close()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        if track.kind == "audio":
-            self._mixer.attach_input(self.site_id, track)
+        if track.kind != "audio":
+            return
+        receiver = next(t.receiver for t in self._pc.getTransceivers() if t.receiver.track is track)
+        site_id, mixer = self.site_id, self._mixer
+        tap_audio(receiver, lambda packet: mixer.receive(site_id, packet))
 
     def _on_connection_state(self) -> None:
         self._on_state(self._pc.connectionState)

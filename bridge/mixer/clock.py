@@ -19,8 +19,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
-class Lateness:
-    """A bounded ring of recent tick lateness values (seconds) with percentiles."""
+class RecentValues:
+    """A bounded ring of recent measurements (seconds) with percentiles."""
 
     def __init__(self, capacity: int = 3000) -> None:
         self._values = np.zeros(capacity, dtype=np.float64)
@@ -34,6 +34,9 @@ class Lateness:
     def count(self) -> int:
         return self._count
 
+    def clear(self) -> None:
+        self._count = 0
+
     def percentile(self, q: float) -> float:
         n = min(self._count, len(self._values))
         return float(np.percentile(self._values[:n], q)) if n else 0.0
@@ -46,7 +49,7 @@ class Clock:
         self._tick = tick
         self.period = period
         self.max_catch_up = max_catch_up
-        self.lateness = Lateness()
+        self.lateness = RecentValues()
         self.ticks = 0
         self.skipped = 0
         self._task: asyncio.Task[None] | None = None

@@ -1,23 +1,29 @@
-"""The live mixer of one session: per-site slots, the 20 ms clock, the pure core between.
+"""The live mixer of one session: per-site jitter buffers and decoders, the 20 ms clock,
+the pure core, and K+1 encodes per tick.
 
-Each tick takes at most one frame from every site's input buffer, stacks them into one
-``(slots, 960)`` block, calls the pure core (``bridge.mixer.core.mix``) and hands each
-site its mix: a talker gets its personal mix (everyone but itself), every other site the
-one shared mix. Slots are stable per site so the core's per-site state (levelling, talk
-hangover) follows the site; a freed slot is reset before reuse.
+Per tick (DESIGN.md, "The audio path"): each site's jitter buffer yields this tick's
+packet (or a loss, or nothing); it is decoded here — Opus packet-loss concealment for a
+loss, in-band FEC when the next packet carries it — into one row of a ``(slots, 960)``
+block; the pure core mixes; the shared mix is encoded once and the same payload goes to
+every listening site, and each of the (at most K) talkers gets its personal mix encoded.
+Slots are stable per site so the core's per-site state follows the site.
 """
 
 from __future__ import annotations
 
-import asyncio
+import math
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from aiortc.mediastreams import MediaStreamTrack
 
-from bridge.mixer.clock import Clock
+from bridge.media.rtp_tap import AudioPacket
+from bridge.mixer.clock import Clock, RecentValues
 from bridge.mixer.core import MixerConfig, MixerState, MixResult, mix
-from bridge.mixer.tracks import FRAME_SAMPLES, InputBuffer, MixTrack, drain
+from bridge.mixer.jitter import JitterBuffer
+from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError
+from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack
 
 
 @dataclass
@@ -25,58 +31,79 @@ class _Slot:
     site_id: int
     index: int
     output: MixTrack
-    buffer: InputBuffer = field(default_factory=InputBuffer)
-    reader: asyncio.Task[None] | None = None
+    jitter: JitterBuffer = field(default_factory=JitterBuffer)
+    decoder: OpusDecoder = field(default_factory=OpusDecoder)
+    encoder: OpusEncoder | None = None  # its personal mix's, made the first time it talks
+    decode_errors: int = 0
+
+
+@dataclass(frozen=True)
+class EncodingConfig:
+    bitrate: int = 32_000  # mono Opus; speech is transparent well below this
+    fec: bool = True
+    expected_loss_percent: int = 10
 
 
 class Mixer:
-    def __init__(self, config: MixerConfig | None = None, period: float = 0.02) -> None:
+    def __init__(
+        self,
+        config: MixerConfig | None = None,
+        encoding: EncodingConfig | None = None,
+        period: float = 0.02,
+    ) -> None:
         self.config = config or MixerConfig()
+        self.encoding = encoding or EncodingConfig()
         self._state = MixerState(self.config)
         self._slots: dict[int, _Slot] = {}
+        self._by_index: dict[int, _Slot] = {}
         self._free: list[int] = []
         self._capacity = 0
         self._muted = np.zeros(0, dtype=bool)
         self._gains = np.ones(0, dtype=np.float32)
+        self._levels = np.zeros(0, dtype=np.float32)
         self._block = np.zeros((0, FRAME_SAMPLES), dtype=np.float32)
-        self.clock = Clock(self._tick, period)
+        self._shared_encoder = self._new_encoder()
         self._last: MixResult | None = None
+        self.clock = Clock(self._tick, period)
+        self.latency = RecentValues()  # packet in → mixed packet out, talkers' packets
+        self.encodes = 0
 
     # ---- sites ---------------------------------------------------------------------------
 
     def add_site(self, site_id: int, *, muted: bool = False) -> MixTrack:
-        """Give a site a slot (or a fresh output track on its old slot) and return its mix."""
-        slot = self._slots.get(site_id)
-        if slot is not None:
-            self._stop_reader(slot)
-            slot.output.stop()
-            slot.output = MixTrack()
-            slot.buffer = InputBuffer()
-            self._state.reset_slot(slot.index)
+        """Give a site a slot (fresh buffer, decoder and output on rejoin) and its mix track."""
+        old = self._slots.get(site_id)
+        if old is not None:
+            old.output.stop()
+            index = old.index
         else:
             index = self._free.pop() if self._free else self._grow()
-            self._state.reset_slot(index)
-            slot = _Slot(site_id, index, MixTrack())
-            self._slots[site_id] = slot
-        self._muted[slot.index] = muted
-        self._gains[slot.index] = 1.0
+        self._state.reset_slot(index)
+        slot = _Slot(site_id, index, MixTrack())
+        self._slots[site_id] = slot
+        self._by_index[index] = slot
+        self._muted[index] = muted
+        self._gains[index] = 1.0
         self.clock.start()
         return slot.output
 
-    def attach_input(self, site_id: int, track: MediaStreamTrack) -> None:
-        """Start draining a site's received audio into its slot."""
-        slot = self._slots[site_id]
-        self._stop_reader(slot)
-        slot.buffer = InputBuffer()
-        slot.reader = asyncio.get_running_loop().create_task(
-            drain(track, slot.buffer), name=f"mixer-input-{site_id}"
-        )
+    def receive(self, site_id: int, packet: AudioPacket) -> None:
+        """One RTP packet from a site (called on the event loop, per packet: keep it small)."""
+        slot = self._slots.get(site_id)
+        if slot is not None:
+            slot.jitter.push(
+                packet.sequence_number,
+                packet.timestamp,
+                packet.payload,
+                time.monotonic(),
+                packet.audio_level,
+            )
 
     def remove_site(self, site_id: int) -> None:
         slot = self._slots.pop(site_id, None)
         if slot is None:
             return
-        self._stop_reader(slot)
+        del self._by_index[slot.index]
         slot.output.stop()
         self._muted[slot.index] = True
         self._block[slot.index] = 0.0
@@ -92,12 +119,15 @@ class Mixer:
         if slot is not None:
             self._gains[slot.index] = gain
 
-    def input_stats(self, site_id: int) -> InputBuffer | None:
-        slot = self._slots.get(site_id)
-        return slot.buffer if slot else None
+    async def close(self) -> None:
+        await self.clock.stop()
+        for site_id in list(self._slots):
+            self.remove_site(site_id)
+
+    # ---- what consoles and benchmarks read -----------------------------------------------
 
     def meters(self) -> dict[int, tuple[float, bool]]:
-        """Each site's last input level (dBFS) and talk state, for operator consoles."""
+        """Each site's last input level (dBFS) and talk state."""
         last = self._last
         if last is None:
             return {}
@@ -107,40 +137,88 @@ class Mixer:
             if s.index < len(last.levels_dbfs)
         }
 
-    async def close(self) -> None:
-        await self.clock.stop()
-        for site_id in list(self._slots):
-            self.remove_site(site_id)
+    def metrics(self) -> dict[str, Any]:
+        jitter = [s.jitter.stats for s in self._slots.values()]
+        return {
+            "sites": len(self._slots),
+            "ticks": self.clock.ticks,
+            "skipped": self.clock.skipped,
+            "encodes": self.encodes,
+            "lateness_s": self.clock.lateness,
+            "latency_s": self.latency,
+            "lost": sum(j.lost for j in jitter),
+            "concealed": sum(j.concealed for j in jitter),
+            "late": sum(j.late for j in jitter),
+            "underruns": sum(j.underruns for j in jitter),
+            "jitter_target": [s.jitter.target for s in self._slots.values()],
+        }
+
+    def jitter_stats(self, site_id: int) -> Any:
+        slot = self._slots.get(site_id)
+        return None if slot is None else slot.jitter.stats
 
     # ---- the tick ------------------------------------------------------------------------
+
+    def _new_encoder(self) -> OpusEncoder:
+        e = self.encoding
+        return OpusEncoder(e.bitrate, fec=e.fec, expected_loss_percent=e.expected_loss_percent)
 
     def _grow(self) -> int:
         index = self._capacity
         self._capacity += 1
         self._muted = np.append(self._muted, True)
         self._gains = np.append(self._gains, np.float32(1.0))
+        self._levels = np.append(self._levels, np.float32(math.nan))
         self._block = np.vstack([self._block, np.zeros((1, FRAME_SAMPLES), np.float32)])
         return index
 
     def _tick(self) -> None:
         if not self._slots:
             return
-        block = self._block
+        now = time.monotonic()
+        block, levels = self._block, self._levels
+        arrivals: dict[int, float] = {}
         for slot in self._slots.values():
-            samples = slot.buffer.pop()
-            if samples is None:
-                block[slot.index] = 0.0
+            playout = slot.jitter.pop(now)
+            row = block[slot.index]
+            levels[slot.index] = math.nan
+            if playout.kind == "frame":
+                try:
+                    row[:] = slot.decoder.decode(playout.payload or b"")
+                except OpusError:
+                    slot.decode_errors += 1
+                    row[:] = slot.decoder.conceal()
+                if playout.arrival is not None:
+                    arrivals[slot.index] = playout.arrival
+                if playout.audio_level is not None:
+                    levels[slot.index] = -playout.audio_level
+            elif playout.kind == "lost":
+                fec = playout.fec
+                row[:] = slot.decoder.decode_fec(fec) if fec else slot.decoder.conceal()
             else:
-                block[slot.index] = samples
-        result = mix(block, muted=self._muted, gains=self._gains, state=self._state)
-        personal = {int(i): result.personal[j] for j, i in enumerate(result.talkers)}
-        shared = result.shared
+                row[:] = 0.0
+        result = mix(
+            block,
+            muted=self._muted,
+            gains=self._gains,
+            state=self._state,
+            audio_level_dbov=levels,
+        )
+        self._last = result
+        shared = self._shared_encoder.encode(result.shared)
+        personal: dict[int, bytes] = {}
+        for j, index in enumerate(result.talkers):
+            talker = self._by_index.get(int(index))
+            if talker is None:
+                continue
+            if talker.encoder is None:
+                talker.encoder = self._new_encoder()
+            personal[talker.index] = talker.encoder.encode(result.personal[j])
+        self.encodes += 1 + len(personal)
         for slot in self._slots.values():
             slot.output.put(personal.get(slot.index, shared))
-        self._last = result
-
-    @staticmethod
-    def _stop_reader(slot: _Slot) -> None:
-        if slot.reader is not None:
-            slot.reader.cancel()
-            slot.reader = None
+        done = time.monotonic()
+        for index in result.talkers:
+            arrival = arrivals.get(int(index))
+            if arrival is not None:
+                self.latency.record(done - arrival)

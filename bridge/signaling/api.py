@@ -72,6 +72,8 @@ class Api:
             Route("/api/sessions/{id:int}/open", self._endpoint(self.open), methods=["POST"]),
             Route("/api/sessions/{id:int}/close", self._endpoint(self.close), methods=["POST"]),
             Route("/api/sessions/{id:int}/live", self._endpoint(self.live), methods=["GET"]),
+            Route("/api/metrics", self._endpoint(self.metrics), methods=["GET"]),
+            Route("/api/metrics/reset", self._endpoint(self.reset_metrics), methods=["POST"]),
         ]
 
     def _endpoint(self, handler: Callable[..., Awaitable[Any]], auth: bool = True) -> Handler:
@@ -198,6 +200,48 @@ class Api:
         else:
             entries = [site_entry(s) for s in live.conference.roster()]
         return {"session": session_json(session), "sites": entries}
+
+    async def metrics(self, request: Request, operator: Operator) -> dict[str, Any]:
+        """The audio path's health: clock lateness, bridge-added latency, loss handling.
+
+        Top-level figures are those of the live session with the most sites (the one that
+        matters on a bridge that runs one briefing at a time); every session is listed too.
+        """
+        sessions = [
+            (live.conference.session_id, live.mixer.metrics()) for live in self.sessions.all()
+        ]
+        listed = [{"session_id": sid, **_metrics_json(m)} for sid, m in sessions]
+        top = max(listed, key=lambda m: m["sites"], default=None)
+        return {"sessions": listed, **(top or {})}
+
+    async def reset_metrics(self, request: Request, operator: Operator) -> dict[str, Any]:
+        """Start a new measurement window (benchmarks: after warm-up)."""
+        for live in self.sessions.all():
+            live.mixer.clock.lateness.clear()
+            live.mixer.latency.clear()
+        return {"ok": True}
+
+
+def _ms(values: Any, *quantiles: int) -> dict[str, float]:
+    return {f"p{q}": round(values.percentile(q) * 1000, 2) for q in quantiles}
+
+
+def _metrics_json(m: dict[str, Any]) -> dict[str, Any]:
+    targets = m.pop("jitter_target")
+    lateness, latency = m.pop("lateness_s"), m.pop("latency_s")
+    return {
+        **m,
+        "clock": {
+            "lateness_ms": _ms(lateness, 50, 99),
+            "ticks": m["ticks"],
+            "skipped": m["skipped"],
+        },
+        "latency_ms": _ms(latency, 50, 95),
+        "jitter_target_frames": {
+            "min": min(targets, default=0),
+            "max": max(targets, default=0),
+        },
+    }
 
 
 def issue_join_links(

@@ -35,6 +35,8 @@ from bridge.store import NotFound, SessionState, Store
 
 log = logging.getLogger(__name__)
 
+METER_INTERVAL_S = 0.1  # 10 Hz: a meter needs no more, and 100 consoles x sites adds up
+
 
 class Participant(Protocol):
     def send(self, message: dict[str, object]) -> None: ...
@@ -59,6 +61,7 @@ class LiveSession:
         self.mixer = Mixer(mixer_config)
         self._sites: dict[int, _SiteLink] = {}
         self._operators: set[Participant] = set()
+        self._meters: asyncio.Task[None] | None = None
 
     # ---- snapshots -------------------------------------------------------------------
 
@@ -145,9 +148,31 @@ class LiveSession:
 
     def attach_operator(self, participant: Participant) -> None:
         self._operators.add(participant)
+        if self._meters is None:
+            self._meters = asyncio.get_running_loop().create_task(self._send_meters())
 
     def detach_operator(self, participant: Participant) -> None:
         self._operators.discard(participant)
+        if not self._operators and self._meters is not None:
+            self._meters.cancel()
+            self._meters = None
+
+    async def _send_meters(self) -> None:
+        """Levels and talk state to consoles, at most 10 times a second (never to sites)."""
+        while True:
+            await asyncio.sleep(METER_INTERVAL_S)
+            meters = self.mixer.meters()
+            if not meters:
+                continue
+            message: dict[str, object] = {
+                "type": "meters",
+                "sites": [
+                    {"id": site_id, "level": round(max(level, -120.0), 1), "talking": talking}
+                    for site_id, (level, talking) in meters.items()
+                ],
+            }
+            for operator in list(self._operators):
+                operator.send(message)
 
     def command(self, command: Command) -> None:
         """An operator's command (mute, unmute, close)."""
@@ -185,7 +210,7 @@ class LiveSession:
                 await link.peer.close()
         for operator in list(self._operators):
             operator.close_with(SignalingError(ErrorCode.SESSION_CLOSED))
-        self._operators.clear()
+            self.detach_operator(operator)
         await self.mixer.close()
 
 
@@ -218,6 +243,9 @@ class LiveSessions:
 
     def find(self, session_id: int) -> LiveSession | None:
         return self._live.get(session_id)
+
+    def all(self) -> list[LiveSession]:
+        return list(self._live.values())
 
     async def get(self, session_id: int) -> LiveSession:
         """The live session, or ``SignalingError`` if it is not open."""

@@ -1,34 +1,33 @@
-import numpy as np
-from aiortc.codecs.opus import OpusDecoder, OpusEncoder
+import asyncio
 
-from bridge.mixer.tracks import FRAME_SAMPLES, InputBuffer, to_frame, to_mono_float
+import pytest
+from aiortc.mediastreams import MediaStreamError
 
-
-def test_a_mix_survives_aiortcs_opus_round_trip_at_its_own_level():
-    # aiortc resamples anything but s16 stereo, and FFmpeg's mono upmix costs 3 dB.
-    t = np.arange(FRAME_SAMPLES * 20) / 48_000
-    tone = (0.1 * np.sin(2 * np.pi * 660 * t)).astype(np.float32)
-    encoder, decoder = OpusEncoder(), OpusDecoder()
-    out = []
-    for i in range(20):
-        frame = to_frame(tone[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES], i * FRAME_SAMPLES)
-        payloads, _ = encoder.encode(frame)
-        for payload in payloads:
-            from aiortc.jitterbuffer import JitterFrame
-
-            for decoded in decoder.decode(JitterFrame(data=payload, timestamp=0)):
-                out.append(to_mono_float(decoded))
-    heard = np.concatenate(out[5:])
-    rms_db = 20 * np.log10(np.sqrt(np.mean(heard**2)))
-    assert abs(rms_db - 20 * np.log10(0.1 / np.sqrt(2))) < 1.0
+from bridge.mixer.tracks import FRAME_SAMPLES, TIME_BASE, MixTrack
 
 
-def test_input_buffer_is_bounded_and_trims_latency_back_to_target():
-    buffer = InputBuffer(target=2, limit=5)
-    for i in range(9):
-        buffer.push(np.full(FRAME_SAMPLES, i, np.float32))
-    assert buffer.dropped == 4  # the deque never held more than 5
-    first = buffer.pop()
-    assert first is not None and first[0] == 6  # trimmed to target + 1 before popping
-    assert buffer.pop() is not None and buffer.pop() is not None
-    assert buffer.pop() is None and buffer.underruns == 1
+async def test_mix_track_hands_out_encoded_packets_on_its_own_timeline():
+    track = MixTrack(depth=3)
+    track.put(b"shared")
+    track.put(b"personal")  # the site became a talker: another encoder's payload
+    first, second = await track.recv(), await track.recv()
+    assert (bytes(first), bytes(second)) == (b"shared", b"personal")
+    assert (first.pts, second.pts) == (0, FRAME_SAMPLES)
+    assert first.time_base == TIME_BASE
+
+
+async def test_mix_track_is_bounded_and_keeps_the_newest_when_the_sender_stalls():
+    track = MixTrack(depth=3)
+    for i in range(10):
+        track.put(bytes([i]))
+    got = [bytes(await track.recv()) for _ in range(3)]
+    assert got == [b"\x07", b"\x08", b"\x09"]
+
+
+async def test_a_stopped_mix_track_ends_a_waiting_sender():
+    track = MixTrack()
+    waiter = asyncio.ensure_future(track.recv())
+    await asyncio.sleep(0)
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(waiter, 1)
