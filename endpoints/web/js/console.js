@@ -803,6 +803,9 @@ function showLoginError(text) {
 // ---- start ---------------------------------------------------------------------------------
 
 async function main() {
+  // Handlers first: a login submitted while the catalogue is still loading must go through
+  // onLoginSubmit, never as a plain form post that would send the password to /console.
+  dom.loginForm.addEventListener("submit", onLoginSubmit);
   bindLangButtons();
   try {
     await setLang(detectLang());
@@ -815,7 +818,6 @@ async function main() {
     dom.loginError.hidden = true;
   });
 
-  dom.loginForm.addEventListener("submit", onLoginSubmit);
   dom.logout.addEventListener("click", () => logout());
   dom.sessionsRefresh.addEventListener("click", () => loadSessions());
   dom.boardBack.addEventListener("click", () => {
