@@ -1,0 +1,199 @@
+"""Loss, delay and jitter on a peer connection's outgoing RTP, in user space.
+
+The kernel on the test machines has no netem (AIORTC-NOTES.md, "Network impairment"), so a
+site's bad network is simulated inside its own process: every RTP packet an aiortc sender
+hands to the DTLS transport (``RTCDtlsTransport._send_rtp(data)``, the packet in clear
+before SRTP protection) passes through ``Impairment`` first, which drops a fraction of them
+and delays the rest on the event loop. RTCP (receiver reports, NACKs, PLIs) passes
+untouched, so the effect is that of a lossy, jittery uplink for media only.
+
+Delay is ``delay_ms`` plus a uniform draw in ``[-jitter_ms, +jitter_ms]``, clamped at zero;
+each packet is scheduled on its own (``loop.call_later``), so with jitter larger than the
+packet interval packets overtake each other, as they do on real networks. SRTP protection
+happens when the delayed packet is finally sent; libsrtp accepts out-of-order indices
+within its 128-packet replay window, far more than any jitter here reorders.
+
+This wraps a private method of aiortc 1.16 (pinned in pyproject.toml) per transport
+instance; tests/endpoints/test_impair.py checks it still takes effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiortc import RTCDtlsTransport, RTCPeerConnection
+from aiortc.rtp import is_rtcp
+
+SendRtp = Callable[[bytes], Coroutine[Any, Any, None]]
+
+
+class Impairment:
+    """The impairment applied to one peer connection's outgoing RTP; see ``impair``.
+
+    Counters (RTP packets only): ``sent`` handed on to the transport (at once or after
+    their delay), ``dropped``, ``delayed`` (given a delay > 0; counted in ``sent`` once
+    they go out). ``pending`` is the number of delayed packets not yet sent.
+    """
+
+    def __init__(
+        self,
+        pc: RTCPeerConnection,
+        *,
+        loss: float = 0.0,
+        delay_ms: float = 0.0,
+        jitter_ms: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self._pc = pc
+        self._random = random.Random(seed)
+        self.loss = 0.0
+        self.delay_ms = 0.0
+        self.jitter_ms = 0.0
+        self.set(loss=loss, delay_ms=delay_ms, jitter_ms=jitter_ms)
+        self.sent = 0
+        self.dropped = 0
+        self.delayed = 0
+        self.send_errors = 0
+        self._originals: dict[RTCDtlsTransport, tuple[bool, Any]] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._pending: set[asyncio.TimerHandle] = set()
+        self._removed = False
+        self._scan()
+        # A transceiver added later, or an answer that bundles transports, brings new
+        # transports; every signaling state change is the point where they appear.
+        pc.on("signalingstatechange", self._scan)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def set(
+        self,
+        *,
+        loss: float | None = None,
+        delay_ms: float | None = None,
+        jitter_ms: float | None = None,
+    ) -> None:
+        """Change any of the settings; the next packet sees them."""
+        if loss is not None:
+            if not 0.0 <= loss <= 1.0:
+                raise ValueError(f"loss must be between 0 and 1, got {loss}")
+            self.loss = loss
+        if delay_ms is not None:
+            if delay_ms < 0:
+                raise ValueError(f"delay_ms must be >= 0, got {delay_ms}")
+            self.delay_ms = delay_ms
+        if jitter_ms is not None:
+            if jitter_ms < 0:
+                raise ValueError(f"jitter_ms must be >= 0, got {jitter_ms}")
+            self.jitter_ms = jitter_ms
+
+    def remove(self) -> None:
+        """Restore the transports' own send path. Packets already delayed still go out."""
+        if self._removed:
+            return
+        self._removed = True
+        self._pc.remove_listener("signalingstatechange", self._scan)
+        for transport, (had_own, previous) in self._originals.items():
+            if had_own:
+                transport._send_rtp = previous  # type: ignore[method-assign]
+            else:
+                del transport._send_rtp
+        self._originals.clear()
+
+    # ---- the send path -------------------------------------------------------------------
+
+    def _scan(self) -> None:
+        if self._removed:
+            return
+        for transceiver in self._pc.getTransceivers():
+            for transport in (transceiver.sender.transport, transceiver.receiver.transport):
+                if transport is not None and transport not in self._originals:
+                    self._wrap(transport)
+
+    def _wrap(self, transport: RTCDtlsTransport) -> None:
+        had_own = "_send_rtp" in vars(transport)
+        original: SendRtp = transport._send_rtp
+        self._originals[transport] = (had_own, original)
+
+        async def send_rtp(data: bytes) -> None:
+            if is_rtcp(data):
+                await original(data)
+                return
+            await self._send(original, data)
+
+        transport._send_rtp = send_rtp  # type: ignore[method-assign]
+
+    async def _send(self, original: SendRtp, data: bytes) -> None:
+        if self.loss and self._random.random() < self.loss:
+            self.dropped += 1
+            return
+        delay = self.delay_ms
+        if self.jitter_ms:
+            delay += self._random.uniform(-self.jitter_ms, self.jitter_ms)
+        if delay <= 0:
+            self.sent += 1
+            await original(data)
+            return
+        self.delayed += 1
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle | None = None
+
+        def release() -> None:
+            assert handle is not None
+            self._pending.discard(handle)
+            self.sent += 1
+            task = loop.create_task(original(data))
+            self._in_flight.add(task)
+            task.add_done_callback(self._sent)
+
+        handle = loop.call_later(delay / 1000.0, release)
+        self._pending.add(handle)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The connection closed while the packet was "in the network": it is lost, as
+            # it would be. ConnectionError is what aiortc raises then.
+            self.send_errors += 1
+
+
+def impair(
+    pc: RTCPeerConnection,
+    *,
+    loss: float = 0.0,
+    delay_ms: float = 0.0,
+    jitter_ms: float = 0.0,
+    seed: int | None = None,
+) -> Impairment:
+    """Drop a fraction ``loss`` of ``pc``'s outgoing RTP packets and delay the rest by
+    ``delay_ms`` ± uniform ``jitter_ms`` (clamped at 0); ``seed`` makes it repeatable.
+
+    Call it any time after creating the transceivers (``addTransceiver``/``addTrack``) —
+    right after is best, so that the first packet is already impaired. Transports the pc
+    creates or bundles later (``setLocalDescription``/``setRemoteDescription``) are
+    picked up at the next signaling state change. Returns the ``Impairment``: its counters,
+    ``set(...)`` to change the settings mid-run and ``remove()`` to stop.
+    """
+    return Impairment(pc, loss=loss, delay_ms=delay_ms, jitter_ms=jitter_ms, seed=seed)
+
+
+def impair_site(
+    client: Any,
+    *,
+    loss: float = 0.0,
+    delay_ms: float = 0.0,
+    jitter_ms: float = 0.0,
+    seed: int | None = None,
+) -> Impairment:
+    """``impair`` a started ``SiteClient`` (anything with a ``pc``): its uplink to the bridge.
+
+    Call it after ``start_media``; media sent before that went out unimpaired.
+    """
+    pc = getattr(client, "pc", None)
+    if not isinstance(pc, RTCPeerConnection):
+        raise RuntimeError("the site has no peer connection yet: call start_media() first")
+    return impair(pc, loss=loss, delay_ms=delay_ms, jitter_ms=jitter_ms, seed=seed)
