@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     default_lang: str = "vi"
     max_talkers: int = Field(3, ge=1, le=16)
     levelling: bool = True
+    # Voice-activated switching: a site must be the dominant talker this long to be shown.
+    voice_hold_s: float = Field(2.0, ge=0, le=30)
 
     @field_validator("default_lang")
     @classmethod

@@ -1,6 +1,7 @@
 """The headless site endpoint: join with a link, talk, listen, record, report.
 
-    python -m endpoints.agent LINK [--tone HZ | --wav FILE] [--record OUT.wav] [--seconds S]
+    python -m endpoints.agent LINK [--tone HZ | --wav FILE] [--video COLOUR] [--record OUT.wav]
+        [--seconds S]
 
 Library use (tests, benchmarks)::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -50,6 +52,7 @@ from endpoints.session import (
     StateChange,
     state_history,
 )
+from endpoints.video import COLOURS, EncodedVideoTrack, encode_picture
 
 # Codes that mean the input was wrong (exit 2), as opposed to a run that failed (exit 1).
 USAGE_CODES = frozenset({"bad_link", "bad_audio", "bad_option"})
@@ -74,6 +77,7 @@ class AgentOptions:
     stats: Path | None = None  # frame arrival and ICE state summary, as JSON
     lang: str = "vi"
     connect_timeout: float = 15.0  # for socket + joined, then again for answer + ICE connected
+    video: str | None = None  # send a camera of this colour (endpoints.video.COLOURS), see video
 
 
 @dataclass
@@ -89,6 +93,7 @@ class AgentResult:
     state_changes: list[StateChange] = field(default_factory=list)
     messages: list[ReceivedMessage] = field(default_factory=list)
     started: float = 0.0  # time.monotonic() at start; every other time is relative to it
+    seen: dict[str, int] = field(default_factory=dict)  # colours seen: frames of each
 
     @property
     def frames(self) -> int:
@@ -119,6 +124,7 @@ class AgentResult:
             "states": state_history(self.state_changes, self.started),
             "site": self.site,
             "session": self.session,
+            "video_seen": self.seen,
         }
 
 
@@ -140,7 +146,10 @@ async def run_agent(opts: AgentOptions) -> AgentResult:
     try:
         try:
             await client.join(timeout=opts.connect_timeout)
-            await client.start_media(track, timeout=opts.connect_timeout)
+            camera = None
+            if opts.video is not None:
+                camera = EncodedVideoTrack(encode_picture(opts.video))
+            await client.start_media(track, video=camera, timeout=opts.connect_timeout)
             connect_seconds = time.monotonic() - client.started
             ended_by = await client.wait_until_ended(opts.seconds)
             client.recorder.stop()
@@ -180,6 +189,7 @@ def _result(
         state_changes=list(client.state_changes),
         messages=client.messages,
         started=client.started,
+        seen=dict(collections.Counter(s.colour for s in client.video.seen)),
     )
 
 
@@ -194,6 +204,9 @@ def _prepare(opts: AgentOptions) -> tuple[JoinLink, MediaStreamTrack]:
     for name, value in (("seconds", opts.seconds), ("connect timeout", opts.connect_timeout)):
         if not (math.isfinite(value) and value > 0):
             raise AgentError("bad_option", f"{name} must be a positive number, got {value}")
+    if opts.video is not None and opts.video not in COLOURS:
+        names = ", ".join(COLOURS)
+        raise AgentError("bad_option", f"video colour must be one of {names}, got {opts.video!r}")
     if opts.lang not in ("vi", "en"):
         raise AgentError("bad_option", f"language must be vi or en, got {opts.lang!r}")
     for path in (opts.record, opts.stats, opts.events):
@@ -245,6 +258,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--amplitude", type=float, default=0.1, help="sine peak, 0..1 (default 0.1)"
     )
+    parser.add_argument(
+        "--video",
+        metavar="COLOUR",
+        help="send a camera showing this colour (red, green, blue, yellow, magenta, cyan, "
+        "white, orange) and report the colours seen",
+    )
     parser.add_argument("--record", type=Path, metavar="OUT.wav", help="write what is heard")
     parser.add_argument(
         "--seconds", type=float, default=5.0, help="stay this long once connected (default 5)"
@@ -280,6 +299,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         stats=args.stats,
         lang=args.lang,
         connect_timeout=args.timeout,
+        video=args.video,
     )
     try:
         result = asyncio.run(run_agent(opts))
@@ -290,6 +310,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     heard = f"{result.frames} frames, max gap {result.gaps.max_gap_ms:.0f} ms"
+    if result.seen:
+        heard += "; saw " + ", ".join(f"{c} ({n} frames)" for c, n in result.seen.items())
     if opts.record is not None:
         print(f"recorded {result.seconds:.1f} s to {opts.record} ({heard})")
     else:

@@ -4,19 +4,29 @@
         await op.connect()                               # the "ready" message
         await op.mute(site_id)
         await op.expect_site(site_id, lambda s: s["muted"])
+        await op.start_previews()                        # a live preview of every site
+        await op.previews[site_id].wait_for("green")
 
 The token is an operator login token from ``POST /api/login`` (not a site's join token).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TextIO
 
+import av
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from bridge.media.ice import rtc_configuration
 from endpoints.link import ws_url_from
 from endpoints.signaling import AgentError, Message, SignalingChannel
+from endpoints.video import VideoWatcher
 
 
 class OperatorClient:
@@ -42,6 +52,9 @@ class OperatorClient:
         self._events: TextIO | None = events.open("w", encoding="utf-8") if events else None
         self.channel = SignalingChannel(self.url, events=self._events)
         self._opened = False
+        self.pc: RTCPeerConnection | None = None
+        self.previews: dict[int, VideoWatcher] = {}  # site id → what its preview shows
+        self._drains: set[asyncio.Task[None]] = set()
 
     async def connect(self, timeout: float = 10.0) -> Message:
         """Open the socket, send ``operator``, return ``ready`` (or raise the server's error)."""
@@ -69,6 +82,55 @@ class OperatorClient:
 
     async def unmute(self, site_id: int) -> None:
         await self.send({"type": "unmute", "site_id": site_id})
+
+    async def show(self, site_id: int) -> None:
+        """Show ``site_id`` to everyone (voice-activated switching, if on, ends)."""
+        await self.send({"type": "show", "site_id": site_id})
+
+    async def voice_activated(self, enabled: bool, hold_s: float | None = None) -> None:
+        message: Message = {"type": "voice_activated", "enabled": enabled}
+        if hold_s is not None:
+            message["hold_s"] = hold_s
+        await self.send(message)
+
+    async def start_previews(self, timeout: float = 15.0) -> None:
+        """Receive every roster site's live preview (decoded here, colour in ``previews``):
+        one recvonly video m-line per roster site, in roster order, offered over the
+        signaling socket. Needs ``connect()`` first (the roster comes with ``ready``)."""
+        roster = await self.expect("roster", timeout=timeout)
+        site_ids = [int(site["id"]) for site in roster["sites"]]
+        pc = RTCPeerConnection(rtc_configuration([]))
+        self.pc = pc
+        watchers: dict[int, VideoWatcher] = {}  # id() of each transceiver's receiver
+        for site_id in site_ids:
+            transceiver = pc.addTransceiver("video", direction="recvonly")
+            self.previews[site_id] = VideoWatcher(keep=200)
+            watchers[id(transceiver.receiver)] = self.previews[site_id]
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
+            watcher = watchers.get(id(receiver))
+            if watcher is not None:
+                task = asyncio.get_running_loop().create_task(self._drain(track, watcher))
+                self._drains.add(task)
+                task.add_done_callback(self._drains.discard)
+
+        await pc.setLocalDescription(await pc.createOffer())
+        mark = self.channel.seq
+        await self.send({"type": "offer", "sdp": pc.localDescription.sdp, "id": "previews"})
+        reply = await self.expect({"answer", "error"}, timeout=timeout, after=mark)
+        if reply["type"] == "error":
+            raise AgentError(str(reply.get("code", "error")), str(reply.get("message", "")))
+        await pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+
+    @staticmethod
+    async def _drain(track: MediaStreamTrack, watcher: VideoWatcher) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if isinstance(frame, av.VideoFrame):
+                    watcher.add(frame)
 
     async def send(self, message: Message) -> None:
         await self.channel.send(message)
@@ -101,6 +163,11 @@ class OperatorClient:
         return site
 
     async def close(self) -> None:
+        if self.pc is not None:
+            await self.pc.close()
+        for task in list(self._drains):
+            task.cancel()
+        await asyncio.gather(*self._drains, return_exceptions=True)
         await self.channel.close()
         if self._events is not None:
             self._events.close()

@@ -8,6 +8,7 @@ of the server as much as for the ``agent`` command::
         await site.start_media(ToneTrack(440))        # offer/answer, waits for "connected"
         await site.expect("site", where=lambda m: m["site"]["muted"])
         heard = await site.wait_audio(2.0)            # the next 2 s of the mix, 48 kHz mono
+        await site.video.wait_for("red")              # with start_media(video=...): what it sees
         everything = site.received_audio()            # up to record_seconds of it
         await site.leave()
 
@@ -36,9 +37,11 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bridge.media.ice import restrict_host_addresses, rtc_configuration
+from bridge.media.video_tap import EncodedFrame, on_keyframe_request, tap_video
 from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack
 from endpoints.link import JoinLink, parse_link
 from endpoints.signaling import AgentError, Message, ReceivedMessage, SignalingChannel
+from endpoints.video import EncodedVideoTrack, VideoWatcher
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class SiteClient:
         self.site: Message | None = None
         self.session: Message | None = None
         self.roster: list[Message] = []
+        self.shown: Message | None = None  # the latest `shown` event
+        self.video = VideoWatcher()  # what it sees (decoded here), when it sends video
         self.ice_servers: list[dict[str, Any]] = []
         self.pc: RTCPeerConnection | None = None
         self.session_closed = asyncio.Event()
@@ -95,6 +100,8 @@ class SiteClient:
         self._events_file: TextIO | None = None
         self._channel: SignalingChannel | None = None
         self._track: MediaStreamTrack | None = None
+        self._video_track: MediaStreamTrack | None = None
+        self._on_video_frame: Callable[[EncodedFrame], None] | None = None
         self._drains: set[asyncio.Task[None]] = set()
         self._offers = itertools.count(1)
         self.started = time.monotonic()
@@ -176,6 +183,12 @@ class SiteClient:
             self.roster = [entry if s.get("id") == entry.get("id") else s for s in self.roster]
             if self.site is not None and entry.get("id") == self.site.get("id"):
                 self.site = entry
+        elif kind == "shown":
+            self.shown = message
+        elif kind == "video" and isinstance(self._video_track, EncodedVideoTrack):
+            send = message.get("send")
+            if send in ("full", "preview", "off"):
+                self._video_track.set_mode(str(send))
         elif kind == "session" and isinstance(message.get("session"), dict):
             self.session = message["session"]
             if self.session.get("state") == "closed":
@@ -184,12 +197,22 @@ class SiteClient:
     # ---- media ---------------------------------------------------------------------------
 
     async def start_media(
-        self, track: MediaStreamTrack | None = None, *, timeout: float = 15.0
+        self,
+        track: MediaStreamTrack | None = None,
+        *,
+        video: MediaStreamTrack | None = None,
+        on_video_frame: Callable[[EncodedFrame], None] | None = None,
+        timeout: float = 15.0,
     ) -> None:
-        """Offer ``track`` (silence if None), apply the answer, wait for "connected".
+        """Offer ``track`` (silence if None) and ``video`` (if given: a camera, e.g. an
+        ``EncodedVideoTrack``, which then also follows the bridge's ``video`` instruction
+        and answers its keyframe requests), apply the answer, wait for "connected".
+        With ``on_video_frame`` the video received is not decoded: each whole encoded
+        frame goes to it instead (load tests: a hundred viewers cost no decoder).
 
-        Received audio is drained into ``recorder`` from the moment the track arrives:
-        aiortc queues decoded frames without bound, so an undrained track leaks memory.
+        Received audio is drained into ``recorder`` and received video into ``video``
+        from the moment the track arrives: aiortc queues decoded frames without bound, so
+        an undrained track leaks memory.
         """
         if self.pc is not None:
             raise AgentError("already_started", "media is already started")
@@ -202,6 +225,18 @@ class SiteClient:
         pc.on("iceconnectionstatechange", self._on_ice_state)
         pc.on("track", self._on_track)
         pc.addTransceiver(self._track, direction="sendrecv")
+        self._on_video_frame = on_video_frame
+        if video is not None:
+            self._video_track = video
+            if isinstance(video, EncodedVideoTrack):
+                # The bridge's instruction comes right after `joined`, before this track.
+                latest = [m for m in self.messages if m.message.get("type") == "video"]
+                if latest:
+                    video.set_mode(str(latest[-1].message.get("send", "full")))
+                camera = pc.addTransceiver(video, direction="sendrecv")
+                on_keyframe_request(camera.sender, video.request_keyframe)
+            else:
+                pc.addTransceiver(video, direction="sendrecv")
         deadline = time.monotonic() + timeout
         try:
             async with asyncio.timeout(timeout):
@@ -332,9 +367,13 @@ class SiteClient:
         log.info("ICE state %s", state)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        if track.kind != "audio":
-            return  # the bridge sends sites audio only; a video track is not ours to play
-        task = asyncio.create_task(self._drain(track), name="drain audio")
+        if track.kind == "video" and self._video_track is None:
+            return  # no camera offered: the bridge sends no video either
+        on_frame = self._on_video_frame
+        if track.kind == "video" and on_frame is not None and self.pc is not None:
+            receiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
+            tap_video(receiver.receiver, lambda: "VP8", on_frame)
+        task = asyncio.create_task(self._drain(track), name=f"drain {track.kind}")
         self._drains.add(task)
         task.add_done_callback(self._drains.discard)
 
@@ -346,6 +385,8 @@ class SiteClient:
                 return
             if isinstance(frame, av.AudioFrame):
                 self.recorder.add(frame, time.monotonic())
+            elif isinstance(frame, av.VideoFrame):
+                self.video.add(frame)
 
     # ---- ending --------------------------------------------------------------------------
 
@@ -365,6 +406,8 @@ class SiteClient:
             await self.pc.close()
         if self._track is not None:
             self._track.stop()
+        if self._video_track is not None:
+            self._video_track.stop()
         for task in list(self._drains):
             task.cancel()
         await asyncio.gather(*self._drains, return_exceptions=True)

@@ -3,14 +3,17 @@
 from bridge.conference.commands import (
     CloseSession,
     Command,
+    DominantTalker,
     Join,
     Leave,
     MediaConnected,
     MediaLost,
     Mute,
+    SetVoiceActivated,
+    ShowSite,
     Unmute,
 )
-from bridge.conference.events import Event, SessionChanged, SiteChanged
+from bridge.conference.events import Event, SessionChanged, ShownChanged, SiteChanged
 from bridge.conference.session import (
     Conference,
     ConferenceError,
@@ -19,6 +22,7 @@ from bridge.conference.session import (
     SiteStatus,
     UnknownSite,
 )
+from bridge.conference.shown import ShownMode, ShownSite, ShownState
 
 __all__ = [
     "CloseSession",
@@ -26,6 +30,7 @@ __all__ = [
     "Conference",
     "ConferenceError",
     "ConnectionState",
+    "DominantTalker",
     "Event",
     "Join",
     "Leave",
@@ -34,6 +39,12 @@ __all__ = [
     "Mute",
     "RosterSite",
     "SessionChanged",
+    "SetVoiceActivated",
+    "ShowSite",
+    "ShownChanged",
+    "ShownMode",
+    "ShownSite",
+    "ShownState",
     "SiteChanged",
     "SiteStatus",
     "UnknownSite",

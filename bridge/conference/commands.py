@@ -50,4 +50,40 @@ class CloseSession:
     by: str
 
 
-Command = Join | MediaConnected | MediaLost | Leave | Mute | Unmute | CloseSession
+@dataclass(frozen=True)
+class ShowSite:
+    """The operator picks the shown site (voice activation, if on, is turned off)."""
+
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
+class SetVoiceActivated:
+    """Turn voice-activated switching on or off; ``hold_s`` (if given) is the new hold time."""
+
+    enabled: bool
+    by: str
+    hold_s: float | None = None
+
+
+@dataclass(frozen=True)
+class DominantTalker:
+    """The mixer's loudest talking site (None: nobody talks) at ``at`` seconds."""
+
+    site_id: int | None
+    at: float
+
+
+Command = (
+    Join
+    | MediaConnected
+    | MediaLost
+    | Leave
+    | Mute
+    | Unmute
+    | CloseSession
+    | ShowSite
+    | SetVoiceActivated
+    | DominantTalker
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.conference.session import SiteStatus
+from bridge.conference.shown import ShownState
 
 
 @dataclass(frozen=True)
@@ -17,4 +18,11 @@ class SessionChanged:
     state: str
 
 
-Event = SiteChanged | SessionChanged
+@dataclass(frozen=True)
+class ShownChanged:
+    """The shown site, the one shown before it, or the switching mode changed."""
+
+    shown: ShownState
+
+
+Event = SiteChanged | SessionChanged | ShownChanged

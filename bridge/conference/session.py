@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bridge.conference.shown import DEFAULT_HOLD_S, ShownSite
+
 if TYPE_CHECKING:
     from bridge.conference.commands import Command
     from bridge.conference.events import Event
@@ -64,6 +66,7 @@ class Conference:
         host_site_id: int,
         roster: list[RosterSite],
         state: str = "open",
+        hold_s: float = DEFAULT_HOLD_S,
     ) -> None:
         self.session_id = session_id
         self.title = title
@@ -72,6 +75,7 @@ class Conference:
         self._sites: dict[int, SiteStatus] = {
             s.id: SiteStatus(s.id, s.name, s.level, host=s.id == host_site_id) for s in roster
         }
+        self.shown = ShownSite(host_site_id, hold_s)
 
     def roster(self) -> list[SiteStatus]:
         """Every roster site, in roster order."""
@@ -92,7 +96,7 @@ class Conference:
 
     def handle(self, command: Command) -> list[Event]:
         from bridge.conference import commands as c
-        from bridge.conference.events import SessionChanged
+        from bridge.conference.events import SessionChanged, ShownChanged
 
         if self.closed:
             return []
@@ -111,6 +115,16 @@ class Conference:
                 return self._update(site_id, muted=True)
             case c.Unmute(site_id):
                 return self._update(site_id, muted=False)
+            case c.ShowSite(site_id):
+                self.site(site_id)
+                return [ShownChanged(self.shown.state)] if self.shown.show(site_id) else []
+            case c.SetVoiceActivated(enabled, _, hold_s):
+                changed = self.shown.set_voice_activated(enabled, hold_s)
+                return [ShownChanged(self.shown.state)] if changed else []
+            case c.DominantTalker(site_id, at):
+                if site_id is not None and site_id not in self._sites:
+                    return []
+                return [ShownChanged(self.shown.state)] if self.shown.observe(at, site_id) else []
             case c.CloseSession():
                 self.state = "closed"
                 events: list[Event] = [SessionChanged("closed")]

@@ -1,24 +1,39 @@
-"""One site's aiortc peer connection: answer its offer, wire its audio to the mixer.
+"""One site's aiortc peer connection: answer its offer, wire its audio to the mixer and
+its video to the forwarder.
 
 Received audio is taken as RTP packets (bridge.media.rtp_tap) into the mixer's jitter
 buffer; the site's mix leaves as encoded Opus packets from the mixer's ``MixTrack``.
+Received video is taken as whole encoded frames (bridge.media.video_tap) into the
+session's ``VideoForwarder``; what the site sees leaves from its ``ViewerTrack``, encoded
+frames that aiortc only packetises.
 
 The site offers and the bridge answers, so a reconnecting hall simply offers again. The
-bridge sends on the same transceiver it receives on (one m=audio line, sendrecv), which
-is what browsers and the headless endpoint expect.
+bridge sends on the same transceivers it receives on (one m=audio line and at most one
+m=video line, sendrecv), which is what browsers and the headless endpoint expect. Video is
+VP8 when the site offers it, else H.264 constrained baseline; the bridge answers with one
+codec so every site sends what the others can be forwarded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
+from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import rtc_configuration
 from bridge.media.rtp_tap import tap_audio
+from bridge.media.video_tap import on_keyframe_request, request_keyframe, tap_video
 from bridge.mixer.mixer import Mixer
 
 log = logging.getLogger(__name__)
@@ -26,6 +41,20 @@ log = logging.getLogger(__name__)
 
 class InvalidOffer(Exception):
     pass
+
+
+def _video_preferences() -> list[RTCRtpCodecCapability]:
+    """VP8 first, then H.264 constrained baseline (packetization-mode 1 before 0), + RTX."""
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    vp8 = [c for c in codecs if c.mimeType.lower() == "video/vp8"]
+    h264 = [
+        c
+        for c in codecs
+        if c.mimeType.lower() == "video/h264"
+        and str(c.parameters.get("profile-level-id", "")).lower().startswith("42")
+    ]
+    rtx = [c for c in codecs if c.mimeType.lower() == "video/rtx"]
+    return [*vp8, *h264, *rtx]
 
 
 class SitePeer:
@@ -36,14 +65,28 @@ class SitePeer:
         ice_servers: list[dict[str, str]],
         on_state: Callable[[str], None],
         muted: bool = False,
+        forwarder: VideoForwarder | None = None,
     ) -> None:
         self.site_id = site_id
         self._mixer = mixer
+        self._forwarder = forwarder
         self._on_state = on_state
         self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
         self._output = mixer.add_site(site_id, muted=muted)
+        self._video: RTCRtpTransceiver | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._viewer: ViewerTrack | None = None
+        self._source_key: Callable[[], None] | None = None
         self._pc.on("track", self._on_track)
         self._pc.on("connectionstatechange", self._on_connection_state)
+
+    @property
+    def video_codec(self) -> str | None:
+        """The video codec negotiated with this site ("VP8"/"H264"), None without video."""
+        video = self._video
+        if video is None or video.mid is None or not video._codecs:
+            return None
+        return str(video._codecs[0].name)
 
     @property
     def connection_state(self) -> str:
@@ -51,6 +94,12 @@ class SitePeer:
 
     async def answer(self, offer_sdp: str) -> str:
         """Apply the site's offer and return the bridge's answer (complete, no trickle)."""
+        if self._forwarder is not None and self._video is None and "\nm=video" in offer_sdp:
+            # Made before the offer is applied, so the site's video m-line takes it and its
+            # codec preferences (the answerer's only say in which codec is used). Only when
+            # there is a video m-line: aiortc cannot answer with an unassociated transceiver.
+            self._video = self._pc.addTransceiver("video", direction="sendrecv")
+            self._video.setCodecPreferences(_video_preferences())
         try:
             await self._pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc raises ValueError, KeyError, IndexError… on bad SDP
@@ -61,9 +110,17 @@ class SitePeer:
             raise InvalidOffer("the offer has no audio")
         audio.sender.replaceTrack(self._output)
         audio.direction = "sendrecv"
+        codec = self.video_codec
+        video = self._video if codec is not None else None
+        if video is not None and self._forwarder is not None and codec is not None:
+            self._viewer = self._forwarder.add_viewer(self.site_id, codec, own=self.site_id)
+            video.sender.replaceTrack(self._viewer)
+            video.direction = "sendrecv"
+            forwarder, site_id = self._forwarder, self.site_id
+            on_keyframe_request(video.sender, lambda: forwarder.viewer_lost_picture(site_id))
         for other in transceivers:
-            if other is not audio:
-                # One audio stream per site; anything else is declined until a path exists.
+            if other is not audio and other is not video:
+                # One audio and one video stream per site; anything else is declined.
                 other.direction = "inactive"
         try:
             answer = await self._pc.createAnswer()
@@ -88,14 +145,33 @@ class SitePeer:
 
     async def close(self) -> None:
         self._mixer.remove_site(self.site_id)
+        if self._forwarder is not None:
+            if self._source_key is not None:
+                self._forwarder.remove_source(self.site_id, self._source_key)
+            if self._viewer is not None:
+                self._forwarder.remove_viewer(self.site_id, self._viewer)
         await self._pc.close()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
-        if track.kind != "audio":
+        transceiver = next(t for t in self._pc.getTransceivers() if t.receiver.track is track)
+        receiver, site_id = transceiver.receiver, self.site_id
+        if track.kind == "audio":
+            mixer = self._mixer
+            tap_audio(receiver, lambda packet: mixer.receive(site_id, packet))
             return
-        receiver = next(t.receiver for t in self._pc.getTransceivers() if t.receiver.track is track)
-        site_id, mixer = self.site_id, self._mixer
-        tap_audio(receiver, lambda packet: mixer.receive(site_id, packet))
+        forwarder, codec = self._forwarder, self.video_codec
+        if forwarder is None or transceiver is not self._video or codec is None:
+            return
+        tap = tap_video(receiver, lambda: codec, lambda frame: forwarder.receive(site_id, frame))
+
+        def ask_for_keyframe() -> None:
+            if tap.ssrc is not None:
+                task = asyncio.get_running_loop().create_task(request_keyframe(receiver, tap.ssrc))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+        self._source_key = ask_for_keyframe
+        forwarder.add_source(site_id, codec, ask_for_keyframe, lambda: (tap.packets, tap.gaps))
 
     def _on_connection_state(self) -> None:
         self._on_state(self._pc.connectionState)

@@ -158,6 +158,7 @@ class JitterBuffer:
         self._window_slack = math.inf  # least arrival -> playout time this window, seconds
         self._window_pops = 0
         self._skip_wait = -1  # pops left to find a quiet frame to skip; -1: none due
+        self._skips_due = 0  # frames of excess delay measured over the last window
 
     # -- network side ---------------------------------------------------------------------
 
@@ -313,27 +314,37 @@ class JitterBuffer:
 
     def _may_skip(self, ts: int, level: int | None) -> bool:
         """Whether to drop the frame ``ts`` now that a skip is due: only if the next frame is
-        there to play instead, preferably a quiet one, at the latest when the wait is over."""
+        there to play instead. A backlog of several frames (a stall on the sender's path or
+        ours) is drained one frame per tick at once: every tick of it is latency every
+        listener hears. The last frame of excess waits for a quiet frame, up to the window."""
         order = self._order
-        if not order or order[0] >= ts + 2 * self._spf:
-            wait = self._skip_wait - 1
-        elif level is None or level >= QUIET_LEVEL or self._skip_wait == 0:
+        if (
+            order
+            and order[0] < ts + 2 * self._spf
+            and (
+                self._skips_due > 1 or level is None or level >= QUIET_LEVEL or self._skip_wait == 0
+            )
+        ):
             self._stats.skipped += 1
-            self._skip_wait = -1
+            self._skips_due -= 1
+            self._skip_wait = SKIP_WINDOW_POPS if self._skips_due > 0 else -1
             return True
-        else:
-            wait = self._skip_wait - 1
+        wait = self._skip_wait - 1
         self._skip_wait = wait if wait >= 0 else -1
+        if wait < 0:
+            self._skips_due = 0
         return False
 
     def _end_window(self) -> None:
         # The least time a played packet waited in the buffer over a whole window is delay no
         # tick needed; min_target + 1 frames of it means two frames more than a link without
         # jitter or loss keeps (there a packet waits less than one frame at min_target 1).
+        # Each whole frame of it beyond min_target is one frame to skip.
         self._window_pops += 1
         if self._window_pops < SKIP_WINDOW_POPS:
             return
         if self._window_slack >= (self._min_target + 1) * self._frame_s and self._skip_wait < 0:
+            self._skips_due = int(self._window_slack / self._frame_s) - self._min_target
             self._skip_wait = SKIP_WINDOW_POPS
         self._window_slack, self._window_pops = math.inf, 0
 

@@ -25,6 +25,9 @@ from bridge.mixer.jitter import JitterBuffer
 from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError
 from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack
 
+# A site whose RTP audio level is this far below the talk threshold is not decoded.
+QUIET_MARGIN_DB = 5.0
+
 
 @dataclass
 class _Slot:
@@ -60,7 +63,8 @@ class Mixer:
         self._capacity = 0
         self._muted = np.zeros(0, dtype=bool)
         self._gains = np.ones(0, dtype=np.float32)
-        self._levels = np.zeros(0, dtype=np.float32)
+        self._levels = np.zeros(0, dtype=np.float32)  # this tick's RTP audio level, -dBov
+        self._undecoded = np.zeros(0, dtype=bool)  # rows left undecoded: quiet, not talking
         self._block = np.zeros((0, FRAME_SAMPLES), dtype=np.float32)
         self._shared_encoder = self._new_encoder()
         self._last: MixResult | None = None
@@ -84,6 +88,7 @@ class Mixer:
         self._by_index[index] = slot
         self._muted[index] = muted
         self._gains[index] = 1.0
+        self._undecoded[index] = False
         self.clock.start()
         return slot.output
 
@@ -131,11 +136,30 @@ class Mixer:
         last = self._last
         if last is None:
             return {}
+        levels = np.where(
+            self._undecoded[: len(last.levels_dbfs)],
+            self._levels[: len(last.levels_dbfs)],
+            last.levels_dbfs,
+        )
         return {
-            sid: (float(last.levels_dbfs[s.index]), bool(last.talking[s.index]))
+            sid: (float(levels[s.index]), bool(last.talking[s.index]))
             for sid, s in self._slots.items()
-            if s.index < len(last.levels_dbfs)
+            if s.index < len(levels)
         }
+
+    def dominant(self) -> int | None:
+        """The loudest site talking now (muted sites excluded), None if nobody talks."""
+        last = self._last
+        if last is None:
+            return None
+        best, best_level = None, -math.inf
+        for site_id, slot in self._slots.items():
+            i = slot.index
+            if i < len(last.talking) and last.talking[i] and not self._muted[i]:
+                level = float(last.levels_dbfs[i])
+                if level > best_level:
+                    best, best_level = site_id, level
+        return best
 
     def metrics(self) -> dict[str, Any]:
         jitter = [s.jitter.stats for s in self._slots.values()]
@@ -169,6 +193,7 @@ class Mixer:
         self._muted = np.append(self._muted, True)
         self._gains = np.append(self._gains, np.float32(1.0))
         self._levels = np.append(self._levels, np.float32(math.nan))
+        self._undecoded = np.append(self._undecoded, False)
         self._block = np.vstack([self._block, np.zeros((1, FRAME_SAMPLES), np.float32)])
         return index
 
@@ -176,12 +201,29 @@ class Mixer:
         if not self._slots:
             return
         now = time.monotonic()
-        block, levels = self._block, self._levels
+        pts = (self.clock.ticks + self.clock.skipped) * FRAME_SAMPLES
+        block, levels, undecoded = self._block, self._levels, self._undecoded
+        was_talking = self._last.talking if self._last is not None else None
+        quiet_dbov = QUIET_MARGIN_DB - self.config.talk_threshold_dbfs
         arrivals: dict[int, float] = {}
         for slot in self._slots.values():
             playout = slot.jitter.pop(now)
-            row = block[slot.index]
-            levels[slot.index] = math.nan
+            index = slot.index
+            row = block[index]
+            level = playout.audio_level
+            levels[index] = math.nan if level is None else -level
+            # A quiet hall that is not talking is never mixed: its own RTP audio level says
+            # so, and skipping its decode is most of the bridge's saving at 100 sites.
+            talking = was_talking is not None and index < len(was_talking) and was_talking[index]
+            if level is not None and level >= quiet_dbov and not talking:
+                row[:] = 0.0
+                undecoded[index] = True
+                continue
+            if undecoded[index]:
+                # Its decoder missed frames: start it afresh (the core fades a new talker in
+                # over one tick, which hides the first frame of a cold decoder).
+                slot.decoder.reset()
+                undecoded[index] = False
             if playout.kind == "frame":
                 try:
                     row[:] = slot.decoder.decode(playout.payload or b"")
@@ -189,9 +231,7 @@ class Mixer:
                     slot.decode_errors += 1
                     row[:] = slot.decoder.conceal()
                 if playout.arrival is not None:
-                    arrivals[slot.index] = playout.arrival
-                if playout.audio_level is not None:
-                    levels[slot.index] = -playout.audio_level
+                    arrivals[index] = playout.arrival
             elif playout.kind == "lost":
                 fec = playout.fec
                 row[:] = slot.decoder.decode_fec(fec) if fec else slot.decoder.conceal()
@@ -216,7 +256,7 @@ class Mixer:
             personal[talker.index] = talker.encoder.encode(result.personal[j])
         self.encodes += 1 + len(personal)
         for slot in self._slots.values():
-            slot.output.put(personal.get(slot.index, shared))
+            slot.output.put(personal.get(slot.index, shared), pts)
         done = time.monotonic()
         for index in result.talkers:
             arrival = arrivals.get(int(index))

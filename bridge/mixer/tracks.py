@@ -24,21 +24,26 @@ class MixTrack(MediaStreamTrack):
 
     Bounded: if the sender falls behind by more than ``depth`` packets the oldest are
     dropped, so a stalled site costs the bridge no memory and gets current audio back.
-    The timeline is the track's own (one pts step per packet), whichever encoder made the
-    payload, so switching a site between the shared and its personal mix is seamless to RTP.
+    The timeline is the mixer's ticks, whichever encoder made the payload, so switching a
+    site between the shared and its personal mix is seamless to RTP.
     """
 
     kind = "audio"
 
     def __init__(self, depth: int = 3) -> None:
         super().__init__()
-        self._payloads: collections.deque[bytes] = collections.deque(maxlen=depth)
+        self._payloads: collections.deque[tuple[bytes, int]] = collections.deque(maxlen=depth)
         self._ready = asyncio.Event()
-        self._pts = 0
         self.sent = 0
 
-    def put(self, payload: bytes) -> None:
-        self._payloads.append(payload)
+    def put(self, payload: bytes, pts: int) -> None:
+        """Queue one 20 ms packet stamped with the mixer tick it belongs to.
+
+        Stamping by tick, not by packets sent, means a packet dropped here or a tick the
+        clock skipped shows as a timestamp gap, which the receiving decoder conceals; a
+        per-packet count would silently shorten the audio instead.
+        """
+        self._payloads.append((payload, pts))
         self._ready.set()
 
     async def recv(self) -> av.Packet:
@@ -47,10 +52,10 @@ class MixTrack(MediaStreamTrack):
                 raise MediaStreamError
             self._ready.clear()
             await self._ready.wait()
-        packet = av.Packet(self._payloads.popleft())
-        packet.pts = self._pts
+        payload, pts = self._payloads.popleft()
+        packet = av.Packet(payload)
+        packet.pts = pts
         packet.time_base = TIME_BASE
-        self._pts += FRAME_SAMPLES
         self.sent += 1
         return packet
 

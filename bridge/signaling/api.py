@@ -208,7 +208,8 @@ class Api:
         matters on a bridge that runs one briefing at a time); every session is listed too.
         """
         sessions = [
-            (live.conference.session_id, live.mixer.metrics()) for live in self.sessions.all()
+            (live.conference.session_id, {**live.mixer.metrics(), "video": live.video_metrics()})
+            for live in self.sessions.all()
         ]
         listed = [{"session_id": sid, **_metrics_json(m)} for sid, m in sessions]
         top = max(listed, key=lambda m: m["sites"], default=None)
@@ -219,6 +220,7 @@ class Api:
         for live in self.sessions.all():
             live.mixer.clock.lateness.clear()
             live.mixer.latency.clear()
+            live.forwarder.switch_wait.clear()
         return {"ok": True}
 
 
@@ -229,8 +231,11 @@ def _ms(values: Any, *quantiles: int) -> dict[str, float]:
 def _metrics_json(m: dict[str, Any]) -> dict[str, Any]:
     targets = m.pop("jitter_target")
     lateness, latency = m.pop("lateness_s"), m.pop("latency_s")
+    video = dict(m.pop("video"))
+    video["switch_wait_ms"] = _ms(video.pop("switch_wait_s"), 50, 95)
     return {
         **m,
+        "video": video,
         "clock": {
             "lateness_ms": _ms(lateness, 50, 99),
             "ticks": m["ticks"],

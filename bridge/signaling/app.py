@@ -62,7 +62,9 @@ class SecurityHeaders:
 
 def create_app(settings: Settings, store: Store) -> Starlette:
     mixer_config = MixerConfig(max_talkers=settings.max_talkers, levelling=settings.levelling)
-    sessions = LiveSessions(store, settings.ice_servers, mixer_config)
+    sessions = LiveSessions(
+        store, settings.ice_servers, mixer_config, voice_hold_s=settings.voice_hold_s
+    )
     api = Api(store, sessions, settings)
     signaling = SignalingHandler(store, sessions, settings.default_lang)
 

@@ -2,8 +2,9 @@
 
 It holds who is connected (one signaling participant and one peer per site, any number
 of operator consoles), turns commands into the domain's events, applies them to the
-mixer, and sends them to everyone. Everything here runs on the event loop; nothing in it
-blocks, and every send goes through a participant's bounded outbox.
+mixer and the video forwarder, and sends them to everyone. In voice-activated mode it
+feeds the mixer's dominant talker to the domain ten times a second. Everything here runs
+on the event loop; nothing in it blocks, and every send goes through a participant's bounded outbox.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bridge.conference import (
     CloseSession,
     Command,
     Conference,
+    DominantTalker,
     Event,
     Join,
     Leave,
@@ -24,18 +26,25 @@ from bridge.conference import (
     MediaLost,
     RosterSite,
     SessionChanged,
+    ShownChanged,
+    ShownMode,
     SiteChanged,
 )
+from bridge.conference.shown import DEFAULT_HOLD_S
+from bridge.media.forwarder import VideoForwarder
 from bridge.media.peer import SitePeer
+from bridge.media.preview import ConsolePeer
+from bridge.media.video_tap import count_codec_use
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import Mixer
 from bridge.signaling.errors import ErrorCode, SignalingError
-from bridge.signaling.wire import session_entry, site_entry
+from bridge.signaling.wire import session_entry, shown_message, site_entry
 from bridge.store import NotFound, SessionState, Store
 
 log = logging.getLogger(__name__)
 
 METER_INTERVAL_S = 0.1  # 10 Hz: a meter needs no more, and 100 consoles x sites adds up
+VOICE_INTERVAL_S = 0.1  # how often the dominant talker is looked at in voice mode
 
 
 class Participant(Protocol):
@@ -47,6 +56,7 @@ class Participant(Protocol):
 class _SiteLink:
     participant: Participant
     peer: SitePeer | None = None
+    video_send: str | None = None  # the last `video` instruction sent to it
 
 
 class LiveSession:
@@ -59,9 +69,13 @@ class LiveSession:
         self.conference = conference
         self.ice_servers = ice_servers
         self.mixer = Mixer(mixer_config)
+        self.forwarder = VideoForwarder()
         self._sites: dict[int, _SiteLink] = {}
         self._operators: set[Participant] = set()
+        self._consoles: dict[Participant, ConsolePeer] = {}  # operators watching previews
+        self._console_keys = 0
         self._meters: asyncio.Task[None] | None = None
+        self._voice: asyncio.Task[None] | None = None
 
     # ---- snapshots -------------------------------------------------------------------
 
@@ -74,6 +88,19 @@ class LiveSession:
 
     def session_message(self) -> dict[str, object]:
         return {"type": "session", "session": session_entry(self.conference)}
+
+    def shown_message(self) -> dict[str, object]:
+        return shown_message(self.conference.shown.state)
+
+    def welcome(self, site_id: int | None = None) -> None:
+        """After ``joined``/``ready`` and ``roster``: who is shown, and (to a site) whether
+        to send its camera."""
+        if site_id is None:
+            return
+        link = self._sites.get(site_id)
+        if link is not None:
+            link.participant.send(self.shown_message())
+            self._instruct(site_id, link)
 
     # ---- sites -----------------------------------------------------------------------
 
@@ -102,15 +129,18 @@ class LiveSession:
             self.ice_servers,
             on_state=lambda state: self._on_peer_state(site_id, peer, state),
             muted=self.conference.is_muted(site_id),
+            forwarder=self.forwarder,
         )
         link.peer = peer
         try:
-            return await peer.answer(sdp)
+            answer = await peer.answer(sdp)
         except Exception:
             if link.peer is peer:
                 link.peer = None
             await peer.close()
             raise
+        self._reroute()
+        return answer
 
     async def candidate(
         self, site_id: int, participant: Participant, line: str, mid: str | None, index: int | None
@@ -153,6 +183,10 @@ class LiveSession:
 
     def detach_operator(self, participant: Participant) -> None:
         self._operators.discard(participant)
+        console = self._consoles.pop(participant, None)
+        if console is not None:
+            asyncio.get_running_loop().create_task(console.close())
+            self._reroute()
         if not self._operators and self._meters is not None:
             self._meters.cancel()
             self._meters = None
@@ -175,8 +209,72 @@ class LiveSession:
                 operator.send(message)
 
     def command(self, command: Command) -> None:
-        """An operator's command (mute, unmute, close)."""
+        """An operator's command (mute, unmute, show, voice activation, close)."""
         self._apply(command)
+
+    # ---- video -----------------------------------------------------------------------
+
+    async def console_offer(self, participant: Participant, sdp: str) -> str:
+        """An operator console asks for previews (one recvonly video m-line per roster
+        site, in roster order); a console that offers again gets a fresh peer."""
+        old = self._consoles.pop(participant, None)
+        if old is not None:
+            await old.close()
+        self._console_keys += 1
+        roster = [site.id for site in self.conference.roster()]
+        console = ConsolePeer(-self._console_keys, roster, self.forwarder, self.ice_servers)
+        try:
+            answer = await console.answer(sdp)
+        except Exception:
+            await console.close()
+            raise
+        if participant not in self._operators:  # left while the answer was made
+            await console.close()
+            raise SignalingError(ErrorCode.REPLACED)
+        self._consoles[participant] = console
+        self._reroute()
+        return answer
+
+    async def console_candidate(
+        self, participant: Participant, line: str, mid: str | None, index: int | None
+    ) -> None:
+        console = self._consoles.get(participant)
+        if console is not None:
+            await console.add_candidate(line, mid, index)
+
+    def _reroute(self) -> None:
+        """Point every viewer at the source the domain says it sees, and tell each site
+        whether its camera is needed: only the shown site and the one the shown site sees
+        send in full; the others pause their uplink (poor links) until they are shown, or,
+        while an operator console watches previews, send only a small, slow stream."""
+        shown = self.conference.shown
+        for site_id in self._sites:
+            self.forwarder.route(site_id, shown.source_for(site_id))
+        for site_id, link in self._sites.items():
+            self._instruct(site_id, link)
+
+    def _instruct(self, site_id: int, link: _SiteLink) -> None:
+        shown = self.conference.shown
+        needed = site_id == shown.site_id or site_id == shown.source_for(shown.site_id)
+        send = "full" if needed else "preview" if self._consoles else "off"
+        if link.video_send != send:
+            link.video_send = send
+            link.participant.send({"type": "video", "send": send})
+
+    def _follow_voice(self) -> None:
+        if self._voice is None:
+            self._voice = asyncio.get_running_loop().create_task(self._voice_loop())
+
+    async def _voice_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(VOICE_INTERVAL_S)
+            if self.conference.shown.mode is ShownMode.VOICE:
+                self._apply(DominantTalker(self.mixer.dominant(), loop.time()))
+
+    def video_metrics(self) -> dict[str, object]:
+        counts = count_codec_use()
+        return {**self.forwarder.metrics(), "encodes": counts.encodes, "decodes": counts.decodes}
 
     # ---- events ----------------------------------------------------------------------
 
@@ -188,6 +286,10 @@ class LiveSession:
     def _effect(self, event: Event) -> None:
         if isinstance(event, SiteChanged):
             self.mixer.set_muted(event.site.id, event.site.muted)
+        elif isinstance(event, ShownChanged):
+            self._reroute()
+            if event.shown.mode is ShownMode.VOICE:
+                self._follow_voice()
 
     def _broadcast(self, message: dict[str, object]) -> None:
         for link in self._sites.values():
@@ -211,6 +313,13 @@ class LiveSession:
         for operator in list(self._operators):
             operator.close_with(SignalingError(ErrorCode.SESSION_CLOSED))
             self.detach_operator(operator)
+        if self._voice is not None:
+            self._voice.cancel()
+            self._voice = None
+        for console in list(self._consoles.values()):
+            await console.close()
+        self._consoles.clear()
+        self.forwarder.close()
         await self.mixer.close()
 
 
@@ -219,6 +328,8 @@ def _message(event: Event, conference: Conference) -> dict[str, object]:
         return {"type": "site", "site": site_entry(event.site)}
     if isinstance(event, SessionChanged):
         return {"type": "session", "session": session_entry(conference)}
+    if isinstance(event, ShownChanged):
+        return shown_message(event.shown)
     raise TypeError(event)  # pragma: no cover
 
 
@@ -234,10 +345,13 @@ class LiveSessions:
         store: Store,
         ice_servers: list[dict[str, str]],
         mixer_config: MixerConfig | None = None,
+        voice_hold_s: float = DEFAULT_HOLD_S,
     ) -> None:
         self._store = store
         self._ice_servers = ice_servers
         self._mixer_config = mixer_config
+        self._voice_hold_s = voice_hold_s
+        count_codec_use()
         self._live: dict[int, LiveSession] = {}
         self._lock = asyncio.Lock()
 
@@ -268,6 +382,7 @@ class LiveSessions:
                 session.host_site_id,
                 [RosterSite(s.id, s.name, str(s.level)) for s in sites],
                 state=str(session.state),
+                hold_s=self._voice_hold_s,
             )
             live = LiveSession(conference, self._ice_servers, self._mixer_config)
             self._live[session_id] = live

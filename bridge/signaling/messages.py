@@ -68,6 +68,17 @@ class UnmuteMessage(_Message):
     site_id: Id
 
 
+class ShowMessage(_Message):
+    type: Literal["show"]
+    site_id: Id
+
+
+class VoiceActivatedMessage(_Message):
+    type: Literal["voice_activated"]
+    enabled: bool
+    hold_s: Annotated[float, Field(ge=0, le=30)] | None = None
+
+
 class PingMessage(_Message):
     type: Literal["ping"]
 
@@ -80,6 +91,8 @@ ClientMessage = (
     | LeaveMessage
     | MuteMessage
     | UnmuteMessage
+    | ShowMessage
+    | VoiceActivatedMessage
     | PingMessage
 )
 _client_message: TypeAdapter[ClientMessage] = TypeAdapter(
@@ -95,6 +108,8 @@ MESSAGE_TYPES = frozenset(
         LeaveMessage,
         MuteMessage,
         UnmuteMessage,
+        ShowMessage,
+        VoiceActivatedMessage,
         PingMessage,
     )
 )

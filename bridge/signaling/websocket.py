@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bridge.conference import Mute, UnknownSite, Unmute
+from bridge.conference import Mute, SetVoiceActivated, ShowSite, UnknownSite, Unmute
 from bridge.media.peer import InvalidOffer
 from bridge.signaling import messages as m
 from bridge.signaling.errors import ErrorCode, SignalingError
@@ -174,7 +174,7 @@ class SignalingHandler:
         if isinstance(role, _SiteRole):
             await self._site_message(conn, role, msg)
         else:
-            self._operator_message(conn, role, msg)
+            await self._operator_message(conn, role, msg)
         return role
 
     async def _join_site(self, conn: Connection, msg: m.JoinMessage) -> _SiteRole:
@@ -193,6 +193,7 @@ class SignalingHandler:
             }
         )
         conn.send(live.roster_message())
+        live.welcome(grant.site_id)
         return _SiteRole(live, grant.site_id)
 
     async def _join_operator(self, conn: Connection, msg: m.OperatorMessage) -> _OperatorRole:
@@ -208,6 +209,7 @@ class SignalingHandler:
             }
         )
         conn.send(live.roster_message())
+        conn.send(live.shown_message())
         return _OperatorRole(live, operator)
 
     async def _site_message(self, conn: Connection, role: _SiteRole, msg: m.ClientMessage) -> None:
@@ -229,16 +231,34 @@ class SignalingHandler:
         else:
             raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
 
-    def _operator_message(
+    async def _operator_message(
         self, conn: Connection, role: _OperatorRole, msg: m.ClientMessage
     ) -> None:
         by = role.operator.username
-        if isinstance(msg, m.MuteMessage | m.UnmuteMessage):
-            command = (Mute if isinstance(msg, m.MuteMessage) else Unmute)(msg.site_id, by)
+        if isinstance(msg, m.OfferMessage):  # the console's previews
+            try:
+                sdp = await role.live.console_offer(conn, msg.sdp)
+            except InvalidOffer as exc:
+                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
+            conn.send({"type": "answer", "sdp": sdp, "ref_id": msg.id})
+        elif isinstance(msg, m.CandidateMessage):
+            try:
+                await role.live.console_candidate(
+                    conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex
+                )
+            except InvalidOffer as exc:
+                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
+        elif isinstance(msg, m.MuteMessage | m.UnmuteMessage | m.ShowMessage):
+            if isinstance(msg, m.ShowMessage):
+                command: Mute | Unmute | ShowSite = ShowSite(msg.site_id, by)
+            else:
+                command = (Mute if isinstance(msg, m.MuteMessage) else Unmute)(msg.site_id, by)
             try:
                 role.live.command(command)
             except UnknownSite:
                 raise SignalingError(ErrorCode.UNKNOWN_SITE) from None
+        elif isinstance(msg, m.VoiceActivatedMessage):
+            role.live.command(SetVoiceActivated(msg.enabled, by, msg.hold_s))
         else:
             raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.conference import Conference, SiteStatus
+from bridge.conference import Conference, ShownState, SiteStatus
 
 
 def site_entry(site: SiteStatus) -> dict[str, Any]:
@@ -24,4 +24,14 @@ def session_entry(conference: Conference) -> dict[str, Any]:
         "title": conference.title,
         "state": conference.state,
         "host_site_id": conference.host_site_id,
+    }
+
+
+def shown_message(shown: ShownState) -> dict[str, Any]:
+    return {
+        "type": "shown",
+        "site_id": shown.site_id,
+        "previous": shown.previous,
+        "mode": str(shown.mode),
+        "hold_s": shown.hold_s,
     }

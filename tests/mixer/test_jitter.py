@@ -323,13 +323,14 @@ def test_a_fast_sender_is_caught_up_by_skipping(phase: float):
 
 def test_a_skip_prefers_a_quiet_frame():
     jb = JitterBuffer()
-    # Four frames ahead all the time: depth 4 >= target + 2 over a whole window.
-    for i in range(4):
+    # Each packet waits two and a half ticks: one frame more than a clean link needs, so
+    # one skip is due, and it waits for a quiet frame.
+    for i in range(2):
         jb.push(i, i * SPF, payload(i), 0.0)
     skipped_level = None
-    for n in range(4, 4 + 3 * SKIP_WINDOW_POPS):
+    for n in range(2, 2 + 3 * SKIP_WINDOW_POPS):
         level = 127 if n % 10 == 0 else 30  # a quiet frame every 10
-        jb.push(n, n * SPF, payload(n), n * TICK, audio_level=level)
+        jb.push(n, n * SPF, payload(n), n * TICK - 0.01, audio_level=level)
         before = jb.stats.skipped
         p = jb.pop(n * TICK)
         if jb.stats.skipped > before:
@@ -361,3 +362,18 @@ def test_settings_are_checked():
         JitterBuffer(min_target=3, max_target=2)
     with pytest.raises(ValueError):
         JitterBuffer(max_target=50, capacity=50)
+
+
+def test_a_backlog_after_a_stall_is_drained_within_about_a_second():
+    jb = JitterBuffer()
+    # A 600 ms stall on the way: 30 frames arrive at once, then the stream goes on in time.
+    for i in range(30):
+        jb.push(i, i * SPF, payload(i), 0.0)
+    waits = []
+    for n in range(30, 30 + 4 * SKIP_WINDOW_POPS):
+        jb.push(n, n * SPF, payload(n), n * TICK)
+        p = jb.pop(n * TICK + 0.001)
+        if p.kind == "frame" and p.arrival is not None:
+            waits.append(n * TICK + 0.001 - p.arrival)
+    assert jb.stats.skipped >= 25
+    assert max(waits[-SKIP_WINDOW_POPS:]) <= 0.045, "the backlog's latency was not won back"

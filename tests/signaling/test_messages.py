@@ -9,6 +9,8 @@ from bridge.signaling.messages import (
     MAX_MESSAGE_BYTES,
     JoinMessage,
     MuteMessage,
+    ShowMessage,
+    VoiceActivatedMessage,
     parse_client_message,
     ref_id_of,
 )
@@ -81,3 +83,16 @@ def test_every_code_has_both_languages_and_vietnamese_is_default():
     assert pick_lang(None) == "vi"
     assert pick_lang("en-US,en;q=0.9") == "en"
     assert pick_lang("fr, vi;q=0.5") == "vi"
+
+
+def test_video_commands_parse_and_a_bad_hold_time_is_refused():
+    show = parse_client_message('{"type":"show","site_id":4}')
+    assert isinstance(show, ShowMessage) and show.site_id == 4
+    voice = parse_client_message('{"type":"voice_activated","enabled":true,"hold_s":1.5}')
+    assert isinstance(voice, VoiceActivatedMessage) and voice.enabled and voice.hold_s == 1.5
+    off = parse_client_message('{"type":"voice_activated","enabled":false}')
+    assert isinstance(off, VoiceActivatedMessage) and off.hold_s is None
+    assert code_of('{"type":"voice_activated","enabled":true,"hold_s":-1}') is (
+        ErrorCode.INVALID_MESSAGE
+    )
+    assert code_of('{"type":"show"}') is ErrorCode.INVALID_MESSAGE

@@ -68,6 +68,9 @@ const model = {
   lastError: null,
   log: [],
   ws: null,
+  shown: null, // the last `shown` event: {site_id, previous, mode, hold_s}
+  previewPc: null, // the receive-only peer connection that carries every site's preview
+  previewing: new Set(), // site ids whose preview is playing
 };
 window.bridgeConsole = model;
 
@@ -96,6 +99,7 @@ const dom = {
   connText: $("console-conn-text"),
   summary: $("board-summary"),
   rosterBody: $("roster-body"),
+  voice: $("board-voice"),
   rosterEmpty: $("roster-empty"),
   log: $("event-log"),
 };
@@ -117,6 +121,7 @@ let waitingForOpen = false;
 let requestSeq = 0;
 const pending = new Map(); // request id → {action, siteId}
 const rows = new Map(); // site id → <tr>
+const previews = new Map(); // site id → MediaStream of its live preview
 
 // ---- storage -------------------------------------------------------------------------------
 
@@ -342,16 +347,34 @@ const COLUMNS = [
 function fillName(td, site) {
   let name = td.querySelector(".site-name-text");
   if (!name) {
+    const video = document.createElement("video");
+    video.className = "site-preview";
+    video.muted = true;
+    video.autoplay = true;
+    video.playsInline = true;
+    video.addEventListener("playing", () => {
+      model.previewing.add(site.id);
+      video.dataset.playing = "true";
+    });
     name = document.createElement("span");
     name.className = "site-name-text";
     const badge = document.createElement("span");
     badge.className = "badge badge-host";
-    td.append(name, " ", badge);
+    const shown = document.createElement("span");
+    shown.className = "badge badge-shown";
+    td.append(video, name, " ", badge, " ", shown);
   }
   name.textContent = site.name;
   const badge = td.querySelector(".badge-host");
   badge.textContent = t("console.host");
   badge.hidden = !site.host;
+  const shown = td.querySelector(".badge-shown");
+  shown.textContent = t("console.shown");
+  shown.hidden = !(model.shown && model.shown.site_id === site.id);
+  const video = td.querySelector(".site-preview");
+  const stream = previews.get(site.id) || null;
+  if (video.srcObject !== stream) video.srcObject = stream;
+  video.hidden = !stream;
 }
 
 function fillState(td, site) {
@@ -386,7 +409,7 @@ function fillAudio(td, site) {
 
 function fillActions(td, site) {
   if (!td.firstElementChild) {
-    for (const action of ["mute", "unmute"]) {
+    for (const action of ["mute", "unmute", "show"]) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = `button button-small button-${action}`;
@@ -397,6 +420,12 @@ function fillActions(td, site) {
   }
   const ready = model.state === "ready";
   for (const button of td.querySelectorAll("button[data-action]")) {
+    if (button.dataset.action === "show") {
+      button.textContent = t("console.action.show");
+      button.setAttribute("aria-label", t("console.action.show_site", { name: site.name }));
+      button.disabled = !ready || Boolean(model.shown && model.shown.site_id === site.id);
+      continue;
+    }
     const isMute = button.dataset.action === "mute";
     button.textContent = t(isMute ? "console.action.mute" : "console.action.unmute");
     button.setAttribute(
@@ -557,6 +586,7 @@ function closeSocket() {
   ws = null;
   model.ws = null;
   pending.clear();
+  stopPreviews();
 }
 
 function handleMessage(message) {
@@ -571,6 +601,7 @@ function handleMessage(message) {
     case "roster":
       model.sites = Array.isArray(message.sites) ? message.sites : [];
       render();
+      startPreviews(generation).catch((err) => console.warn("bridge console: previews", err));
       {
         const total = model.sites.length;
         logEvent("info", () => t("console.log.roster", { count: total }));
@@ -578,6 +609,16 @@ function handleMessage(message) {
       break;
     case "site":
       if (message.site) onSite(message.site);
+      break;
+    case "shown":
+      onShown(message);
+      break;
+    case "answer":
+      if (model.previewPc && message.ref_id === "previews") {
+        model.previewPc
+          .setRemoteDescription({ type: "answer", sdp: message.sdp })
+          .catch((err) => console.warn("bridge console: previews answer", err));
+      }
       break;
     case "session":
       if (message.session) onSession(message.session);
@@ -588,6 +629,57 @@ function handleMessage(message) {
     default:
       break; // pong, and anything newer than this page
   }
+}
+
+function onShown(message) {
+  const before = model.shown;
+  model.shown = message;
+  if (dom.voice) dom.voice.checked = message.mode === "voice";
+  renderBoard();
+  if (!before || before.site_id !== message.site_id) {
+    const site = model.sites.find((s) => s.id === message.site_id);
+    const name = site ? site.name : `#${message.site_id}`;
+    logEvent("info", () => t("console.log.shown", { name }));
+  }
+}
+
+/* Every site's live preview, as forwarded by the bridge (never re-encoded): one receive-only
+ * video transceiver per roster site, in roster order (docs/protocol.md, "Video"). */
+async function startPreviews(gen) {
+  stopPreviews();
+  if (typeof RTCPeerConnection === "undefined" || model.sites.length === 0) return;
+  const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
+  model.previewPc = pc;
+  const bySite = new Map();
+  for (const site of model.sites) {
+    bySite.set(pc.addTransceiver("video", { direction: "recvonly" }), site.id);
+  }
+  pc.addEventListener("track", (event) => {
+    const siteId = bySite.get(event.transceiver);
+    if (siteId === undefined || model.previewPc !== pc) return;
+    previews.set(siteId, new MediaStream([event.track]));
+    renderRoster();
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") return resolve();
+    const timer = setTimeout(resolve, 2_000);
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (pc.iceGatheringState === "complete") {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  if (gen !== generation || model.previewPc !== pc) return;
+  send({ type: "offer", sdp: pc.localDescription.sdp, id: "previews" });
+}
+
+function stopPreviews() {
+  if (model.previewPc) model.previewPc.close();
+  model.previewPc = null;
+  model.previewing.clear();
+  previews.clear();
 }
 
 function onSite(site) {
@@ -823,6 +915,11 @@ async function main() {
   dom.boardBack.addEventListener("click", () => {
     showSessions();
   });
+  if (dom.voice) {
+    dom.voice.addEventListener("change", () => {
+      send({ type: "voice_activated", enabled: dom.voice.checked });
+    });
+  }
   dom.rosterBody.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;

@@ -23,6 +23,12 @@
  *     session_closed or a `session` event with state "closed" ("ended"), replaced ("replaced").
  *   - `ping` every 20 s; `leave` on pagehide.
  *   - Incoming level: a WebAudio AnalyserNode on the remote stream drives a small meter.
+ *   - Video: the hall camera (getUserMedia, optional: without one the hall still sees) on a
+ *     second, sendrecv transceiver; what the bridge forwards — the shown site, or the host
+ *     when this hall is shown — plays in <video id="site-remote-video">, with the shown
+ *     site's name (`shown` events). `video {send: "off"}` pauses the camera's sender
+ *     (replaceTrack(null): nothing leaves a hall that nobody sees, which is what poor links
+ *     need); `"full"` (or `"preview"`) puts the camera back at once.
  *
  * For tests and diagnostics, `window.bridgeSite` is one live object:
  *   state        "starting" | "connecting" | "connected" | "reconnecting" | "waiting"
@@ -31,7 +37,9 @@
  *   lastError    last error code (protocol code, or "no_token" / "bad_link"), null if none
  *   lastErrorMessage  the server's message for it
  *   sessionId, site, session, roster (site entries), muted (bool), micAvailable (bool|null),
- *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool)
+ *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool),
+ *   shown (the last `shown` event), videoSend ("full" | "preview" | "off"), cameraAvailable
+ *   (bool|null), videoPlaying (bool)
  *
  * DOM hooks: body#site-page[data-state][data-muted], #site-status[data-state],
  * #site-status-text, #site-status-detail, #site-session-title, #site-name (their blocks
@@ -98,12 +106,19 @@ const diag = {
   audioActive: false,
   joins: 0,
   raw: RAW,
+  shown: null,
+  videoSend: "full",
+  cameraAvailable: null,
+  videoPlaying: false,
 };
 window.bridgeSite = diag;
 
 const $ = (id) => document.getElementById(id);
 const dom = {
   body: document.body,
+  videoSection: $("site-video"),
+  video: $("site-remote-video"),
+  shownName: $("site-shown-name"),
   status: $("site-status"),
   statusText: $("site-status-text"),
   statusDetail: $("site-status-detail"),
@@ -131,6 +146,7 @@ let retryAt = null;
 let countdownTimer = null;
 let stopped = false;
 let micStream = null;
+let cameraStream = null;
 let audioCtx = null;
 let meter = null;
 let lastActiveAt = 0;
@@ -181,6 +197,21 @@ function render() {
     dom.rosterCount.textContent = "";
   }
   renderAudio();
+  renderShown();
+}
+
+function renderShown() {
+  const shownId = diag.shown ? diag.shown.site_id : null;
+  // What this hall sees: the shown site, or (when it is itself shown) the host or the
+  // site shown before the host.
+  let seenId = shownId;
+  if (diag.site && shownId === diag.site.id) {
+    const hostId = diag.session ? diag.session.host_site_id : null;
+    seenId = shownId !== hostId ? hostId : diag.shown.previous;
+  }
+  const seen = diag.roster.find((s) => s.id === seenId);
+  dom.shownName.textContent = seen ? seen.name : t("site.shown.none");
+  dom.videoSection.dataset.playing = String(diag.videoPlaying);
 }
 
 function detailText(state) {
@@ -358,14 +389,27 @@ function handleMessage(message, gen) {
       if (message.session && message.session.state === "closed") finish("ended");
       else render();
       break;
+    case "shown":
+      diag.shown = message;
+      render();
+      break;
+    case "video":
+      diag.videoSend = message.send;
+      applyVideoSend();
+      break;
     case "answer":
       if (conn && conn.pc) {
-        conn.pc.setRemoteDescription({ type: "answer", sdp: message.sdp }).catch((err) => {
-          if (gen !== generation) return;
-          console.error("bridge site: answer rejected", err);
-          diag.lastError = "invalid_sdp";
-          scheduleReconnect();
-        });
+        conn.pc
+          .setRemoteDescription({ type: "answer", sdp: message.sdp })
+          .then(() => {
+            if (gen === generation) applyVideoSend();
+          })
+          .catch((err) => {
+            if (gen !== generation) return;
+            console.error("bridge site: answer rejected", err);
+            diag.lastError = "invalid_sdp";
+            scheduleReconnect();
+          });
       }
       break;
     case "error":
@@ -455,6 +499,64 @@ async function microphoneTrack() {
   }
 }
 
+async function cameraTrack() {
+  const live =
+    cameraStream && cameraStream.getVideoTracks().find((tr) => tr.readyState === "live");
+  if (live) return live;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    diag.cameraAvailable = false;
+    return null;
+  }
+  try {
+    cameraStream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } },
+    });
+    const track = cameraStream.getVideoTracks()[0] || null;
+    diag.cameraAvailable = Boolean(track);
+    return track;
+  } catch (err) {
+    console.warn("bridge site: no camera", err);
+    cameraStream = null;
+    diag.cameraAvailable = false;
+    return null;
+  }
+}
+
+// The bridge says whether anyone sees this hall; a paused sender sends nothing at all.
+function applyVideoSend() {
+  const sender = conn && conn.videoSender;
+  if (!sender) return;
+  const camera = cameraStream && cameraStream.getVideoTracks()[0];
+  const wanted = diag.videoSend === "off" || !camera ? null : camera;
+  if (sender.track !== wanted) {
+    sender.replaceTrack(wanted).catch((err) => console.warn("bridge site: camera switch", err));
+  }
+  // "preview": only operator consoles see this hall, as a thumbnail: a quarter of the
+  // size at 5 frames a second. Possible once negotiated (encodings exist).
+  const params = sender.getParameters();
+  if (wanted && params.encodings && params.encodings.length) {
+    const preview = diag.videoSend === "preview";
+    params.encodings[0].scaleResolutionDownBy = preview ? 4 : 1;
+    params.encodings[0].maxFramerate = preview ? 5 : 30;
+    params.encodings[0].maxBitrate = preview ? 100_000 : 800_000;
+    sender.setParameters(params).catch((err) => console.warn("bridge site: camera rate", err));
+  }
+}
+
+function playVideo(track) {
+  dom.video.srcObject = new MediaStream([track]);
+  const mark = (playing) => {
+    diag.videoPlaying = playing;
+    renderShown();
+  };
+  dom.video.onplaying = () => mark(true);
+  dom.video.onemptied = () => mark(false);
+  track.onended = () => mark(false);
+  const played = dom.video.play();
+  if (played && played.catch) played.catch(() => {}); // a muted video may always autoplay
+}
+
 async function startMedia(gen, iceServers) {
   const pc = new RTCPeerConnection({
     iceServers: toIceServers(iceServers),
@@ -466,6 +568,10 @@ async function startMedia(gen, iceServers) {
 
   pc.addEventListener("track", (event) => {
     if (gen !== generation) return;
+    if (event.track.kind === "video") {
+      playVideo(event.track);
+      return;
+    }
     const stream = event.streams[0] || new MediaStream([event.track]);
     playRemote(stream);
   });
@@ -494,6 +600,10 @@ async function startMedia(gen, iceServers) {
   render();
   if (track) pc.addTrack(track, micStream);
   else pc.addTransceiver("audio", { direction: "sendrecv" }); // listen even without a mic
+  await cameraTrack();
+  if (gen !== generation) return;
+  conn.videoSender = pc.addTransceiver("video", { direction: "sendrecv" }).sender;
+  applyVideoSend();
 
   await pc.setLocalDescription(await pc.createOffer());
   await gatheringComplete(pc, GATHERING_MAX_MS);
@@ -634,6 +744,8 @@ function teardown() {
   if (old.pc) old.pc.close();
   stopMeter();
   dom.audio.srcObject = null;
+  dom.video.srcObject = null;
+  diag.videoPlaying = false;
   diag.audioActive = false;
   diag.level = 0;
 }
