@@ -156,8 +156,7 @@ class SitePeer:
         transceiver = next(t for t in self._pc.getTransceivers() if t.receiver.track is track)
         receiver, site_id = transceiver.receiver, self.site_id
         if track.kind == "audio":
-            mixer = self._mixer
-            tap_audio(receiver, lambda packet: mixer.receive(site_id, packet))
+            tap_audio(receiver, self._mixer.input(site_id))
             return
         forwarder, codec = self._forwarder, self.video_codec
         if forwarder is None or transceiver is not self._video or codec is None:

@@ -16,40 +16,33 @@ tests/media/test_rtp_tap.py fails if a new version moves it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
 _JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
 
-
-@dataclass(frozen=True, slots=True)
-class AudioPacket:
-    sequence_number: int
-    timestamp: int
-    payload: bytes
-    audio_level: int | None  # ssrc-audio-level, 0 (loud) .. 127 (silence) -dBov
+# (sequence number, RTP timestamp, Opus payload, ssrc-audio-level 0 loud..127 silent or None).
+# Plain arguments, no object per packet: this runs for every packet of every site.
+OnAudioPacket = Callable[[int, int, bytes, int | None], None]
 
 
 class _Tap:
-    def __init__(self, on_packet: Callable[[AudioPacket], None]) -> None:
+    def __init__(self, on_packet: OnAudioPacket) -> None:
         self._on_packet = on_packet
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
         level = packet.extensions.audio_level
         self._on_packet(
-            AudioPacket(
-                packet.sequence_number,
-                packet.timestamp,
-                packet.payload,
-                level[1] if level is not None else None,
-            )
+            packet.sequence_number,
+            packet.timestamp,
+            packet.payload,
+            None if level is None else level[1],
         )
         return False, None
 
 
-def tap_audio(receiver: RTCRtpReceiver, on_packet: Callable[[AudioPacket], None]) -> None:
+def tap_audio(receiver: RTCRtpReceiver, on_packet: OnAudioPacket) -> None:
     """Deliver every RTP packet ``receiver`` gets to ``on_packet``, and nothing to aiortc's
     decoder. Call it in the peer connection's ``track`` event, before media flows."""
     if not hasattr(receiver, _JITTER_BUFFER_ATTR):

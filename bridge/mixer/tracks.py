@@ -19,6 +19,19 @@ FRAME_SAMPLES = 960  # 20 ms
 TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 
 
+def encoded_packet(payload: bytes, pts: int) -> av.Packet:
+    """An Opus payload stamped with the mixer tick it belongs to (``pts`` in 1/48000).
+
+    Stamping by tick, not by packets sent, means a packet dropped by a track or a tick the
+    clock skipped shows as a timestamp gap, which the receiving decoder conceals; a
+    per-packet count would silently shorten the audio instead.
+    """
+    packet = av.Packet(payload)
+    packet.pts = pts
+    packet.time_base = TIME_BASE
+    return packet
+
+
 class MixTrack(MediaStreamTrack):
     """The encoded audio one site hears, put by the mixer clock, taken by aiortc's sender.
 
@@ -32,32 +45,21 @@ class MixTrack(MediaStreamTrack):
 
     def __init__(self, depth: int = 3) -> None:
         super().__init__()
-        self._payloads: collections.deque[tuple[bytes, int]] = collections.deque(maxlen=depth)
+        self._packets: collections.deque[av.Packet] = collections.deque(maxlen=depth)
         self._ready = asyncio.Event()
-        self.sent = 0
 
-    def put(self, payload: bytes, pts: int) -> None:
-        """Queue one 20 ms packet stamped with the mixer tick it belongs to.
-
-        Stamping by tick, not by packets sent, means a packet dropped here or a tick the
-        clock skipped shows as a timestamp gap, which the receiving decoder conceals; a
-        per-packet count would silently shorten the audio instead.
-        """
-        self._payloads.append((payload, pts))
+    def put(self, packet: av.Packet) -> None:
+        """Queue one 20 ms packet (see ``encoded_packet``); it may be shared with other tracks."""
+        self._packets.append(packet)
         self._ready.set()
 
     async def recv(self) -> av.Packet:
-        while not self._payloads:
+        while not self._packets:
             if self.readyState != "live":
                 raise MediaStreamError
             self._ready.clear()
             await self._ready.wait()
-        payload, pts = self._payloads.popleft()
-        packet = av.Packet(payload)
-        packet.pts = pts
-        packet.time_base = TIME_BASE
-        self.sent += 1
-        return packet
+        return self._packets.popleft()
 
     def stop(self) -> None:
         super().stop()

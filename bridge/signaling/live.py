@@ -36,7 +36,7 @@ from bridge.media.peer import SitePeer
 from bridge.media.preview import ConsolePeer
 from bridge.media.video_tap import count_codec_use
 from bridge.mixer.core import MixerConfig
-from bridge.mixer.mixer import Mixer
+from bridge.mixer.mixer import EncodingConfig, Mixer
 from bridge.signaling.errors import ErrorCode, SignalingError
 from bridge.signaling.wire import session_entry, shown_message, site_entry
 from bridge.store import NotFound, SessionState, Store
@@ -65,10 +65,11 @@ class LiveSession:
         conference: Conference,
         ice_servers: list[dict[str, str]],
         mixer_config: MixerConfig | None = None,
+        encoding: EncodingConfig | None = None,
     ) -> None:
         self.conference = conference
         self.ice_servers = ice_servers
-        self.mixer = Mixer(mixer_config)
+        self.mixer = Mixer(mixer_config, encoding)
         self.forwarder = VideoForwarder()
         self._sites: dict[int, _SiteLink] = {}
         self._operators: set[Participant] = set()
@@ -346,10 +347,12 @@ class LiveSessions:
         ice_servers: list[dict[str, str]],
         mixer_config: MixerConfig | None = None,
         voice_hold_s: float = DEFAULT_HOLD_S,
+        encoding: EncodingConfig | None = None,
     ) -> None:
         self._store = store
         self._ice_servers = ice_servers
         self._mixer_config = mixer_config
+        self._encoding = encoding
         self._voice_hold_s = voice_hold_s
         count_codec_use()
         self._live: dict[int, LiveSession] = {}
@@ -384,7 +387,7 @@ class LiveSessions:
                 state=str(session.state),
                 hold_s=self._voice_hold_s,
             )
-            live = LiveSession(conference, self._ice_servers, self._mixer_config)
+            live = LiveSession(conference, self._ice_servers, self._mixer_config, self._encoding)
             self._live[session_id] = live
             return live
 

@@ -1,11 +1,12 @@
 import asyncio
 import itertools
+from types import SimpleNamespace
 
 from aiortc import RTCPeerConnection
 
 from bridge.media.codecs import negotiate_opus_fec
 from bridge.media.ice import restrict_host_addresses, rtc_configuration
-from bridge.media.rtp_tap import AudioPacket, tap_audio
+from bridge.media.rtp_tap import tap_audio
 from endpoints.audio import ToneTrack
 
 
@@ -32,9 +33,13 @@ async def connect_pair(on_packet) -> tuple[RTCPeerConnection, RTCPeerConnection,
 
 
 async def test_the_tap_gets_every_packet_and_aiortc_decodes_none():
-    packets: list[AudioPacket] = []
+    packets: list[SimpleNamespace] = []
+
+    def on_packet(seq: int, timestamp: int, payload: bytes, level: int | None) -> None:
+        packets.append(SimpleNamespace(sequence_number=seq, timestamp=timestamp, payload=payload))
+
     try:
-        sender, receiver, tracks = await connect_pair(packets.append)
+        sender, receiver, tracks = await connect_pair(on_packet)
         for _ in range(100):
             if len(packets) >= 50:
                 break
