@@ -41,6 +41,27 @@ class AudioSourceError(ValueError):
     """An audio source that cannot be used (unreadable file, bad tone parameters)."""
 
 
+class Pacer:
+    """Real-time pacing on an absolute clock: the frame at ``position`` seconds into a stream
+    is due ``position`` seconds after the first one, so scheduling delays never accumulate
+    into drift. After a stall of more than ``MAX_LATENESS_SECONDS`` the clock restarts
+    instead of sending a burst to catch up."""
+
+    def __init__(self) -> None:
+        self._start: float | None = None
+
+    async def wait(self, position: float) -> None:
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now - position
+            return
+        delay = self._start + position - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif -delay > MAX_LATENESS_SECONDS:
+            self._start = now - position
+
+
 class PacedAudioTrack(MediaStreamTrack):
     """An outgoing audio track: 20 ms s16 frames at 48 kHz of a mono source, paced in real time.
 
@@ -54,14 +75,14 @@ class PacedAudioTrack(MediaStreamTrack):
     def __init__(self, *, paced: bool = True) -> None:
         super().__init__()
         self._paced = paced
-        self._start: float | None = None
+        self._pacer = Pacer()
         self._pts = 0
 
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
         if self._paced:
-            await self._wait_for_deadline()
+            await self._pacer.wait(self._pts / SAMPLE_RATE)
         # Stereo (both channels the same), because aiortc resamples anything else to s16
         # stereo and FFmpeg's mono upmix would send the tone 3 dB quieter than asked.
         samples = self.next_samples(FRAME_SAMPLES)
@@ -73,17 +94,6 @@ class PacedAudioTrack(MediaStreamTrack):
         frame.time_base = TIME_BASE
         self._pts += FRAME_SAMPLES
         return frame
-
-    async def _wait_for_deadline(self) -> None:
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-            return
-        delay = self._start + self._pts / SAMPLE_RATE - now
-        if delay > 0:
-            await asyncio.sleep(delay)
-        elif -delay > MAX_LATENESS_SECONDS:
-            self._start = now - self._pts / SAMPLE_RATE
 
     @abstractmethod
     def next_samples(self, count: int) -> Samples:

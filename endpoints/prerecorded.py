@@ -22,7 +22,6 @@ Levels (48 kHz mono, float full scale ±1.0):
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +36,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpsender import RTCEncodedFrame
 from aiortc.rtp import RtpPacket
 
-from endpoints.audio import FRAME_SAMPLES, MAX_LATENESS_SECONDS, SAMPLE_RATE, TIME_BASE
+from endpoints.audio import FRAME_SAMPLES, SAMPLE_RATE, TIME_BASE, Pacer
 
 F32 = npt.NDArray[np.float32]
 
@@ -255,7 +254,7 @@ class EncodedAudioTrack(MediaStreamTrack):
         self._levels: Sequence[int] | None = None
         self._set_source(source)
         self._paced = paced
-        self._start: float | None = None
+        self._pacer = Pacer()
         self._index = 0
         self._pts = 0
         self._switch_pending = False
@@ -285,7 +284,7 @@ class EncodedAudioTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         if self._paced:
-            await self._wait_for_deadline()
+            await self._pacer.wait(self._pts / SAMPLE_RATE)
             if self.readyState != "live":
                 raise MediaStreamError
         packet = av.Packet(self._payloads[self._index])
@@ -299,17 +298,6 @@ class EncodedAudioTrack(MediaStreamTrack):
             self._switch_pending = False
             self.switched_at = time.monotonic()
         return packet
-
-    async def _wait_for_deadline(self) -> None:
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-            return
-        delay = self._start + self._pts / SAMPLE_RATE - now
-        if delay > 0:
-            await asyncio.sleep(delay)
-        elif -delay > MAX_LATENESS_SECONDS:
-            self._start = now - self._pts / SAMPLE_RATE
 
 
 def send_audio_levels(sender: RTCRtpSender) -> None:

@@ -43,6 +43,21 @@ class InvalidOffer(Exception):
     pass
 
 
+async def add_remote_candidate(
+    pc: RTCPeerConnection, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None
+) -> None:
+    """A trickled remote candidate (the browser's ``candidate:`` line), or ``InvalidOffer``."""
+    if not candidate:
+        return  # end of candidates: aiortc needs no signal for it
+    try:
+        parsed = candidate_from_sdp(candidate.removeprefix("candidate:"))
+        parsed.sdpMid = sdp_mid
+        parsed.sdpMLineIndex = sdp_mline_index
+        await pc.addIceCandidate(parsed)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidOffer(f"bad candidate: {exc}") from exc
+
+
 def _video_preferences() -> list[RTCRtpCodecCapability]:
     """VP8 first, then H.264 constrained baseline (packetization-mode 1 before 0), + RTX."""
     codecs = RTCRtpSender.getCapabilities("video").codecs
@@ -132,16 +147,7 @@ class SitePeer:
     async def add_candidate(
         self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None
     ) -> None:
-        if not candidate:
-            return  # end of candidates: aiortc needs no signal for it
-        line = candidate.removeprefix("candidate:")
-        try:
-            parsed = candidate_from_sdp(line)
-            parsed.sdpMid = sdp_mid
-            parsed.sdpMLineIndex = sdp_mline_index
-            await self._pc.addIceCandidate(parsed)
-        except (ValueError, IndexError, KeyError) as exc:
-            raise InvalidOffer(f"bad candidate: {exc}") from exc
+        await add_remote_candidate(self._pc, candidate, sdp_mid, sdp_mline_index)
 
     async def close(self) -> None:
         self._mixer.remove_site(self.site_id)

@@ -13,11 +13,10 @@ import logging
 from collections.abc import Callable
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.sdp import candidate_from_sdp
 
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import rtc_configuration
-from bridge.media.peer import InvalidOffer
+from bridge.media.peer import InvalidOffer, add_remote_candidate
 from bridge.media.video_tap import on_keyframe_request
 
 log = logging.getLogger(__name__)
@@ -77,15 +76,7 @@ class ConsolePeer:
     async def add_candidate(
         self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None
     ) -> None:
-        if not candidate:
-            return
-        try:
-            parsed = candidate_from_sdp(candidate.removeprefix("candidate:"))
-            parsed.sdpMid = sdp_mid
-            parsed.sdpMLineIndex = sdp_mline_index
-            await self._pc.addIceCandidate(parsed)
-        except (ValueError, IndexError, KeyError) as exc:
-            raise InvalidOffer(f"bad candidate: {exc}") from exc
+        await add_remote_candidate(self._pc, candidate, sdp_mid, sdp_mline_index)
 
     async def close(self) -> None:
         for key, track in self._viewers:

@@ -56,8 +56,14 @@ class Passwords:
     """argon2id hashing with a constant-time-ish answer for users that do not exist."""
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
-        # argon2-cffi's defaults are RFC 9106's low-memory profile (t=3, m=64 MiB, p=4).
-        self._hasher = hasher if hasher is not None else PasswordHasher()
+        # OWASP's argon2id baseline (m=19 MiB, t=2, p=1): one lane, ~30 ms here. argon2-cffi's
+        # defaults (p=4, 64 MiB) keep both cores of a 2-core bridge busy for ~140 ms, and an
+        # operator logging in mid-briefing then starved the mixer clock (audible gaps).
+        self._hasher = (
+            hasher
+            if hasher is not None
+            else PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+        )
         if self._hasher.type is not Type.ID:
             raise ValueError("passwords must be hashed with argon2id")
         self._dummy: str | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import timedelta
 
+import httpx
 import numpy as np
 import websockets
 
@@ -25,7 +27,7 @@ async def reply(ws) -> dict:
 
 
 async def assert_closed(ws, code: int) -> None:
-    with __import__("contextlib").suppress(websockets.ConnectionClosed):
+    with contextlib.suppress(websockets.ConnectionClosed):
         while True:
             await asyncio.wait_for(ws.recv(), 5)
     assert ws.close_code == code
@@ -41,7 +43,11 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
     )
     await asyncio.sleep(1.0)
     mark = a.recorder.seconds
-    gaps_before = a.recorder.gaps().late_gaps
+    # An operator logging in (an argon2 verify on the bridge) is part of the barrage: with
+    # argon2-cffi's 4-lane default it starved the mixer clock for ~200 ms.
+    operator = {"Authorization": f"Bearer {bridge.login()}"}
+    httpx.post(f"{bridge.url}/api/metrics/reset", headers=operator).raise_for_status()
+    ticks_before = httpx.get(f"{bridge.url}/api/metrics", headers=operator).json()["clock"]
     errors: dict[str, dict] = {}
 
     # 1. a bad token: error, then the connection closes with 4401
@@ -74,6 +80,7 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
     await ws.close()
 
     heard = await listen(a, 1.0)
+    clock = httpx.get(f"{bridge.url}/api/metrics", headers=operator).json()["clock"]
     await c.close()
     await a.close()
     await b.close()
@@ -98,7 +105,9 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
     assert len(present) >= 10 and present.all(), (
         f"gaps in B's tone at A: {np.flatnonzero(~present)}"
     )
-    assert a.recorder.gaps().late_gaps == gaps_before, "frames stopped arriving at A"
+    # The bridge's audio clock never stalled while it handled all that:
+    assert clock["skipped"] == ticks_before["skipped"], "the mixer skipped ticks"
+    assert clock["lateness_ms"]["p99"] < 20, f"the mixer ran late: {clock}"
     assert tone_present_per_window(heard, 660).all()
 
 
@@ -136,8 +145,6 @@ async def test_expired_token_wrong_session_and_closed_session_are_refused(bridge
     # an operator closes the session: joined sites are told, and later joins are refused
     site = SiteClient(bridge.links[PROVINCES[0]])
     await site.join()
-    import httpx
-
     token = bridge.login()
     closed = httpx.post(
         f"{bridge.url}/api/sessions/1/close", headers={"Authorization": f"Bearer {token}"}
@@ -166,7 +173,7 @@ async def test_nothing_before_join_but_ping_and_a_connection_that_never_joins_is
     for _ in range(40):
         await ws.send("garbage")
     codes = []
-    with __import__("contextlib").suppress(websockets.ConnectionClosed):
+    with contextlib.suppress(websockets.ConnectionClosed):
         while True:
             codes.append(json.loads(await asyncio.wait_for(ws.recv(), 5))["code"])
     assert codes[-1] == "too_many_errors" and ws.close_code == 4429
