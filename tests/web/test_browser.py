@@ -236,6 +236,19 @@ async def test_site_page_in_chromium_is_heard_hears_others_and_is_muted_from_the
                 f'#roster-body > tr[data-site-id="{site_id}"][data-state="connected"]'
             ).wait_for(timeout=WAIT_MS)
         assert await row(console, hall_id).get_attribute("data-muted") == "false"
+        # Both halls send a tone: the console's meters show them talking, near -23 dBFS.
+        for site_id in (hall_id, other_id):
+            await console.locator(
+                f'#roster-body > tr[data-site-id="{site_id}"] td.col-audio[data-talking="true"]'
+            ).wait_for(timeout=WAIT_MS)
+        levels = await console.evaluate(
+            "() => Object.fromEntries([...bridgeConsole.meters].map(([id, m]) => [id, m.level]))"
+        )
+        assert all(-30 < levels[str(i)] < -15 for i in (hall_id, other_id)), levels
+        width = await console.eval_on_selector(
+            f'#roster-body > tr[data-site-id="{hall_id}"] .meter-fill', "el => el.style.width"
+        )
+        assert 40 <= int(width.rstrip("%")) <= 80, width  # -23 dBFS on a -60..0 bar
         assert HALL in (await row(console, hall_id).inner_text())
         assert OTHER in (await row(console, other_id).inner_text())
 

@@ -71,6 +71,7 @@ const model = {
   shown: null, // the last `shown` event: {site_id, previous, mode, hold_s}
   previewPc: null, // the receive-only peer connection that carries every site's preview
   previewing: new Set(), // site ids whose preview is playing
+  meters: new Map(), // site id -> the last `meters` entry: {id, level (dBFS), talking}
 };
 window.bridgeConsole = model;
 
@@ -405,6 +406,37 @@ function fillAudio(td, site) {
   }
   tag.dataset.muted = String(Boolean(site.muted));
   tag.lastElementChild.textContent = t(site.muted ? "console.audio.muted" : "console.audio.open");
+  if (!td.querySelector(".meter")) {
+    const meter = document.createElement("span");
+    meter.className = "meter";
+    meter.setAttribute("aria-hidden", "true"); // the talk state is announced as text
+    const fill = document.createElement("span");
+    fill.className = "meter-fill";
+    meter.append(fill);
+    td.append(meter);
+  }
+  paintMeter(td, model.meters.get(site.id));
+}
+
+/* The input level bar, -60..0 dBFS, and talk state of one row; called at up to 10 Hz, so
+ * it touches only this cell. A muted hall is still metered: the operator sees it talking. */
+function paintMeter(td, meter) {
+  const fill = td && td.querySelector(".meter-fill");
+  if (!fill) return;
+  const level = meter ? meter.level : -120;
+  const percent = Math.max(0, Math.min(100, ((level + 60) / 60) * 100));
+  fill.style.width = `${percent.toFixed(0)}%`;
+  td.dataset.talking = String(Boolean(meter && meter.talking));
+  td.title = meter ? t("console.audio.level", { level: Math.round(level) }) : "";
+}
+
+function onMeters(entries) {
+  if (!Array.isArray(entries)) return;
+  for (const meter of entries) {
+    model.meters.set(meter.id, meter);
+    const row = dom.rosterBody.querySelector(`tr[data-site-id="${Number(meter.id)}"]`);
+    if (row) paintMeter(row.querySelector(".col-audio"), meter);
+  }
 }
 
 function fillActions(td, site) {
@@ -612,6 +644,9 @@ function handleMessage(message) {
       break;
     case "shown":
       onShown(message);
+      break;
+    case "meters":
+      onMeters(message.sites);
       break;
     case "answer":
       if (model.previewPc && message.ref_id === "previews") {
