@@ -42,12 +42,16 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
         a.start_media(ToneTrack(440, AMPLITUDE)), b.start_media(ToneTrack(660, AMPLITUDE))
     )
     await asyncio.sleep(1.0)
+    # HTTP from this test goes through an async client: a blocking call would stall this
+    # process's event loop, which also runs site A's receiver, and fake a gap at A.
+    http = httpx.AsyncClient(base_url=bridge.url, timeout=10)
     mark = a.recorder.seconds
     # An operator logging in (an argon2 verify on the bridge) is part of the barrage: with
     # argon2-cffi's 4-lane default it starved the mixer clock for ~200 ms.
-    operator = {"Authorization": f"Bearer {bridge.login()}"}
-    httpx.post(f"{bridge.url}/api/metrics/reset", headers=operator).raise_for_status()
-    ticks_before = httpx.get(f"{bridge.url}/api/metrics", headers=operator).json()["clock"]
+    login = await http.post("/api/login", json={"username": "admin", "password": bridge.password})
+    operator = {"Authorization": f"Bearer {login.json()['token']}"}
+    (await http.post("/api/metrics/reset", headers=operator)).raise_for_status()
+    ticks_before = (await http.get("/api/metrics", headers=operator)).json()["clock"]
     errors: dict[str, dict] = {}
 
     # 1. a bad token: error, then the connection closes with 4401
@@ -80,7 +84,8 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
     await ws.close()
 
     heard = await listen(a, 1.0)
-    clock = httpx.get(f"{bridge.url}/api/metrics", headers=operator).json()["clock"]
+    clock = (await http.get("/api/metrics", headers=operator)).json()["clock"]
+    await http.aclose()
     await c.close()
     await a.close()
     await b.close()
