@@ -18,7 +18,9 @@ from pathlib import Path
 
 import ifaddr
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.conftest import RunningBridge
 
 CHROMIUM = Path("/usr/bin/chromium")
 FAKE_MIC_HZ = 440.0
@@ -114,3 +116,15 @@ async def chromium(tmp_path: Path) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def open_board(page: Page, bridge: RunningBridge, wait_ms: float = 30_000) -> None:
+    """Log in to the console as admin and open the demo session's board."""
+    await page.goto(f"{bridge.url}/console")
+    await page.fill("#login-username", "admin")
+    await page.fill("#login-password", str(bridge.password))
+    await page.click("#login-submit")
+    await page.click('#session-list button.session-open[data-session-id="1"]', timeout=wait_ms)
+    await page.wait_for_function(
+        "() => window.bridgeConsole && bridgeConsole.state === 'ready'", timeout=wait_ms
+    )

@@ -29,7 +29,7 @@ from endpoints.audio import ToneTrack
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
 from tests.conftest import ROOT, RunningBridge
-from tests.web.conftest import FAKE_MIC_AMPLITUDE, FAKE_MIC_HZ
+from tests.web.conftest import FAKE_MIC_AMPLITUDE, FAKE_MIC_HZ, open_board
 
 pytestmark = pytest.mark.browser
 
@@ -148,24 +148,6 @@ async def screenshot(page: Page, name: str, *, docs: str | None = None) -> None:
         if os.environ.get("BRIDGE_UPDATE_SCREENSHOTS") == "1" or not target.exists():
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-
-
-async def open_board(page: Page, bridge: RunningBridge) -> None:
-    """Log in to the console as admin and open the demo session's board."""
-    await page.goto(f"{bridge.url}/console")
-    # console.js binds the form's submit handler only after its catalogue has loaded; a click
-    # before that submits the form natively (POST /console → 405). setLang() remembers the
-    # language just before main() binds the handlers, in the same run of microtasks.
-    await page.wait_for_function(
-        "() => localStorage.getItem('bridge.lang') !== null", timeout=WAIT_MS
-    )
-    await page.fill("#login-username", "admin")
-    await page.fill("#login-password", str(bridge.password))
-    await page.click("#login-submit")
-    await page.click('#session-list button.session-open[data-session-id="1"]', timeout=WAIT_MS)
-    await page.wait_for_function(
-        "() => window.bridgeConsole && bridgeConsole.state === 'ready'", timeout=WAIT_MS
-    )
 
 
 def row(page: Page, site_id: int) -> Locator:

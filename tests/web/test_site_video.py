@@ -15,6 +15,7 @@ from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
 from endpoints.video import COLOURS, EncodedVideoTrack, camera, encode_picture
 from tests.conftest import RunningBridge
+from tests.web.conftest import open_board
 
 pytestmark = pytest.mark.browser
 
@@ -148,20 +149,6 @@ ROW_COLOUR_JS = """(siteId) => {
   for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; b += d[i + 2]; }
   return [r / 64, gr / 64, b / 64];
 }"""
-
-
-async def open_board(page: Page, bridge: RunningBridge) -> None:
-    await page.goto(f"{bridge.url}/console")
-    await page.wait_for_function(
-        "() => localStorage.getItem('bridge.lang') !== null", timeout=WAIT_MS
-    )
-    await page.fill("#login-username", "admin")
-    await page.fill("#login-password", str(bridge.password))
-    await page.click("#login-submit")
-    await page.click('#session-list button.session-open[data-session-id="1"]', timeout=WAIT_MS)
-    await page.wait_for_function(
-        "() => window.bridgeConsole && bridgeConsole.state === 'ready'", timeout=WAIT_MS
-    )
 
 
 async def test_the_console_previews_every_site_and_shows_one_or_follows_the_talker(
