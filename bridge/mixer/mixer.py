@@ -74,6 +74,7 @@ class Mixer:
         self.clock = Clock(self._tick, period)
         self.latency = RecentValues()  # packet in → mixed packet out, talkers' packets
         self.encodes = 0
+        self.decodes = 0  # decodes, concealments and FEC recoveries: quiet halls cost none
 
     # ---- sites ---------------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class Mixer:
             "ticks": self.clock.ticks,
             "skipped": self.clock.skipped,
             "encodes": self.encodes,
+            "decodes": self.decodes,
             "lateness_s": self.clock.lateness,
             "latency_s": self.latency,
             "lost": sum(j.lost for j in jitter),
@@ -222,7 +224,10 @@ class Mixer:
             # A quiet hall that is not talking is never mixed: its own RTP audio level says
             # so, and skipping its decode is most of the bridge's saving at 100 sites.
             talking = was_talking is not None and index < len(was_talking) and was_talking[index]
-            if level is not None and level >= quiet_dbov and not talking:
+            quiet = level >= quiet_dbov if level is not None else playout.kind != "frame"
+            # A lost or missing frame carries no level: an undecoded hall stays undecoded
+            # until a real frame says it has spoken up (concealing it would be heard by no one).
+            if quiet and not talking and (level is not None or undecoded[index]):
                 row[:] = 0.0
                 undecoded[index] = True
                 continue
@@ -231,6 +236,8 @@ class Mixer:
                 # over one tick, which hides the first frame of a cold decoder).
                 slot.decoder.reset()
                 undecoded[index] = False
+            if playout.kind != "silent":
+                self.decodes += 1
             if playout.kind == "frame":
                 try:
                     row[:] = slot.decoder.decode(playout.payload or b"")

@@ -128,3 +128,18 @@ async def open_board(page: Page, bridge: RunningBridge, wait_ms: float = 30_000)
     await page.wait_for_function(
         "() => window.bridgeConsole && bridgeConsole.state === 'ready'", timeout=wait_ms
     )
+
+
+def watch(page: Page, name: str) -> list[str]:
+    """Collect a page's uncaught errors and console errors (for assertions and messages)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"{name} pageerror: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(f"{name} console.{msg.type}: {msg.text}")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    return problems

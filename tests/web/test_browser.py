@@ -29,7 +29,7 @@ from endpoints.audio import ToneTrack
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
 from tests.conftest import ROOT, RunningBridge
-from tests.web.conftest import FAKE_MIC_AMPLITUDE, FAKE_MIC_HZ, open_board
+from tests.web.conftest import FAKE_MIC_AMPLITUDE, FAKE_MIC_HZ, open_board, watch
 
 pytestmark = pytest.mark.browser
 
@@ -52,21 +52,6 @@ def raw_link(link: str) -> str:
     """The join link with `?raw=1` in its path part (the fragment keeps the token)."""
     parts = urlsplit(link)
     return urlunsplit(parts._replace(query="raw=1"))
-
-
-def watch(page: Page, name: str) -> list[str]:
-    """Collect a page's uncaught errors and console errors (for assertions and messages)."""
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"{name} pageerror: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"{name} console.{msg.type}: {msg.text}")
-            if msg.type == "error"
-            else None
-        ),
-    )
-    return problems
 
 
 async def listen(client: SiteClient, seconds: float) -> np.ndarray:

@@ -15,7 +15,7 @@ from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
 from endpoints.video import COLOURS, EncodedVideoTrack, camera, encode_picture
 from tests.conftest import RunningBridge
-from tests.web.conftest import open_board
+from tests.web.conftest import open_board, watch
 
 pytestmark = pytest.mark.browser
 
@@ -32,33 +32,17 @@ def raw_link(link: str) -> str:
     return urlunsplit(urlsplit(link)._replace(query="raw=1"))
 
 
-def watch(page: Page, name: str) -> list[str]:
-    """Collect a page's uncaught errors and console errors."""
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"{name} pageerror: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(f"{name} console.{msg.type}: {msg.text}")
-            if msg.type == "error"
-            else None
-        ),
-    )
-    return problems
-
-
-MEAN_COLOUR_JS = """() => {
-  const v = document.getElementById("site-remote-video");
+MEAN_COLOUR_JS = """(selector) => {
+  const v = document.querySelector(selector);
   if (!v || !v.videoWidth) return null;
   const c = document.createElement("canvas");
-  c.width = 16; c.height = 16;
+  c.width = 8; c.height = 8;
   const g = c.getContext("2d");
-  g.drawImage(v, 0, 0, 16, 16);
-  const d = g.getImageData(0, 0, 16, 16).data;
+  g.drawImage(v, 0, 0, 8, 8);
+  const d = g.getImageData(0, 0, 8, 8).data;
   let r = 0, gr = 0, b = 0;
   for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; b += d[i + 2]; }
-  const n = d.length / 4;
-  return [r / n, gr / n, b / n];
+  return [r / 64, gr / 64, b / 64];
 }"""
 
 CAMERA_SENDER_JS = """() => {
@@ -78,7 +62,7 @@ async def page_sees(page: Page, colour: str, timeout: float = 10.0) -> None:
     deadline = loop.time() + timeout
     last = None
     while loop.time() < deadline:
-        rgb = await page.evaluate(MEAN_COLOUR_JS)
+        rgb = await page.evaluate(MEAN_COLOUR_JS, "#site-remote-video")
         last = nearest(rgb) if rgb else None
         if last == colour:
             return
@@ -137,20 +121,6 @@ async def test_the_page_plays_the_shown_site_names_it_and_pauses_its_camera_unse
     assert problems == []
 
 
-ROW_COLOUR_JS = """(siteId) => {
-  const v = document.querySelector(`#roster-body > tr[data-site-id="${siteId}"] video`);
-  if (!v || !v.videoWidth) return null;
-  const c = document.createElement("canvas");
-  c.width = 8; c.height = 8;
-  const g = c.getContext("2d");
-  g.drawImage(v, 0, 0, 8, 8);
-  const d = g.getImageData(0, 0, 8, 8).data;
-  let r = 0, gr = 0, b = 0;
-  for (let i = 0; i < d.length; i += 4) { r += d[i]; gr += d[i + 1]; b += d[i + 2]; }
-  return [r / 64, gr / 64, b / 64];
-}"""
-
-
 async def test_the_console_previews_every_site_and_shows_one_or_follows_the_talker(
     bridge: RunningBridge, chromium: Browser
 ):
@@ -168,7 +138,9 @@ async def test_the_console_previews_every_site_and_shows_one_or_follows_the_talk
             loop = asyncio.get_running_loop()
             deadline, seen = loop.time() + 15, None
             while loop.time() < deadline and seen != colour:
-                rgb = await page.evaluate(ROW_COLOUR_JS, site_id)
+                rgb = await page.evaluate(
+                    MEAN_COLOUR_JS, f'#roster-body > tr[data-site-id="{site_id}"] video'
+                )
                 seen = nearest(rgb) if rgb else None
                 await asyncio.sleep(0.2)
             assert seen == colour, f"the console's preview of {client.site['name']}: {seen}"
