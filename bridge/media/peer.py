@@ -2,7 +2,7 @@
 its video to the forwarder.
 
 Received audio is taken as RTP packets (bridge.media.rtp_tap) into the mixer's jitter
-buffer; the site's mix leaves as encoded Opus packets from the mixer's ``MixTrack``.
+buffer; the site's mix leaves as RTP sent from the mixer's tick (bridge.media.rtp_out).
 Received video is taken as whole encoded frames (bridge.media.video_tap) into the
 session's ``VideoForwarder``; what the site sees leaves from its ``ViewerTrack``, encoded
 frames that aiortc only packetises.
@@ -32,6 +32,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import rtc_configuration
+from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.rtp_tap import tap_audio
 from bridge.media.video_tap import on_keyframe_request, request_keyframe, tap_video
 from bridge.mixer.mixer import Mixer
@@ -87,7 +88,8 @@ class SitePeer:
         self._forwarder = forwarder
         self._on_state = on_state
         self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
-        self._output = mixer.add_site(site_id, muted=muted)
+        self._output = DirectRtpSender()
+        mixer.add_site(site_id, self._output, muted=muted)
         self._video: RTCRtpTransceiver | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._viewer: ViewerTrack | None = None
@@ -123,7 +125,7 @@ class SitePeer:
         audio = next((t for t in transceivers if t.kind == "audio"), None)
         if audio is None:
             raise InvalidOffer("the offer has no audio")
-        audio.sender.replaceTrack(self._output)
+        self._output.attach(audio.sender)
         audio.direction = "sendrecv"
         codec = self.video_codec
         video = self._video if codec is not None else None

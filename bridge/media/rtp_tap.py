@@ -9,27 +9,138 @@ RTCP statistics and NACK state. Replacing that one private member keeps aiortc's
 (receiver reports, loss and jitter in getStats) and hands us the packet; returning
 ``(False, None)`` means aiortc never queues anything for its decoder thread.
 
-This touches a private member of aiortc 1.16 (pinned in pyproject.toml); the test in
-tests/media/test_rtp_tap.py fails if a new version moves it.
+That path still costs a packet's trip through aiortc: a queue and a task wake-up per
+datagram, a header parse into objects, two wall-clock reads. Once the first audio packet
+has shown the site's SSRC, the tap takes that SSRC's datagrams off the ICE connection
+itself (``_FastPath``): SRTP unprotect with the transport's own session, the header read
+with ``struct``, aiortc's receive statistics fed the same way, then straight to the
+jitter buffer. Everything else on the connection (DTLS, RTCP, video) goes aiortc's way.
+
+This touches private members of aiortc 1.16 and aioice 0.13 (pinned in pyproject.toml);
+tests/media/test_rtp_tap.py fails if a new version moves them.
 """
 
 from __future__ import annotations
 
+import logging
+import struct
 from collections.abc import Callable
+from typing import Any
 
+import pylibsrtp
 from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
+log = logging.getLogger(__name__)
+
 _JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
+_STREAMS_ATTR = "_RTCRtpReceiver__remote_streams"
+_IDS_ATTR = "_HeaderExtensionsMap__ids"
 
 # (sequence number, RTP timestamp, Opus payload, ssrc-audio-level 0 loud..127 silent or None).
 # Plain arguments, no object per packet: this runs for every packet of every site.
 OnAudioPacket = Callable[[int, int, bytes, int | None], None]
 
+_SEQ_TS = struct.Struct("!HI")
+_EXTENSION = struct.Struct("!HH")
+
+
+class _Seen:
+    """What aiortc's receive statistics read of a packet."""
+
+    __slots__ = ("sequence_number", "timestamp")
+
+    def __init__(self, sequence_number: int, timestamp: int) -> None:
+        self.sequence_number = sequence_number
+        self.timestamp = timestamp
+
+
+def parse_audio_rtp(rtp: bytes, level_id: int | None) -> tuple[int, int, bytes, int | None]:
+    """Sequence number, timestamp, payload and ssrc-audio-level of a plain RTP packet.
+
+    Raises ``ValueError`` (or ``IndexError``/``struct.error``) on a malformed packet.
+    """
+    first = rtp[0]
+    seq, timestamp = _SEQ_TS.unpack_from(rtp, 2)
+    pos = 12 + 4 * (first & 0x0F)
+    level = None
+    if first & 0x10:
+        profile, words = _EXTENSION.unpack_from(rtp, pos)
+        pos += 4
+        end = pos + 4 * words
+        if level_id is not None and profile == 0xBEDE:  # one-byte elements (RFC 8285)
+            i = pos
+            while i < end:
+                byte = rtp[i]
+                if byte == 0:  # padding
+                    i += 1
+                    continue
+                x_id, length = byte >> 4, (byte & 0x0F) + 1
+                if x_id == 15:
+                    break
+                if x_id == level_id:
+                    level = rtp[i + 1] & 0x7F
+                i += 1 + length
+        elif level_id is not None and profile & 0xFFF0 == 0x1000:  # two-byte elements
+            i = pos
+            while i + 1 < end:
+                x_id, length = rtp[i], rtp[i + 1]
+                if x_id == 0:
+                    i += 1
+                    continue
+                if x_id == level_id:
+                    level = rtp[i + 2] & 0x7F
+                i += 2 + length
+        pos = end
+    stop = len(rtp) - rtp[-1] if first & 0x20 else len(rtp)
+    if pos > stop:
+        raise ValueError("RTP header longer than the packet")
+    return seq, timestamp, rtp[pos:stop], level
+
+
+class _FastPath:
+    """Takes one SSRC's SRTP datagrams off an aioice connection, before aiortc's queue."""
+
+    def __init__(self, receiver: RTCRtpReceiver, ssrc: int, on_packet: OnAudioPacket) -> None:
+        dtls: Any = receiver.transport
+        self._connection: Any = dtls.transport._connection
+        self._forward: Callable[[bytes, int], None] = self._connection.data_received
+        self._unprotect: Callable[[bytes], bytes] = dtls._rx_srtp.unprotect
+        ids = getattr(dtls._rtp_header_extensions_map, _IDS_ATTR)
+        self._level_id: int | None = ids.audio_level
+        self._stats = getattr(receiver, _STREAMS_ATTR)[ssrc]
+        self._key = ssrc.to_bytes(4, "big")
+        self._on_packet = on_packet
+        self.packets = 0
+        self.dropped = 0
+        self._connection.data_received = self.data_received
+
+    def data_received(self, data: bytes, component: int) -> None:
+        # The SSRC is in clear in SRTP; RTCP (payload types 192-223 in the second byte)
+        # shares the first byte's range and always goes aiortc's way.
+        if data[8:12] != self._key or not 127 < data[0] < 192 or 191 < data[1] < 224:
+            self._forward(data, component)
+            return
+        try:
+            seq, timestamp, payload, level = parse_audio_rtp(self._unprotect(data), self._level_id)
+        except (pylibsrtp.Error, ValueError, IndexError, struct.error):
+            self.dropped += 1  # aiortc drops what fails authentication or parsing, too
+            return
+        self.packets += 1
+        self._stats.add(_Seen(seq, timestamp))  # receiver reports and getStats stay right
+        self._on_packet(seq, timestamp, payload, level)
+
+    def close(self) -> None:
+        if self._connection.data_received == self.data_received:
+            self._connection.data_received = self._forward
+
 
 class _Tap:
-    def __init__(self, on_packet: OnAudioPacket) -> None:
+    def __init__(self, receiver: RTCRtpReceiver, on_packet: OnAudioPacket, fast: bool) -> None:
+        self._receiver = receiver
         self._on_packet = on_packet
+        self._fast = fast
+        self.fast_path: _FastPath | None = None
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
         level = packet.extensions.audio_level
@@ -39,12 +150,21 @@ class _Tap:
             packet.payload,
             None if level is None else level[1],
         )
+        if self._fast and self.fast_path is None:
+            try:
+                self.fast_path = _FastPath(self._receiver, packet.ssrc, self._on_packet)
+            except (AttributeError, KeyError) as exc:  # stay on aiortc's path
+                self._fast = False
+                log.warning("audio fast path unavailable: %r", exc)
         return False, None
 
 
-def tap_audio(receiver: RTCRtpReceiver, on_packet: OnAudioPacket) -> None:
+def tap_audio(receiver: RTCRtpReceiver, on_packet: OnAudioPacket, *, fast: bool = True) -> _Tap:
     """Deliver every RTP packet ``receiver`` gets to ``on_packet``, and nothing to aiortc's
-    decoder. Call it in the peer connection's ``track`` event, before media flows."""
+    decoder. Call it in the peer connection's ``track`` event, before media flows. With
+    ``fast`` (the default), packets after the first bypass aiortc's receive loop."""
     if not hasattr(receiver, _JITTER_BUFFER_ATTR):
         raise RuntimeError("aiortc's RTCRtpReceiver has no jitter buffer member to replace")
-    setattr(receiver, _JITTER_BUFFER_ATTR, _Tap(on_packet))
+    tap = _Tap(receiver, on_packet, fast)
+    setattr(receiver, _JITTER_BUFFER_ATTR, tap)
+    return tap

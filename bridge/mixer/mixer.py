@@ -23,7 +23,7 @@ from bridge.mixer.clock import Clock, RecentValues
 from bridge.mixer.core import MixerConfig, MixerState, MixResult, mix
 from bridge.mixer.jitter import JitterBuffer
 from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError
-from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack, encoded_packet
+from bridge.mixer.tracks import FRAME_SAMPLES, MixOutput, MixTrack
 
 # A site whose RTP audio level is this far below the talk threshold is not decoded.
 QUIET_MARGIN_DB = 5.0
@@ -33,7 +33,7 @@ QUIET_MARGIN_DB = 5.0
 class _Slot:
     site_id: int
     index: int
-    output: MixTrack
+    output: MixOutput
     jitter: JitterBuffer = field(default_factory=JitterBuffer)
     decoder: OpusDecoder = field(default_factory=OpusDecoder)
     encoder: OpusEncoder | None = None  # its personal mix's, made the first time it talks
@@ -78,8 +78,11 @@ class Mixer:
 
     # ---- sites ---------------------------------------------------------------------------
 
-    def add_site(self, site_id: int, *, muted: bool = False) -> MixTrack:
-        """Give a site a slot (fresh buffer, decoder and output on rejoin) and its mix track."""
+    def add_site(
+        self, site_id: int, output: MixOutput | None = None, *, muted: bool = False
+    ) -> MixOutput:
+        """Give a site a slot (fresh buffer and decoder on rejoin) and where its mix goes:
+        ``output``, or a new ``MixTrack`` when none is given. Returns the output."""
         old = self._slots.get(site_id)
         if old is not None:
             old.output.stop()
@@ -87,7 +90,7 @@ class Mixer:
         else:
             index = self._free.pop() if self._free else self._grow()
         self._state.reset_slot(index)
-        slot = _Slot(site_id, index, MixTrack())
+        slot = _Slot(site_id, index, output if output is not None else MixTrack())
         self._slots[site_id] = slot
         self._by_index[index] = slot
         self._muted[index] = muted
@@ -269,12 +272,9 @@ class Mixer:
                 talker.encoder = self._new_encoder()
             personal[talker.index] = talker.encoder.encode(result.personal[j])
         self.encodes += 1 + len(personal)
-        # One packet object per encoded mix, handed to every site that hears it: aiortc's
-        # sender only reads its bytes and pts.
-        shared_packet = encoded_packet(shared, pts)
-        personal_packets = {i: encoded_packet(p, pts) for i, p in personal.items()}
+        # The same shared payload goes to every site that is not talking: one encode.
         for slot in self._slots.values():
-            slot.output.put(personal_packets.get(slot.index, shared_packet))
+            slot.output.send(personal.get(slot.index, shared), pts)
         done = time.monotonic()
         for index in result.talkers:
             arrival = arrivals.get(int(index))

@@ -1,8 +1,11 @@
-"""The aiortc track a site's mix leaves by: encoded Opus packets, not frames.
+"""Where a site's mix goes: ``MixOutput``, and ``MixTrack``, an aiortc track of encoded
+Opus packets.
 
-aiortc's sender only packetises an ``av.Packet`` a track returns (its own SSRC, sequence
-numbers and timestamps): no encode. That is how one encoded shared mix reaches every
-listening site with a single encode per tick (AIORTC-NOTES.md, "Sending").
+A live site's output is ``bridge.media.rtp_out.DirectRtpSender``, which sends from the
+tick with no coroutine. ``MixTrack`` hands the same packets to aiortc's own sender, which
+only packetises an ``av.Packet`` a track returns (its own SSRC, sequence numbers and
+timestamps): no encode (AIORTC-NOTES.md, "Sending"). Tests and tools that read a mixer's
+output as a track use it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import fractions
+from typing import Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -32,6 +36,14 @@ def encoded_packet(payload: bytes, pts: int) -> av.Packet:
     return packet
 
 
+class MixOutput(Protocol):
+    def send(self, payload: bytes, pts: int) -> None:
+        """One 20 ms Opus payload of the mix, stamped with its tick (1/48000 s)."""
+
+    def stop(self) -> None:
+        """The site has left: release what the output holds."""
+
+
 class MixTrack(MediaStreamTrack):
     """The encoded audio one site hears, put by the mixer clock, taken by aiortc's sender.
 
@@ -47,6 +59,9 @@ class MixTrack(MediaStreamTrack):
         super().__init__()
         self._packets: collections.deque[av.Packet] = collections.deque(maxlen=depth)
         self._ready = asyncio.Event()
+
+    def send(self, payload: bytes, pts: int) -> None:
+        self.put(encoded_packet(payload, pts))
 
     def put(self, packet: av.Packet) -> None:
         """Queue one 20 ms packet (see ``encoded_packet``); it may be shared with other tracks."""

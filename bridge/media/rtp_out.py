@@ -1,0 +1,166 @@
+"""Sending a site's mix as RTP straight from the mixer tick, without aiortc's sender task.
+
+aiortc sends pre-encoded media through a coroutine per sender: the mixer puts a packet in
+the site's track, the sender task wakes, builds an ``RtpPacket`` object, serialises it
+with its header-extension map, reads the NTP clock twice, protects it, and awaits three
+layers of ``async`` send functions that never suspend. At 50 sites that is 2,500 task
+wake-ups and object builds per second for packets whose header differs only in two
+fields. ``DirectRtpSender`` does the same work from the tick, in a loop with no
+coroutine: a header template made once from the negotiated parameters, the sequence
+number and timestamp written in, SRTP protection by the DTLS transport's own session, and
+``sendto`` on the nominated ICE pair's socket (docs/performance.md, "Load").
+
+aiortc's ``RTCRtpSender`` stays in place and keeps doing everything else: SDP, SSRC,
+RTCP sender reports (from the counters this module updates, so the site's statistics and
+lip-sync reference stay right), receiver reports, NACK and keyframe handling. It is given
+a track that never yields a packet, so its own RTP loop sleeps until the site leaves.
+
+This reaches into private members of aiortc 1.16 and aioice 0.13 (both pinned in
+pyproject.toml); tests/media/test_rtp_out.py fails if a new version moves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import struct
+from typing import Any
+
+from aioice.ice import StunProtocol
+from aiortc import RTCRtpSender
+from aiortc.clock import current_ntp_time
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtp import RtpPacket
+
+log = logging.getLogger(__name__)
+
+# aiortc's name-mangled sender members: its header-extension map, and what its RTCP
+# sender report reads.
+_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
+_PACKETS = "_RTCRtpSender__packet_count"
+_OCTETS = "_RTCRtpSender__octet_count"
+_NTP = "_RTCRtpSender__ntp_timestamp"
+_RTP = "_RTCRtpSender__rtp_timestamp"
+_HEADER = struct.Struct("!HI")  # sequence number and timestamp, at byte 2 of the header
+
+
+class IdleTrack(MediaStreamTrack):
+    """The track aiortc's sender is given: it never yields a packet, so the sender's RTP
+    task sleeps on it (costing nothing) until the site leaves and the track is stopped."""
+
+    kind = "audio"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stopped = asyncio.Event()
+
+    async def recv(self) -> Any:
+        await self._stopped.wait()
+        raise MediaStreamError
+
+    def stop(self) -> None:
+        super().stop()
+        self._stopped.set()
+
+
+class DirectRtpSender:
+    """One site's outgoing audio RTP stream, sent synchronously by ``send``.
+
+    Until aiortc has negotiated the stream and DTLS is up, ``send`` drops the packet, as
+    aiortc would. The timeline is the caller's (the mixer's ticks), offset by a random
+    origin as RFC 3550 asks; sequence numbers count packets actually sent.
+    """
+
+    def __init__(self) -> None:
+        self._sender: RTCRtpSender | None = None
+        self._track = IdleTrack()
+        self._template: bytearray | None = None
+        self._sequence = random.getrandbits(16)
+        self._origin = random.getrandbits(32)
+        self._ntp_at = 0.0
+        self._relayed: set[asyncio.Future[None]] = set()
+        self.sent = 0
+        self._octets = 0
+        self.dropped = 0  # packets not sent: not connected yet, or the socket refused
+        self.errors = 0
+
+    @property
+    def track(self) -> MediaStreamTrack:
+        return self._track
+
+    def attach(self, sender: RTCRtpSender) -> None:
+        """Take over ``sender``'s RTP: give it the idle track and learn the negotiated
+        payload type, SSRC and header extensions when aiortc starts it."""
+        self._sender = sender
+        sender.replaceTrack(self._track)
+        start = sender.send
+
+        async def send(parameters: RTCRtpSendParameters) -> None:
+            self._template = self._header_template(sender, parameters)
+            await start(parameters)
+
+        sender.send = send  # type: ignore[method-assign]
+
+    @staticmethod
+    def _header_template(sender: RTCRtpSender, parameters: RTCRtpSendParameters) -> bytearray:
+        # aiortc's own serialiser writes the header, so the extension ids and layout are
+        # exactly what it negotiated; only sequence number and timestamp change per packet.
+        payload_type = parameters.codecs[0].payloadType
+        assert payload_type is not None  # set by negotiation before aiortc starts a sender
+        packet = RtpPacket(payload_type=payload_type, marker=1)
+        packet.ssrc = sender._ssrc
+        packet.extensions.mid = parameters.muxId
+        extensions = getattr(sender, _EXTENSIONS)
+        extensions.configure(parameters)
+        return bytearray(packet.serialize(extensions))
+
+    def send(self, payload: bytes, timestamp: int) -> None:
+        """Send one packet whose media timestamp (48 kHz) is ``timestamp``; never raises."""
+        sender, template = self._sender, self._template
+        if sender is None or template is None:
+            self.dropped += 1
+            return
+        dtls = sender.transport
+        pair = dtls.transport._connection._nominated.get(1)
+        if dtls._state is not DtlsState.CONNECTED or pair is None:
+            self.dropped += 1
+            return
+        rtp_timestamp = (self._origin + timestamp) & 0xFFFFFFFF
+        _HEADER.pack_into(template, 2, self._sequence, rtp_timestamp)
+        try:
+            data = dtls._tx_srtp.protect(bytes(template) + payload)
+            protocol = pair.protocol
+            if type(protocol) is StunProtocol:
+                protocol.transport.sendto(data, pair.remote_addr)
+            else:
+                # A relayed (TURN) pair wraps data in its own framing: rare, so the
+                # protocol's coroutine is scheduled rather than reimplemented.
+                task = asyncio.ensure_future(protocol.send_data(data, pair.remote_addr))
+                self._relayed.add(task)
+                task.add_done_callback(self._relayed.discard)
+        except Exception as exc:  # a closing socket or SRTP session: this site only
+            self.errors += 1
+            if self.errors == 1:
+                log.warning("sending to a site failed: %r", exc)
+            return
+        self._sequence = (self._sequence + 1) & 0xFFFF
+        self.sent += 1
+        # What aiortc's RTCP sender report reads (packet and octet counts, and the latest
+        # NTP/RTP timestamp pair). The NTP clock is read at most every 100 ms: it costs
+        # more than the rest of this function, and the pair stays exact because the RTP
+        # timestamp is recorded with it.
+        self._octets += len(payload)
+        setattr(sender, _PACKETS, self.sent)
+        setattr(sender, _OCTETS, self._octets)
+        now = asyncio.get_running_loop().time()
+        if now - self._ntp_at >= 0.1:
+            self._ntp_at = now
+            setattr(sender, _NTP, current_ntp_time())
+            setattr(sender, _RTP, rtp_timestamp)
+
+    def stop(self) -> None:
+        self._track.stop()
+        self._sender = None
