@@ -58,6 +58,13 @@ class Clock:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="mixer-clock")
 
+    def pause(self) -> None:
+        """Stop ticking (the last site has left): an empty session costs no wake-ups.
+        ``start`` resumes; the tick count, and so the mix's timeline, carries on."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

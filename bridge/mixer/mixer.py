@@ -119,6 +119,8 @@ class Mixer:
         self._muted[slot.index] = True
         self._block[slot.index] = 0.0
         self._free.append(slot.index)
+        if not self._slots:
+            self.clock.pause()
 
     def set_muted(self, site_id: int, muted: bool) -> None:
         slot = self._slots.get(site_id)

@@ -1,5 +1,7 @@
 """The live mixer's tick, driven by hand: what it decodes and what each site gets."""
 
+import asyncio
+
 import numpy as np
 
 from bridge.mixer.mixer import Mixer
@@ -41,3 +43,21 @@ async def test_quiet_halls_are_not_decoded_until_they_speak_up():
     assert mixer.decodes - before == 10 + 20
     assert mixer.meters()[5][1], "hall 5 is talking"
     assert all(len(track._packets) > 0 for track in tracks.values())
+
+
+async def test_the_clock_stops_when_the_last_site_leaves_and_resumes_on_a_join():
+    mixer = Mixer()
+    mixer.add_site(1)
+    mixer.add_site(2)
+    await asyncio.sleep(0.1)
+    mixer.remove_site(1)
+    assert mixer.clock._task is not None, "one site still hears the mix"
+    mixer.remove_site(2)
+    await asyncio.sleep(0.05)
+    ticks = mixer.clock.ticks
+    await asyncio.sleep(0.1)
+    assert mixer.clock.ticks == ticks, "an empty session does not tick"
+    mixer.add_site(3)
+    await asyncio.sleep(0.1)
+    assert mixer.clock.ticks > ticks
+    await mixer.close()
