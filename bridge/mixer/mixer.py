@@ -37,6 +37,7 @@ class _Slot:
     jitter: JitterBuffer = field(default_factory=JitterBuffer)
     decoder: OpusDecoder = field(default_factory=OpusDecoder)
     encoder: OpusEncoder | None = None  # its personal mix's, made the first time it talks
+    personal: bool = False  # last tick it was sent its personal mix, not the shared one
     decode_errors: int = 0
 
 
@@ -264,7 +265,6 @@ class Mixer:
             audio_level_dbov=levels,
         )
         self._last = result
-        shared = self._shared_encoder.encode(result.shared)
         personal: dict[int, bytes] = {}
         for j, index in enumerate(result.talkers):
             talker = self._by_index.get(int(index))
@@ -272,11 +272,19 @@ class Mixer:
                 continue
             if talker.encoder is None:
                 talker.encoder = self._new_encoder()
+            if not talker.personal:
+                # The site's decoder has been fed the shared stream: its personal encoder
+                # picks up from the shared encoder's state, so the switch has no seam (a
+                # fresh or stale encoder's first packet is heard as a dip and a click).
+                talker.encoder.continue_from(self._shared_encoder)
             personal[talker.index] = talker.encoder.encode(result.personal[j])
+        shared = self._shared_encoder.encode(result.shared)
         self.encodes += 1 + len(personal)
         # The same shared payload goes to every site that is not talking: one encode.
         for slot in self._slots.values():
-            slot.output.send(personal.get(slot.index, shared), pts)
+            own = personal.get(slot.index)
+            slot.personal = own is not None
+            slot.output.send(shared if own is None else own, pts)
         done = time.monotonic()
         for index in result.talkers:
             arrival = arrivals.get(int(index))

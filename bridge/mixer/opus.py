@@ -107,6 +107,8 @@ def _lib() -> ctypes.CDLL:
         ctypes.c_int32,
     ]
     lib.opus_encode_float.restype = ctypes.c_int32
+    lib.opus_encoder_get_size.argtypes = [ctypes.c_int]
+    lib.opus_encoder_get_size.restype = ctypes.c_int
     lib.opus_encoder_destroy.argtypes = [ctypes.c_void_p]
     lib.opus_encoder_destroy.restype = None
     # int opus_encoder_ctl(OpusEncoder *st, int request, ...): only the fixed part is declared;
@@ -309,6 +311,14 @@ class OpusEncoder:
         if n < 0:
             raise OpusError(f"opus_encode_float: {_strerror(n)}", n)
         return ctypes.string_at(self._out_addr, n)
+
+    def continue_from(self, other: OpusEncoder) -> None:
+        """Take ``other``'s whole state (history and settings), so this encoder's next
+        packet continues the stream ``other`` has been making: a decoder fed by ``other``
+        until now hears no seam. libopus keeps its encoder state in one block with no
+        pointers into itself (offsets only), so it may be copied byte for byte."""
+        size = self._lib.opus_encoder_get_size(CHANNELS)
+        ctypes.memmove(self._state(), other._state(), size)
 
     def reset(self) -> None:
         """Forget all history (keeps bitrate, FEC and the other settings)."""

@@ -5,7 +5,7 @@ import asyncio
 import numpy as np
 
 from bridge.mixer.mixer import Mixer
-from bridge.mixer.opus import OpusEncoder
+from bridge.mixer.opus import OpusDecoder, OpusEncoder
 from bridge.mixer.tracks import FRAME_SAMPLES
 
 TONE = (0.1 * np.sin(2 * np.pi * 440 * np.arange(FRAME_SAMPLES) / 48_000)).astype(np.float32)
@@ -60,4 +60,67 @@ async def test_the_clock_stops_when_the_last_site_leaves_and_resumes_on_a_join()
     mixer.add_site(3)
     await asyncio.sleep(0.1)
     assert mixer.clock.ticks > ticks
+    await mixer.close()
+
+
+class Recorder:
+    """A mix output that decodes what it is sent, as the site's own decoder would."""
+
+    def __init__(self) -> None:
+        self.decoder = OpusDecoder()
+        self.frames: list[np.ndarray] = []
+
+    def send(self, payload: bytes, pts: int) -> None:
+        self.frames.append(self.decoder.decode(payload))
+
+    def stop(self) -> None:
+        pass
+
+
+def tone(hz: float, frame: int, amplitude: float = 0.1) -> np.ndarray:
+    t = (np.arange(FRAME_SAMPLES) + frame * FRAME_SAMPLES) / 48_000
+    return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def off_tone_db(frames: list[np.ndarray], hz: float) -> float:
+    """Energy left after removing the best-fitting ``hz`` sinusoid, relative to the signal
+    (a click or a glitch shows as broadband energy the fit cannot explain)."""
+    x = np.concatenate(frames).astype(np.float64)
+    t = np.arange(len(x)) / 48_000
+    basis = np.stack([np.sin(2 * np.pi * hz * t), np.cos(2 * np.pi * hz * t)], axis=1)
+    fit, *_ = np.linalg.lstsq(basis, x, rcond=None)
+    residual = x - basis @ fit
+    return float(10 * np.log10(np.sum(residual**2) / np.sum(x**2)))
+
+
+async def test_a_site_moving_between_the_shared_and_its_personal_mix_hears_no_glitch():
+    """Site 2 listens (shared mix: site 1's tone), starts talking (its personal mix: still
+    site 1's tone, now from another encoder), stops, starts again: what its decoder plays
+    stays the same clean tone across each switch."""
+    mixer = Mixer()
+    recorder = Recorder()
+    mixer.add_site(1, Recorder())
+    mixer.add_site(2, recorder)
+    inputs = {site: mixer.input(site) for site in (1, 2)}
+    await mixer.clock.stop()  # ticks by hand
+    encoders = {1: OpusEncoder(), 2: OpusEncoder()}
+    silence = np.zeros(FRAME_SAMPLES, np.float32)
+    talking_2: list[bool] = []
+    for frame in range(400):
+        # site 2 talks (a 1 kHz tone) in frames 100-199 and 300-399
+        speaks = 100 <= frame < 200 or frame >= 300
+        pcm = {1: tone(440, frame), 2: tone(1000, frame) if speaks else silence}
+        for site, receive in inputs.items():
+            level = 23 if site == 1 or speaks else 127
+            receive(frame, frame * FRAME_SAMPLES, encoders[site].encode(pcm[site]), level)
+        mixer._tick()
+        talking_2.append(mixer.meters()[2][1])
+    # Both switches happened (into the personal mix and back, twice)...
+    changes = [i for i in range(1, len(talking_2)) if talking_2[i] != talking_2[i - 1]]
+    assert len(changes) >= 3, changes
+    # ...and around each one site 2 hears only site 1's tone, never itself and no glitch.
+    heard = recorder.frames
+    for i in changes:
+        window = heard[i - 10 : i + 10]
+        assert off_tone_db(window, 440) < -30, (i, off_tone_db(window, 440))
     await mixer.close()

@@ -247,3 +247,15 @@ def test_closed_codecs_refuse_work_and_close_is_idempotent():
         encoder.encode(tone(0))
     with pytest.raises(OpusError):
         decoder.conceal()
+
+
+def test_an_encoder_can_continue_another_encoders_stream_exactly():
+    rng = np.random.default_rng(7)
+    frames = [(0.1 * rng.standard_normal(960)).astype(np.float32) for _ in range(30)]
+    source, follower = OpusEncoder(), OpusEncoder()
+    for frame in frames[:20]:
+        source.encode(frame)
+        follower.encode(frames[-1])  # a different history
+    follower.continue_from(source)
+    # From here the two make byte-identical packets: the copied state is complete.
+    assert [follower.encode(f) for f in frames[20:]] == [source.encode(f) for f in frames[20:]]
