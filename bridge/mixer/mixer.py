@@ -11,6 +11,7 @@ Slots are stable per site so the core's per-site state follows the site.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ from bridge.media.rtp_tap import OnAudioPacket
 from bridge.mixer.clock import Clock, RecentValues
 from bridge.mixer.core import MixerConfig, MixerState, MixResult, mix
 from bridge.mixer.jitter import JitterBuffer
-from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError
+from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError, packet_samples
 from bridge.mixer.tracks import FRAME_SAMPLES, MixOutput, MixTrack
+
+log = logging.getLogger(__name__)
 
 # A site whose RTP audio level is this far below the talk threshold is not decoded.
 QUIET_MARGIN_DB = 5.0
@@ -178,6 +181,7 @@ class Mixer:
             "skipped": self.clock.skipped,
             "encodes": self.encodes,
             "decodes": self.decodes,
+            "decode_errors": sum(s.decode_errors for s in self._slots.values()),
             "lateness_s": self.clock.lateness,
             "latency_s": self.latency,
             "lost": sum(j.lost for j in jitter),
@@ -200,6 +204,19 @@ class Mixer:
             fec=e.fec,
             expected_loss_percent=e.expected_loss_percent,
             complexity=e.complexity,
+        )
+
+    @staticmethod
+    def _report_undecodable(slot: _Slot, payload: bytes, exc: OpusError) -> None:
+        # Browsers and the headless endpoint send 20 ms packets; a sender using other
+        # packet durations is concealed, not mixed, and the log says why.
+        samples = packet_samples(payload)
+        log.warning(
+            "site %s: undecodable Opus packet (%s samples, the mixer takes %s): %s",
+            slot.site_id,
+            samples,
+            FRAME_SAMPLES,
+            exc,
         )
 
     def _grow(self) -> int:
@@ -247,9 +264,11 @@ class Mixer:
             if playout.kind == "frame":
                 try:
                     row[:] = slot.decoder.decode(playout.payload or b"")
-                except OpusError:
+                except OpusError as exc:
                     slot.decode_errors += 1
                     row[:] = slot.decoder.conceal()
+                    if slot.decode_errors == 1:
+                        self._report_undecodable(slot, playout.payload or b"", exc)
                 if playout.arrival is not None:
                     arrivals[index] = playout.arrival
             elif playout.kind == "lost":

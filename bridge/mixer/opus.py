@@ -134,12 +134,20 @@ def _lib() -> ctypes.CDLL:
     lib.opus_decoder_destroy.restype = None
     lib.opus_decoder_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.opus_decoder_ctl.restype = ctypes.c_int
+    lib.opus_packet_get_nb_samples.argtypes = [ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32]
+    lib.opus_packet_get_nb_samples.restype = ctypes.c_int
     return lib
 
 
 def libopus_version() -> str:
     """The loaded library's version string, e.g. ``"libopus 1.5.2"``."""
     return (_lib().opus_get_version_string() or b"").decode()
+
+
+def packet_samples(payload: bytes) -> int:
+    """How many 48 kHz samples an Opus packet holds (960 for 20 ms), or a negative libopus
+    error code for a malformed one."""
+    return int(_lib().opus_packet_get_nb_samples(payload, len(payload), SAMPLE_RATE))
 
 
 def _strerror(code: int) -> str:

@@ -5,7 +5,7 @@ import asyncio
 import numpy as np
 
 from bridge.mixer.mixer import Mixer
-from bridge.mixer.opus import OpusDecoder, OpusEncoder
+from bridge.mixer.opus import OpusDecoder, OpusEncoder, packet_samples
 from bridge.mixer.tracks import FRAME_SAMPLES
 
 TONE = (0.1 * np.sin(2 * np.pi * 440 * np.arange(FRAME_SAMPLES) / 48_000)).astype(np.float32)
@@ -123,4 +123,20 @@ async def test_a_site_moving_between_the_shared_and_its_personal_mix_hears_no_gl
     for i in changes:
         window = heard[i - 10 : i + 10]
         assert off_tone_db(window, 440) < -30, (i, off_tone_db(window, 440))
+    await mixer.close()
+
+
+async def test_a_sender_of_40_ms_packets_is_concealed_counted_and_logged(caplog):
+    mixer = Mixer()
+    mixer.add_site(1, Recorder())
+    receive = mixer.input(1)
+    await mixer.clock.stop()  # ticks by hand
+    forty_ms = bytes([2 << 3]) + bytes(40)  # TOC: SILK narrowband, one 40 ms frame
+    assert packet_samples(forty_ms) == 2 * FRAME_SAMPLES
+    assert packet_samples(OpusEncoder().encode(TONE)) == FRAME_SAMPLES
+    for frame in range(10):
+        receive(frame, frame * 2 * FRAME_SAMPLES, forty_ms, 23)
+        mixer._tick()
+    assert mixer.metrics()["decode_errors"] > 0
+    assert "undecodable Opus packet (1920 samples" in caplog.text
     await mixer.close()
