@@ -20,6 +20,12 @@ from bridge.store import Store
 # The WebSocket layer's own ceiling; the app answers frames over 64 KiB with a structured
 # error below this, and only a frame past 1 MiB closes the connection (code 1009).
 WS_MAX_SIZE = 1024 * 1024
+# Every WebSocket is pinged this often and dropped when no pong comes back in time, so a
+# site whose network is cut is seen gone (console: offline) within 10-15 s, not the ~30 s
+# its media's ICE consent takes. Browsers answer pings by themselves; 10 s leaves room
+# for a congested hall uplink.
+WS_PING_INTERVAL_S = 5.0
+WS_PING_TIMEOUT_S = 10.0
 
 
 def serve(settings: Settings, demo: bool = True) -> int:
@@ -45,6 +51,8 @@ def serve(settings: Settings, demo: bool = True) -> int:
             loop="uvloop",
             ws="websockets-sansio",
             ws_max_size=WS_MAX_SIZE,
+            ws_ping_interval=WS_PING_INTERVAL_S,
+            ws_ping_timeout=WS_PING_TIMEOUT_S,
             log_level="info",
             lifespan="on",
         )

@@ -1,7 +1,7 @@
 """The headless site endpoint: join with a link, talk, listen, record, report.
 
     python -m endpoints.agent LINK [--tone HZ | --wav FILE] [--video COLOUR] [--record OUT.wav]
-        [--seconds S]
+        [--seconds S] [--relay-only]
 
 Library use (tests, benchmarks)::
 
@@ -78,6 +78,7 @@ class AgentOptions:
     lang: str = "vi"
     connect_timeout: float = 15.0  # for socket + joined, then again for answer + ICE connected
     video: str | None = None  # send a camera of this colour (endpoints.video.COLOURS), see video
+    relay_only: bool = False  # media only through the bridge's TURN server (strict firewalls)
 
 
 @dataclass
@@ -141,6 +142,7 @@ async def run_agent(opts: AgentOptions) -> AgentResult:
         lang=opts.lang,
         events=opts.events,
         record_seconds=opts.seconds + RECORD_MARGIN_SECONDS,
+        relay_only=opts.relay_only,
     )
     connect_seconds = math.nan
     try:
@@ -272,6 +274,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--stats", type=Path, metavar="F", help="arrival and ICE stats, JSON")
     parser.add_argument("--lang", choices=("vi", "en"), default="vi")
     parser.add_argument(
+        "--relay-only",
+        action="store_true",
+        help="send media only through the TURN server the bridge names (as behind a strict "
+        "firewall)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=15.0, metavar="S", help="connect timeout (default 15)"
     )
     parser.add_argument("-v", "--verbose", action="count", default=0)
@@ -300,6 +308,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         lang=args.lang,
         connect_timeout=args.timeout,
         video=args.video,
+        relay_only=args.relay_only,
     )
     try:
         result = asyncio.run(run_agent(opts))

@@ -4,6 +4,9 @@
         await op.connect()                               # the "ready" message
         await op.mute(site_id)
         await op.expect_site(site_id, lambda s: s["muted"])
+        await op.give_floor(site_id)                     # unmuted, shown, hand lowered
+        await op.mute_all_except_host()                  # one `sites` batch
+        await op.remove(site_id)                         # its connection closes: `removed`
         await op.start_previews()                        # a live preview of every site
         await op.previews[site_id].wait_for("green")
 
@@ -27,6 +30,15 @@ from bridge.media.ice import rtc_configuration
 from endpoints.link import ws_url_from
 from endpoints.signaling import AgentError, Message, SignalingChannel
 from endpoints.video import VideoWatcher
+
+
+def entries_of(message: Message) -> list[dict[str, Any]]:
+    """The site entries a ``site`` or ``sites`` message carries."""
+    if message.get("type") == "site" and isinstance(message.get("site"), dict):
+        return [message["site"]]
+    if message.get("type") == "sites" and isinstance(message.get("sites"), list):
+        return [s for s in message["sites"] if isinstance(s, dict)]
+    return []
 
 
 class OperatorClient:
@@ -93,6 +105,27 @@ class OperatorClient:
             message["hold_s"] = hold_s
         await self.send(message)
 
+    async def lower_hand(self, site_id: int) -> None:
+        await self.send({"type": "lower_hand", "site_id": site_id})
+
+    async def give_floor(self, site_id: int) -> None:
+        """Unmute ``site_id``, lower its hand, show it to everyone: it has the floor."""
+        await self.send({"type": "give_floor", "site_id": site_id})
+
+    async def mute_all_except_host(self) -> None:
+        await self.send({"type": "mute_all_except_host"})
+
+    async def unmute_all(self) -> None:
+        await self.send({"type": "unmute_all"})
+
+    async def remove(self, site_id: int) -> None:
+        """Remove a connected site: its connection is closed with ``removed``."""
+        await self.send({"type": "remove", "site_id": site_id})
+
+    async def end_session(self) -> None:
+        """End the session for everyone (as ``POST /api/sessions/{id}/close``)."""
+        await self.send({"type": "end_session"})
+
     async def start_previews(self, timeout: float = 15.0) -> None:
         """Receive every roster site's live preview (decoded here, colour in ``previews``):
         one recvonly video m-line per roster site, in roster order, offered over the
@@ -153,14 +186,14 @@ class OperatorClient:
         *,
         timeout: float = 5.0,
     ) -> dict[str, Any]:
-        """Await a ``site`` event about ``site_id`` whose entry satisfies ``where``."""
+        """Await news about ``site_id`` whose entry satisfies ``where``: a ``site`` event,
+        or its entry in a ``sites`` batch (mute all, unmute all, close)."""
         message = await self.expect(
-            "site",
+            {"site", "sites"},
             timeout=timeout,
-            where=lambda m: m.get("site", {}).get("id") == site_id and where(m["site"]),
+            where=lambda m: any(s.get("id") == site_id and where(s) for s in entries_of(m)),
         )
-        site: dict[str, Any] = message["site"]
-        return site
+        return next(s for s in entries_of(message) if s.get("id") == site_id and where(s))
 
     async def close(self) -> None:
         if self.pc is not None:

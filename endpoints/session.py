@@ -7,6 +7,7 @@ of the server as much as for the ``agent`` command::
         joined = await site.join()                    # {"type": "joined", "site": ..., ...}
         await site.start_media(ToneTrack(440))        # offer/answer, waits for "connected"
         await site.expect("site", where=lambda m: m["site"]["muted"])
+        await site.raise_hand()                       # "request to speak"
         heard = await site.wait_audio(2.0)            # the next 2 s of the mix, 48 kHz mono
         await site.video.wait_for("red")              # with start_media(video=...): what it sees
         everything = site.received_audio()            # up to record_seconds of it
@@ -16,7 +17,7 @@ Every message the bridge sends is read in the background from the moment the soc
 (endpoints/signaling.py), logged in ``messages`` and queued for ``expect``. Every failure
 crossing this boundary is an ``AgentError`` with a stable code: the server's own code
 (``invalid_token``, ``session_closed``…) when it sent one, else one of ``connection_failed``,
-``disconnected``, ``timeout``, ``ice_timeout``, ``media_failed``.
+``disconnected``, ``timeout``, ``ice_timeout``, ``media_failed``, ``relay_failed``.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ import av
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from bridge.media.ice import restrict_host_addresses, rtc_configuration
+from bridge.media.ice import restrict_host_addresses, rtc_configuration, turn_allocation_error
 from bridge.media.video_tap import EncodedFrame, on_keyframe_request, tap_video
 from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack
 from endpoints.link import JoinLink, parse_link
+from endpoints.operator import entries_of
 from endpoints.signaling import AgentError, Message, ReceivedMessage, SignalingChannel
 from endpoints.video import EncodedVideoTrack, VideoWatcher
 
@@ -70,6 +72,8 @@ class SiteClient:
     ``restrict_ice`` (default on) makes ICE gather the loopback address when the link points
     at this machine; it is process-wide (bridge.media.ice), so an in-process server test that
     configures ICE itself can pass False. ``record_seconds`` bounds the audio kept.
+    ``relay_only`` uses only candidates relayed by the TURN server in the bridge's
+    ``ice_servers``, as a hall behind a strict firewall must (``relay_failed`` if it gets none).
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class SiteClient:
         events: Path | None = None,
         record_seconds: float = 60.0,
         restrict_ice: bool = True,
+        relay_only: bool = False,
     ) -> None:
         self.link = parse_link(link) if isinstance(link, str) else link
         self.lang = lang
@@ -89,6 +94,7 @@ class SiteClient:
         self.session: Message | None = None
         self.roster: list[Message] = []
         self.shown: Message | None = None  # the latest `shown` event
+        self.floor: int | None = None  # the site that has the floor (`floor` events)
         self.video = VideoWatcher()  # what it sees (decoded here), when it sends video
         self.ice_servers: list[dict[str, Any]] = []
         self.pc: RTCPeerConnection | None = None
@@ -96,6 +102,7 @@ class SiteClient:
         self.media_failed = asyncio.Event()
         self._connected = asyncio.Event()
         self._restrict_ice = restrict_ice
+        self._relay_only = relay_only
         self._events_path = events
         self._events_file: TextIO | None = None
         self._channel: SignalingChannel | None = None
@@ -169,6 +176,30 @@ class SiteClient:
         """Await a message of ``types``; see ``SignalingChannel.expect``."""
         return await self.channel.expect(types, timeout=timeout, where=where, after=after)
 
+    async def raise_hand(self) -> None:
+        """Ask to speak (the site page's big button); the bridge announces it to all."""
+        await self.send({"type": "hand", "raised": True})
+
+    async def lower_hand(self) -> None:
+        await self.send({"type": "hand", "raised": False})
+
+    async def expect_site(
+        self,
+        site_id: int,
+        where: Callable[[dict[str, Any]], bool] = lambda site: True,
+        *,
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> dict[str, Any]:
+        """Await news about ``site_id`` (a ``site`` event or a ``sites`` batch entry)."""
+        message = await self.expect(
+            {"site", "sites"},
+            timeout=timeout,
+            after=after,
+            where=lambda m: any(s.get("id") == site_id and where(s) for s in entries_of(m)),
+        )
+        return next(s for s in entries_of(message) if s.get("id") == site_id and where(s))
+
     @property
     def messages(self) -> list[ReceivedMessage]:
         """Every message received so far (the latest 10 000), oldest first."""
@@ -178,11 +209,14 @@ class SiteClient:
         kind = message.get("type")
         if kind == "roster":
             self.roster = list(message.get("sites") or [])
-        elif kind == "site" and isinstance(message.get("site"), dict):
-            entry = message["site"]
-            self.roster = [entry if s.get("id") == entry.get("id") else s for s in self.roster]
-            if self.site is not None and entry.get("id") == self.site.get("id"):
-                self.site = entry
+        elif kind in ("site", "sites"):
+            for entry in entries_of(message):
+                self.roster = [entry if s.get("id") == entry.get("id") else s for s in self.roster]
+                if self.site is not None and entry.get("id") == self.site.get("id"):
+                    self.site = entry
+        elif kind == "floor":
+            floor = message.get("site_id")
+            self.floor = floor if isinstance(floor, int) else None
         elif kind == "shown":
             self.shown = message
         elif kind == "video" and isinstance(self._video_track, EncodedVideoTrack):
@@ -219,7 +253,7 @@ class SiteClient:
         if self._restrict_ice and self.link.loopback_address is not None:
             restrict_host_addresses([self.link.loopback_address])
         self._track = track if track is not None else SilenceTrack()
-        pc = RTCPeerConnection(rtc_configuration(self.ice_servers))
+        pc = RTCPeerConnection(rtc_configuration(self.ice_servers, relay_only=self._relay_only))
         self.pc = pc
         pc.on("connectionstatechange", self._on_connection_state)
         pc.on("iceconnectionstatechange", self._on_ice_state)
@@ -247,6 +281,16 @@ class SiteClient:
             raise AgentError(
                 "ice_timeout", f"gathering ICE candidates took over {timeout:g} s"
             ) from None
+        if self._relay_only and " typ relay" not in pc.localDescription.sdp:
+            # Without a relayed address there is nothing to offer; say why rather than
+            # let ICE fail with no reason.
+            reason = await turn_allocation_error(
+                self.ice_servers, max(1.0, deadline - time.monotonic())
+            )
+            raise AgentError(
+                "relay_failed",
+                f"relay only, but no relayed address: {reason or 'the TURN server failed once'}",
+            )
         offer_id = f"offer-{next(self._offers)}"
         mark = self.channel.seq
         await self.send({"type": "offer", "sdp": pc.localDescription.sdp, "id": offer_id})

@@ -35,10 +35,11 @@ class RunningBridge:
     port: int
     database: Path
     output: list[str] = field(default_factory=list)
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def links(self) -> dict[str, str]:
@@ -78,7 +79,9 @@ class RunningBridge:
         return self.process.returncode
 
 
-def start_bridge(database: Path, port: int | None = None, *extra: str) -> RunningBridge:
+def start_bridge(
+    database: Path, port: int | None = None, *extra: str, host: str = "127.0.0.1"
+) -> RunningBridge:
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -87,6 +90,8 @@ def start_bridge(database: Path, port: int | None = None, *extra: str) -> Runnin
             "-m",
             "bridge",
             "serve",
+            "--host",
+            host,
             "--port",
             str(port),
             "--db",
@@ -99,7 +104,7 @@ def start_bridge(database: Path, port: int | None = None, *extra: str) -> Runnin
         stderr=subprocess.STDOUT,
         text=True,
     )
-    bridge = RunningBridge(process, port, database)
+    bridge = RunningBridge(process, port, database, host=host)
 
     def read_output() -> None:  # a thread, so a chatty server never blocks on a full pipe
         assert process.stdout is not None

@@ -68,6 +68,52 @@ class SetVoiceActivated:
 
 
 @dataclass(frozen=True)
+class RaiseHand:
+    """A site asks to speak (from its own page); its place in the queue is kept."""
+
+    site_id: int
+
+
+@dataclass(frozen=True)
+class LowerHand:
+    """The site withdraws its request, or an operator (``by``) lowers it."""
+
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
+class GiveFloor:
+    """The operator gives the floor: the site is unmuted, its hand lowered, and it is shown
+    (manual mode). The previous holder keeps its microphone as it was."""
+
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
+class MuteAllExceptHost:
+    """Every site but the host is muted (one batch of changes)."""
+
+    by: str
+
+
+@dataclass(frozen=True)
+class UnmuteAll:
+    """Every muted site, the host included, is unmuted (one batch of changes)."""
+
+    by: str
+
+
+@dataclass(frozen=True)
+class RemoveSite:
+    """The operator removes a connected site from the session (its connection is closed)."""
+
+    site_id: int
+    by: str
+
+
+@dataclass(frozen=True)
 class DominantTalker:
     """The mixer's loudest talking site (None: nobody talks) at ``at`` seconds."""
 
@@ -86,4 +132,10 @@ Command = (
     | ShowSite
     | SetVoiceActivated
     | DominantTalker
+    | RaiseHand
+    | LowerHand
+    | GiveFloor
+    | MuteAllExceptHost
+    | UnmuteAll
+    | RemoveSite
 )

@@ -14,6 +14,14 @@ class SiteChanged:
 
 
 @dataclass(frozen=True)
+class SitesChanged:
+    """Several sites changed at once (mute all, unmute all, close): one message, not one per
+    site, so a hundred-site session does not flood every participant's outbox."""
+
+    sites: tuple[SiteStatus, ...]
+
+
+@dataclass(frozen=True)
 class SessionChanged:
     state: str
 
@@ -25,4 +33,11 @@ class ShownChanged:
     shown: ShownState
 
 
-Event = SiteChanged | SessionChanged | ShownChanged
+@dataclass(frozen=True)
+class FloorChanged:
+    """The site that has the floor (None: nobody in particular, the chair leads)."""
+
+    site_id: int | None
+
+
+Event = SiteChanged | SitesChanged | SessionChanged | ShownChanged | FloorChanged

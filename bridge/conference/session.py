@@ -5,7 +5,14 @@ Invariants kept here, whatever order commands arrive in:
 - a muted site stays muted across leave and rejoin (an operator's decision outlives a
   hall PC's reboot);
 - an event is emitted only for a real change, so consoles can log every event as news;
-- a closed session accepts no command and emits nothing more.
+- a closed session accepts no command and emits nothing more;
+- a raised hand has a sequence number that only grows, so "who asked first" is the smallest;
+  a hand is lowered when the site gets the floor, leaves, or is removed;
+- the floor holder is never muted: muting it (alone or with "mute all except host") ends its
+  floor. Giving the floor to another site leaves the previous holder's microphone as it was
+  (a briefing passes the floor, and the previous speaker often answers a question); the
+  floor outlives a dropped connection, like a mute, but not a removal;
+- only a site that is joined (not offline) can be given the floor or removed.
 """
 
 from __future__ import annotations
@@ -37,6 +44,14 @@ class UnknownSite(ConferenceError):
         self.site_id = site_id
 
 
+class SiteOffline(ConferenceError):
+    """The command needs the site to be joined (give the floor, remove)."""
+
+    def __init__(self, site_id: int) -> None:
+        super().__init__(f"site {site_id} is not connected")
+        self.site_id = site_id
+
+
 @dataclass(frozen=True)
 class RosterSite:
     """What the domain needs to know of a roster site (from the store)."""
@@ -54,6 +69,12 @@ class SiteStatus:
     host: bool
     state: ConnectionState = ConnectionState.OFFLINE
     muted: bool = False
+    hand_seq: int | None = None  # raised hand's place in the queue (smaller: asked first)
+    removed: bool = False  # removed by an operator, until it joins again
+
+    @property
+    def hand_raised(self) -> bool:
+        return self.hand_seq is not None
 
 
 class Conference:
@@ -76,6 +97,8 @@ class Conference:
             s.id: SiteStatus(s.id, s.name, s.level, host=s.id == host_site_id) for s in roster
         }
         self.shown = ShownSite(host_site_id, hold_s)
+        self.floor: int | None = None  # the site that has the floor
+        self._hands = 0  # the last hand's sequence number
 
     def roster(self) -> list[SiteStatus]:
         """Every roster site, in roster order."""
@@ -90,29 +113,37 @@ class Conference:
     def is_muted(self, site_id: int) -> bool:
         return self.site(site_id).muted
 
+    def hands(self) -> list[SiteStatus]:
+        """Sites with a raised hand, who asked first first."""
+        raised = [s for s in self._sites.values() if s.hand_seq is not None]
+        return sorted(raised, key=lambda s: s.hand_seq or 0)
+
     @property
     def closed(self) -> bool:
         return self.state == "closed"
 
     def handle(self, command: Command) -> list[Event]:
         from bridge.conference import commands as c
-        from bridge.conference.events import SessionChanged, ShownChanged
+        from bridge.conference.events import ShownChanged
 
         if self.closed:
             return []
         match command:
             case c.Join(site_id):
-                return self._update(site_id, state=ConnectionState.CONNECTING)
+                return self._update(site_id, state=ConnectionState.CONNECTING, removed=False)
             case c.MediaConnected(site_id):
+                if self.site(site_id).state is ConnectionState.OFFLINE:
+                    return []  # a late word from a peer that was already dropped
                 return self._update(site_id, state=ConnectionState.CONNECTED)
             case c.MediaLost(site_id):
                 if self.site(site_id).state is ConnectionState.OFFLINE:
                     return []
                 return self._update(site_id, state=ConnectionState.CONNECTING)
             case c.Leave(site_id):
-                return self._update(site_id, state=ConnectionState.OFFLINE)
+                return self._update(site_id, state=ConnectionState.OFFLINE, hand_seq=None)
             case c.Mute(site_id):
-                return self._update(site_id, muted=True)
+                events = self._update(site_id, muted=True)
+                return events + (self._set_floor(None) if self.floor == site_id else [])
             case c.Unmute(site_id):
                 return self._update(site_id, muted=False)
             case c.ShowSite(site_id):
@@ -125,13 +156,84 @@ class Conference:
                 if site_id is not None and site_id not in self._sites:
                     return []
                 return [ShownChanged(self.shown.state)] if self.shown.observe(at, site_id) else []
-            case c.CloseSession():
-                self.state = "closed"
-                events: list[Event] = [SessionChanged("closed")]
-                for site_id in self._sites:
-                    events += self._update(site_id, state=ConnectionState.OFFLINE)
+            case c.RaiseHand(site_id):
+                site = self.site(site_id)
+                if site.hand_seq is not None or site.state is ConnectionState.OFFLINE:
+                    return []  # already in the queue keeps its place; offline cannot ask
+                if self.floor == site_id:
+                    return []  # it has the floor already
+                self._hands += 1
+                return self._update(site_id, hand_seq=self._hands)
+            case c.LowerHand(site_id):
+                return self._update(site_id, hand_seq=None)
+            case c.GiveFloor(site_id):
+                return self._give_floor(site_id)
+            case c.MuteAllExceptHost():
+                events = self._update_many(
+                    {s.id: {"muted": True} for s in self._sites.values() if not s.host}
+                )
+                if self.floor is not None and self.floor != self.host_site_id:
+                    events += self._set_floor(None)
                 return events
+            case c.UnmuteAll():
+                return self._update_many({s.id: {"muted": False} for s in self._sites.values()})
+            case c.RemoveSite(site_id):
+                return self._remove(site_id)
+            case c.CloseSession():
+                return self._close()
         raise TypeError(f"not a command: {command!r}")  # pragma: no cover
+
+    def _give_floor(self, site_id: int) -> list[Event]:
+        from bridge.conference.events import ShownChanged
+
+        if self.site(site_id).state is ConnectionState.OFFLINE:
+            raise SiteOffline(site_id)
+        events = self._update(site_id, muted=False, hand_seq=None)
+        if self.shown.show(site_id):
+            events.append(ShownChanged(self.shown.state))
+        return events + self._set_floor(site_id)
+
+    def _remove(self, site_id: int) -> list[Event]:
+        from bridge.conference.events import ShownChanged
+
+        if self.site(site_id).state is ConnectionState.OFFLINE:
+            raise SiteOffline(site_id)
+        events = self._update(site_id, state=ConnectionState.OFFLINE, hand_seq=None, removed=True)
+        if self.floor == site_id:
+            events += self._set_floor(None)
+        if self.shown.withdraw(site_id):
+            events.append(ShownChanged(self.shown.state))
+        return events
+
+    def _close(self) -> list[Event]:
+        from bridge.conference.events import SessionChanged
+
+        self.state = "closed"
+        events: list[Event] = [SessionChanged("closed")]
+        return events + self._update_many(
+            {s: {"state": ConnectionState.OFFLINE, "hand_seq": None} for s in self._sites}
+        )
+
+    def _set_floor(self, site_id: int | None) -> list[Event]:
+        from bridge.conference.events import FloorChanged
+
+        if site_id == self.floor:
+            return []
+        self.floor = site_id
+        return [FloorChanged(site_id)]
+
+    def _update_many(self, changes: dict[int, dict[str, object]]) -> list[Event]:
+        """Apply changes to several sites; one batch event with those that really changed."""
+        from bridge.conference.events import SitesChanged
+
+        changed = []
+        for site_id, change in changes.items():
+            before = self._sites[site_id]
+            after = replace(before, **change)  # type: ignore[arg-type]
+            if after != before:
+                self._sites[site_id] = after
+                changed.append(after)
+        return [SitesChanged(tuple(changed))] if changed else []
 
     def _update(self, site_id: int, **changes: object) -> list[Event]:
         from bridge.conference.events import SiteChanged

@@ -73,6 +73,15 @@ class ShownSite:
         self._candidate = None
         return changed
 
+    def withdraw(self, site_id: int) -> bool:
+        """``site_id`` left for good (removed): if it is shown, the host is shown instead,
+        in the same mode. True if anything changed."""
+        if site_id != self.site_id or site_id == self.host_site_id:
+            return False
+        if self._candidate == site_id:
+            self._candidate = None
+        return self._switch(self.host_site_id)
+
     def set_voice_activated(self, enabled: bool, hold_s: float | None = None) -> bool:
         if hold_s is not None and hold_s < 0:
             raise ValueError("hold_s must be >= 0")

@@ -1,56 +1,78 @@
 """Spreading a video fan-out over event-loop iterations, so the audio clock keeps time.
 
-aiortc's sender packetises, protects (SRTP) and sends a whole frame in one step of its
-task, without yielding: a 40 kB keyframe is ~35 packets, ~1.5 ms of Python. When one frame
-goes to 50 viewers, 50 sender tasks become ready at once and asyncio runs them all in one
-loop iteration before it looks at its timers again, so the mixer's 20 ms tick waited
-tens of milliseconds (AIORTC-NOTES.md; measured in docs/performance.md).
+A frame of the shown site goes to every viewer: at 50 viewers a keyframe (~35 packets)
+is ~1 750 packets to protect and send, 10–15 ms of work even at ~8 µs a packet
+(bridge.media.video_tap.RtpWriter), which would hold the mixer's 20 ms tick that long if
+done in one go. ``FanOutPacer`` does it in slices: each loop iteration it sends packets
+for at most ``budget_s`` of wall time, stopping mid-frame if need be, then hands the loop
+back (``call_soon``), so timers (the clock's tick) and incoming packets are served between
+slices. Viewers take turns a frame at a time, in the order their frames came.
 
-``FanOutPacer.turn(size)`` is awaited by each viewer's track before it hands a frame to its
-sender. The pacer releases waiting senders in FIFO order, about ``budget_bytes`` of frames
-per loop iteration; asyncio checks its timers between iterations, so the clock's tick is
-never behind more than one budget's worth of sending. The cost is latency for the last
-viewers of a big frame (50 viewers x 40 kB at 24 kB per iteration: ~80 iterations, a few
-tens of milliseconds), which a picture tolerates and a 20 ms audio clock does not.
+An earlier version released aiortc's per-viewer sender coroutines a byte budget at a
+time; a sender sends a whole frame in one task step, so a keyframe was one indivisible
+~1.5 ms step per viewer, and the tick still waited several of them at 50 viewers
+(docs/performance.md, "Video").
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import time
+from typing import Protocol
 
-DEFAULT_BUDGET_BYTES = 24_000  # ~20 packets, ~1 ms of aiortc sending per loop iteration
+DEFAULT_BUDGET_S = 0.0005  # ~60 packets per slice
+
+DONE, MORE, PAUSED = 0, 1, 2  # what ``Sendable.send_some`` left: nothing, frames, a part
+
+
+class Sendable(Protocol):
+    def send_some(self, deadline: float) -> int:
+        """Send the head frame's packets until done or ``perf_counter() >= deadline`` (at
+        least one packet): DONE (nothing queued), MORE (the frame done, more queued) or
+        PAUSED (stopped inside the frame)."""
+        ...
 
 
 class FanOutPacer:
-    def __init__(self, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
-        self.budget_bytes = budget_bytes
-        self._waiting: collections.deque[tuple[asyncio.Future[None], int]] = collections.deque()
+    def __init__(self, budget_s: float = DEFAULT_BUDGET_S) -> None:
+        self.budget_s = budget_s
+        self._queue: collections.deque[Sendable] = collections.deque()
+        self._queued: set[int] = set()
         self._scheduled = False
-        self.iterations = 0  # loop iterations that released something (for tests and metrics)
+        self.slices = 0  # loop iterations that sent something (tests and metrics)
+        self.longest_slice = 0.0  # seconds, since the last reset
 
-    async def turn(self, size: int) -> None:
-        """Wait until this sender may send ``size`` bytes (FIFO, a budget per iteration)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        self._waiting.append((future, size))
+    def submit(self, sendable: Sendable) -> None:
+        """``sendable`` has a frame to send: it gets its turn (once, however often told)."""
+        if id(sendable) in self._queued:
+            return
+        self._queued.add(id(sendable))
+        self._queue.append(sendable)
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._release)
-        await future
+            asyncio.get_running_loop().call_soon(self._run)
 
-    def _release(self) -> None:
-        # The woken senders run in the next iteration, this callback again after them:
-        # each iteration sends one budget, and timers are looked at in between.
+    def _run(self) -> None:
         self._scheduled = False
-        spent = 0
-        waiting = self._waiting
-        while waiting and spent < self.budget_bytes:
-            future, size = waiting.popleft()
-            if not future.done():
-                future.set_result(None)
-                spent += size
-        self.iterations += 1
-        if waiting:
+        perf = time.perf_counter
+        start = perf()
+        deadline = start + self.budget_s
+        queue = self._queue
+        while queue:
+            sendable = queue[0]
+            state = sendable.send_some(deadline)
+            if state == PAUSED:
+                break  # the rest of this frame opens the next slice
+            queue.popleft()
+            if state == MORE:
+                queue.append(sendable)  # its next frame after the others' current ones
+            else:
+                self._queued.discard(id(sendable))
+            if perf() >= deadline:
+                break
+        self.slices += 1
+        self.longest_slice = max(self.longest_slice, perf() - start)
+        if queue:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._release)
+            asyncio.get_running_loop().call_soon(self._run)

@@ -31,7 +31,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
-from bridge.media.ice import rtc_configuration
+from bridge.media.ice import bridge_ice_servers, rtc_configuration
 from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.rtp_tap import tap_audio
 from bridge.media.video_tap import on_keyframe_request, request_keyframe, tap_video
@@ -87,7 +87,7 @@ class SitePeer:
         self._mixer = mixer
         self._forwarder = forwarder
         self._on_state = on_state
-        self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self._pc = RTCPeerConnection(rtc_configuration(bridge_ice_servers(ice_servers)))
         self._output = DirectRtpSender()
         mixer.add_site(site_id, self._output, muted=muted)
         self._video: RTCRtpTransceiver | None = None
@@ -104,6 +104,11 @@ class SitePeer:
         if video is None or video.mid is None or not video._codecs:
             return None
         return str(video._codecs[0].name)
+
+    @property
+    def pc(self) -> RTCPeerConnection:
+        """The site's aiortc connection, for reading its statistics (link quality)."""
+        return self._pc
 
     @property
     def connection_state(self) -> str:

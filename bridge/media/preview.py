@@ -15,7 +15,7 @@ from collections.abc import Callable
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
-from bridge.media.ice import rtc_configuration
+from bridge.media.ice import bridge_ice_servers, rtc_configuration
 from bridge.media.peer import InvalidOffer, add_remote_candidate
 from bridge.media.video_tap import on_keyframe_request
 
@@ -37,7 +37,7 @@ class ConsolePeer:
         self.key = key
         self._roster = roster
         self._forwarder = forwarder
-        self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self._pc = RTCPeerConnection(rtc_configuration(bridge_ice_servers(ice_servers)))
         self._viewers: list[tuple[tuple[int, int], ViewerTrack]] = []
 
     @property

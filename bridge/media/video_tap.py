@@ -13,12 +13,31 @@ tests/media/test_video_tap.py so a new aiortc version that moves them fails loud
 - ``RTCRtpSender._send_keyframe``: what aiortc calls when a viewer sends PLI or FIR; on the
   pre-encoded path it would be ignored, so ``on_keyframe_request`` redirects it.
 
+Sending forwarded video bypasses aiortc's per-viewer sender coroutine (``RtpWriter``,
+docs/performance.md "Video"): the viewer's ``RTCRtpSender`` keeps SDP, SSRC, RTCP and
+keyframe requests, while its packets are written synchronously by the forwarder's paced
+fan-out. That touches, also tested here:
+
+- the ``_run_rtp`` coroutine's frame (``running_sender``): the sender and its negotiated
+  codec, found from the track's ``recv``, which aiortc calls once DTLS is up;
+- ``RTCRtpSender.__mid``, ``__rtp_header_extensions_map`` (the header template),
+  ``__rtp_history`` and ``_retransmit`` (NACKs answered from the writer's history), and
+  ``__packet_count``/``__octet_count``/``__ntp_timestamp``/``__rtp_timestamp`` (what its
+  RTCP sender reports read);
+- ``RTCDtlsTransport._state``/``_tx_srtp`` and aioice's nominated pair
+  (``Connection._nominated``), whose socket the protected packet is sent on.
+
 ``count_codec_use`` wraps ``get_encoder``/``get_decoder`` as the sender and receiver
 modules use them, so every video encode or decode in the process is counted.
 """
 
 from __future__ import annotations
 
+import asyncio
+import fractions
+import logging
+import random
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,9 +45,16 @@ from typing import Any
 
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
-from aiortc import RTCRtpReceiver, RTCRtpSender
+import av
+from aioice.ice import StunProtocol
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender
+from aiortc.clock import current_ntp_time
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import RtpPacket
+
+log = logging.getLogger(__name__)
 
 _JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
 
@@ -120,6 +146,159 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     if not callable(getattr(sender, "_send_keyframe", None)):
         raise RuntimeError("aiortc's RTCRtpSender has no _send_keyframe to redirect")
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+# ---- sending ----------------------------------------------------------------------
+
+PACKET_MAX = 1300  # RTP payload bytes, as aiortc's packetisers
+VP8_DESCRIPTOR = 4  # bytes of RFC 7741 payload descriptor with a 15-bit picture ID
+
+
+@dataclass(frozen=True, slots=True)
+class Payloads:
+    """One frame cut into RTP payloads once, for every viewer. VP8 chunks still need the
+    viewer's own payload descriptor in front (``vp8_descriptors``): the picture ID is
+    per stream; H.264 payloads are complete."""
+
+    chunks: tuple[bytes, ...]
+    vp8: bool
+    size: int
+
+
+_VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
+_h264 = H264Encoder()  # its ``pack`` only packetises (no state, no encoder made)
+
+
+def packetize(codec: str, data: bytes) -> Payloads:
+    if codec == "VP8":
+        step = PACKET_MAX - VP8_DESCRIPTOR
+        chunks = tuple(data[i : i + step] for i in range(0, len(data), step)) or (b"",)
+        return Payloads(chunks, True, len(data))
+    packet = av.Packet(data)
+    packet.pts, packet.time_base = 0, _VIDEO_TIME_BASE
+    payloads, _ = _h264.pack(packet)
+    return Payloads(tuple(payloads), False, len(data))
+
+
+def vp8_descriptors(picture_id: int) -> tuple[bytes, bytes]:
+    """The descriptor of a frame's first packet (S bit) and of its others (RFC 7741 4.2:
+    X=1, I=1, M=1 for a 15-bit picture ID), as aiortc's VP8 packetiser writes them."""
+    high, low = 0x80 | (picture_id >> 8) & 0x7F, picture_id & 0xFF
+    return bytes((0x90, 0x80, high, low)), bytes((0x80, 0x80, high, low))
+
+
+# aiortc's name-mangled RTCRtpSender members the writer reads or writes.
+_MID = "_RTCRtpSender__mid"
+_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
+_HISTORY = "_RTCRtpSender__rtp_history"
+_PACKETS = "_RTCRtpSender__packet_count"
+_OCTETS = "_RTCRtpSender__octet_count"
+_NTP = "_RTCRtpSender__ntp_timestamp"
+_RTP = "_RTCRtpSender__rtp_timestamp"
+_SEQ_TS = struct.Struct("!HI")  # sequence number and timestamp, at byte 2 of the header
+HISTORY = 128  # packets kept for NACKs, as aiortc's RTP_HISTORY_SIZE
+
+
+def running_sender() -> tuple[RTCRtpSender, RTCRtpCodecParameters] | None:
+    """The ``RTCRtpSender`` whose RTP task is running, and its negotiated codec.
+
+    Called from a track's ``recv``: aiortc's ``_run_rtp(self, codec)`` coroutine is that
+    task's outermost frame, and it starts only once DTLS is up and SRTP keyed."""
+    task = asyncio.current_task()
+    frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+    if frame is None:
+        return None
+    sender, codec = frame.f_locals.get("self"), frame.f_locals.get("codec")
+    if isinstance(sender, RTCRtpSender) and isinstance(codec, RTCRtpCodecParameters):
+        return sender, codec
+    return None
+
+
+class RtpWriter:
+    """One viewer's video RTP stream, written synchronously: header template (aiortc's own
+    serialiser, so extension ids are as negotiated) with sequence number, timestamp and
+    marker written in, SRTP by the DTLS transport's session, ``sendto`` on the nominated
+    ICE pair's socket. No task, no coroutine, no ``RtpPacket`` per packet.
+
+    NACKs still reach aiortc's sender, whose ``_retransmit`` is wrapped to find the packet
+    in this writer's history (kept as bytes: nothing for the garbage collector to scan),
+    so retransmission, RTX included, stays aiortc's."""
+
+    def __init__(self, sender: RTCRtpSender, codec: RTCRtpCodecParameters) -> None:
+        payload_type = codec.payloadType
+        if payload_type is None:
+            raise ValueError("codec without a negotiated payload type")
+        self._sender = sender
+        self._payload_type = payload_type
+        packet = RtpPacket(payload_type=payload_type)
+        packet.ssrc = sender._ssrc
+        packet.extensions.mid = getattr(sender, _MID)
+        self._extensions = getattr(sender, _EXTENSIONS)
+        self._template = bytearray(packet.serialize(self._extensions))
+        self._sequence = random.getrandbits(16)
+        self._origin = random.getrandbits(32)
+        self._history: list[bytes | None] = [None] * HISTORY
+        self._relayed: set[asyncio.Future[None]] = set()
+        self._ntp_at = 0.0
+        self.sent = 0
+        self.octets = 0
+        self.errors = 0
+        retransmit = sender._retransmit
+
+        async def retransmit_from_history(sequence_number: int) -> None:
+            data = self._history[sequence_number % HISTORY]
+            if data is not None:
+                packet = RtpPacket.parse(data, self._extensions)
+                if packet.sequence_number == sequence_number:
+                    getattr(sender, _HISTORY)[sequence_number % HISTORY] = packet
+            await retransmit(sequence_number)
+
+        sender._retransmit = retransmit_from_history  # type: ignore[method-assign]
+
+    def write(self, prefix: bytes, payload: bytes, timestamp: int, marker: bool) -> bool:
+        """Send one packet (``prefix + payload``) at media ``timestamp`` (90 kHz, the
+        viewer's timeline); False when it could not be sent (not connected, socket gone)."""
+        dtls = self._sender.transport
+        pair = dtls.transport._connection._nominated.get(1)
+        if dtls._state is not DtlsState.CONNECTED or pair is None:
+            return False
+        template = self._template
+        template[1] = (0x80 if marker else 0) | self._payload_type
+        sequence = self._sequence
+        _SEQ_TS.pack_into(template, 2, sequence, (self._origin + timestamp) & 0xFFFFFFFF)
+        data = b"".join((template, prefix, payload))
+        try:
+            protected = dtls._tx_srtp.protect(data)
+            protocol = pair.protocol
+            if type(protocol) is StunProtocol:
+                protocol.transport.sendto(protected, pair.remote_addr)
+            else:
+                # A relayed (TURN) pair frames data its own way, in a coroutine: rare,
+                # so it is scheduled rather than reimplemented.
+                task = asyncio.ensure_future(protocol.send_data(protected, pair.remote_addr))
+                self._relayed.add(task)
+                task.add_done_callback(self._relayed.discard)
+        except Exception as exc:  # a closing socket or SRTP session: this viewer only
+            self.errors += 1
+            if self.errors == 1:
+                log.warning("sending video to a viewer failed: %r", exc)
+            return False
+        self._history[sequence % HISTORY] = data
+        self._sequence = (sequence + 1) & 0xFFFF
+        self.sent += 1
+        self.octets += len(prefix) + len(payload)
+        return True
+
+    def frame_sent(self, timestamp: int, now: float) -> None:
+        """After a frame's last packet: what aiortc's RTCP sender report reads (counts,
+        and an NTP/RTP timestamp pair, the NTP clock read at most every 100 ms)."""
+        sender = self._sender
+        setattr(sender, _PACKETS, self.sent)
+        setattr(sender, _OCTETS, self.octets)
+        if now - self._ntp_at >= 0.1:
+            self._ntp_at = now
+            setattr(sender, _NTP, current_ntp_time())
+            setattr(sender, _RTP, (self._origin + timestamp) & 0xFFFFFFFF)
 
 
 # ---- instrumentation -----------------------------------------------------------------

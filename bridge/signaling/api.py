@@ -5,6 +5,7 @@ join links. Every route but login needs ``Authorization: Bearer <token>``; error
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -17,10 +18,16 @@ from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling.errors import HTTP_STATUS, ErrorCode, SignalingError, message_for, pick_lang
 from bridge.signaling.live import LiveSessions
+from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.signaling.wire import site_entry
 from bridge.store import Operator, Session, SessionState, Site, SiteLevel, Store, StoreError
+from bridge.store.errors import InvalidCredentials
 
 Handler = Callable[[Request], Awaitable[JSONResponse]]
+
+# Logins waiting for the password hasher beyond this are refused at once: a flood of
+# logins queues no unbounded work.
+MAX_WAITING_LOGINS = 16
 
 
 def error_response(error: SignalingError, lang: str) -> JSONResponse:
@@ -56,6 +63,11 @@ class Api:
         self.store = store
         self.sessions = sessions
         self.settings = settings
+        self._throttle = LoginThrottle()
+        # One argon2 verification at a time: however many logins arrive, they take at
+        # most one core, and the mixer's clock keeps the other.
+        self._hashing = asyncio.Semaphore(1)
+        self._logins_waiting = 0
 
     def routes(self) -> list[Route]:
         return [
@@ -110,8 +122,26 @@ class Api:
 
     async def login(self, request: Request) -> dict[str, Any]:
         body: m.LoginBody = await self._body(request, m.LoginBody)
+        user_key = "user:" + body.username.strip().casefold()
+        address = request.client.host if request.client is not None else "?"
+        keys = {user_key: USERNAME_RULE, "address:" + address: ADDRESS_RULE}
+        if self._throttle.retry_after(keys, time.monotonic()) > 0:
+            raise SignalingError(ErrorCode.TOO_MANY_ATTEMPTS, "locked out")
+        if self._logins_waiting >= MAX_WAITING_LOGINS:
+            raise SignalingError(ErrorCode.TOO_MANY_ATTEMPTS, "too many logins waiting")
         valid_for = timedelta(hours=self.settings.operator_token_hours)
-        issued = await asyncio.to_thread(self.store.login, body.username, body.password, valid_for)
+        self._logins_waiting += 1
+        try:
+            async with self._hashing:
+                issued = await asyncio.to_thread(
+                    self.store.login, body.username, body.password, valid_for
+                )
+        except InvalidCredentials:
+            self._throttle.failed(keys, time.monotonic())
+            raise
+        finally:
+            self._logins_waiting -= 1
+        self._throttle.succeeded(user_key)
         operator = await asyncio.to_thread(self.store.check_operator_token, issued.token)
         return {
             "token": issued.token,
@@ -194,6 +224,9 @@ class Api:
                     "host": s.id == session.host_site_id,
                     "state": "offline",
                     "muted": False,
+                    "hand_raised": False,
+                    "hand_seq": None,
+                    "removed": False,
                 }
                 for s in sites
             ]

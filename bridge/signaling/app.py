@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
@@ -92,7 +93,9 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         # Everything alive at start-up lives for the whole run: keep it out of the cyclic
         # collector's full scans, whose pauses land on the 20 ms mixer clock's loop.
         gc.freeze()
+        follow = asyncio.get_running_loop().create_task(sessions.follow_store())
         yield
+        follow.cancel()
         await sessions.close_all()
 
     app = Starlette(

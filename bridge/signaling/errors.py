@@ -16,17 +16,20 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     INVALID_SDP = "invalid_sdp"
     UNKNOWN_SITE = "unknown_site"
+    SITE_OFFLINE = "site_offline"
     INVALID_TOKEN = "invalid_token"
     TOKEN_EXPIRED = "token_expired"
     WRONG_SESSION = "wrong_session"
     SESSION_NOT_OPEN = "session_not_open"
     SESSION_CLOSED = "session_closed"
     REPLACED = "replaced"
+    REMOVED = "removed"
     JOIN_TIMEOUT = "join_timeout"
     TOO_MANY_ERRORS = "too_many_errors"
     # HTTP only
     UNAUTHORIZED = "unauthorized"
     INVALID_CREDENTIALS = "invalid_credentials"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     INVALID_INPUT = "invalid_input"
@@ -41,6 +44,7 @@ CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.SESSION_NOT_OPEN: 4409,
     ErrorCode.SESSION_CLOSED: 4410,
     ErrorCode.REPLACED: 4000,
+    ErrorCode.REMOVED: 4001,
     ErrorCode.JOIN_TIMEOUT: 4408,
     ErrorCode.TOO_MANY_ERRORS: 4429,
 }
@@ -54,6 +58,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
     ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.UNKNOWN_SITE: 404,
@@ -93,6 +98,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Điểm cầu không có trong danh sách của phiên họp.",
         "The site is not on this session's roster.",
     ),
+    ErrorCode.SITE_OFFLINE: (
+        "Điểm cầu chưa kết nối vào phiên họp.",
+        "The site is not connected to the session.",
+    ),
     ErrorCode.INVALID_TOKEN: (
         "Đường dẫn tham gia không hợp lệ. Vui lòng liên hệ cán bộ điều hành.",
         "The join link is not valid. Please contact the operator.",
@@ -114,6 +123,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Điểm cầu này đã kết nối từ một máy khác.",
         "This site has connected from another device.",
     ),
+    ErrorCode.REMOVED: (
+        "Cán bộ điều hành đã mời điểm cầu này rời phiên họp.",
+        "The operator has removed this site from the session.",
+    ),
     ErrorCode.JOIN_TIMEOUT: (
         "Không nhận được yêu cầu tham gia kịp thời.",
         "No join request arrived in time.",
@@ -126,6 +139,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_CREDENTIALS: (
         "Tên đăng nhập hoặc mật khẩu không đúng.",
         "Wrong username or password.",
+    ),
+    ErrorCode.TOO_MANY_ATTEMPTS: (
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
+        "Too many failed logins. Please try again in a few minutes.",
     ),
     ErrorCode.NOT_FOUND: ("Không tìm thấy.", "Not found."),
     ErrorCode.CONFLICT: (

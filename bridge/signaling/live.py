@@ -20,15 +20,18 @@ from bridge.conference import (
     Conference,
     DominantTalker,
     Event,
+    FloorChanged,
     Join,
     Leave,
     MediaConnected,
     MediaLost,
+    RemoveSite,
     RosterSite,
     SessionChanged,
     ShownChanged,
     ShownMode,
     SiteChanged,
+    SitesChanged,
 )
 from bridge.conference.shown import DEFAULT_HOLD_S
 from bridge.media.forwarder import VideoForwarder
@@ -38,12 +41,20 @@ from bridge.media.video_tap import count_codec_use
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig, Mixer
 from bridge.signaling.errors import ErrorCode, SignalingError
-from bridge.signaling.wire import session_entry, shown_message, site_entry
+from bridge.signaling.quality import QualityMonitor
+from bridge.signaling.wire import (
+    floor_message,
+    session_entry,
+    shown_message,
+    site_entry,
+    sites_message,
+)
 from bridge.store import NotFound, SessionState, Store
 
 log = logging.getLogger(__name__)
 
 METER_INTERVAL_S = 0.1  # 10 Hz: a meter needs no more, and 100 consoles x sites adds up
+QUALITY_EVERY = 10  # meter ticks per `quality` message (1 Hz); each tick reads a tenth
 VOICE_INTERVAL_S = 0.1  # how often the dominant talker is looked at in voice mode
 
 
@@ -76,6 +87,7 @@ class LiveSession:
         self._consoles: dict[Participant, ConsolePeer] = {}  # operators watching previews
         self._console_keys = 0
         self._meters: asyncio.Task[None] | None = None
+        self._quality = QualityMonitor(QUALITY_EVERY)
         self._voice: asyncio.Task[None] | None = None
 
     # ---- snapshots -------------------------------------------------------------------
@@ -93,6 +105,9 @@ class LiveSession:
     def shown_message(self) -> dict[str, object]:
         return shown_message(self.conference.shown.state)
 
+    def floor_message(self) -> dict[str, object]:
+        return floor_message(self.conference.floor)
+
     def welcome(self, site_id: int | None = None) -> None:
         """After ``joined``/``ready`` and ``roster``: who is shown, and (to a site) whether
         to send its camera."""
@@ -101,6 +116,7 @@ class LiveSession:
         link = self._sites.get(site_id)
         if link is not None:
             link.participant.send(self.shown_message())
+            link.participant.send(self.floor_message())
             self._instruct(site_id, link)
 
     # ---- sites -----------------------------------------------------------------------
@@ -160,6 +176,21 @@ class LiveSession:
             await link.peer.close()
         self._apply(Leave(site_id))
 
+    async def remove(self, site_id: int, by: str) -> None:
+        """An operator removes a site: the domain first (it refuses an unknown or offline
+        site), then its connection is closed with ``removed``, before anyone is told, so
+        the site hears the reason rather than its own departure."""
+        self.conference.site(site_id)
+        link = self._sites.get(site_id)
+        if link is None:
+            self._apply(RemoveSite(site_id, by))  # raises SiteOffline unless it is joined
+            return
+        del self._sites[site_id]
+        link.participant.close_with(SignalingError(ErrorCode.REMOVED))
+        self._apply(RemoveSite(site_id, by))
+        if link.peer is not None:
+            await link.peer.close()
+
     def _current(self, site_id: int, participant: Participant) -> _SiteLink:
         link = self._sites.get(site_id)
         if link is None or link.participant is not participant:
@@ -194,8 +225,11 @@ class LiveSession:
 
     async def _send_meters(self) -> None:
         """Levels and talk state to consoles, at most 10 times a second (never to sites)."""
+        ticks = 0
         while True:
             await asyncio.sleep(METER_INTERVAL_S)
+            ticks += 1
+            await self._send_quality(ticks % QUALITY_EVERY == 0)
             meters = self.mixer.meters()
             if not meters:
                 continue
@@ -206,6 +240,19 @@ class LiveSession:
                     for site_id, (level, talking) in meters.items()
                 ],
             }
+            for operator in list(self._operators):
+                operator.send(message)
+
+    async def _send_quality(self, publish: bool) -> None:
+        """Read a tenth of the sites' link statistics; once a second, tell the consoles."""
+        peers = {site_id: link.peer for site_id, link in self._sites.items() if link.peer}
+        try:
+            await self._quality.read_some(peers)
+        except Exception:  # never let statistics stop the meters
+            log.exception("reading link quality failed")
+        entries = self._quality.entries()
+        if publish and entries:
+            message: dict[str, object] = {"type": "quality", "sites": entries}
             for operator in list(self._operators):
                 operator.send(message)
 
@@ -287,6 +334,9 @@ class LiveSession:
     def _effect(self, event: Event) -> None:
         if isinstance(event, SiteChanged):
             self.mixer.set_muted(event.site.id, event.site.muted)
+        elif isinstance(event, SitesChanged):
+            for site in event.sites:
+                self.mixer.set_muted(site.id, site.muted)
         elif isinstance(event, ShownChanged):
             self._reroute()
             if event.shown.mode is ShownMode.VOICE:
@@ -327,6 +377,10 @@ class LiveSession:
 def _message(event: Event, conference: Conference) -> dict[str, object]:
     if isinstance(event, SiteChanged):
         return {"type": "site", "site": site_entry(event.site)}
+    if isinstance(event, SitesChanged):
+        return sites_message(event.sites)
+    if isinstance(event, FloorChanged):
+        return floor_message(event.site_id)
     if isinstance(event, SessionChanged):
         return {"type": "session", "session": session_entry(conference)}
     if isinstance(event, ShownChanged):
@@ -399,3 +453,22 @@ class LiveSessions:
     async def close_all(self) -> None:
         for session_id in list(self._live):
             await self.close(session_id, "shutdown")
+
+    async def follow_store(self, interval: float = 2.0) -> None:
+        """Close live sessions that were closed in the store by someone else (``bridge
+        session close`` from the command line, another process): their sites hear it
+        within ``interval`` seconds. Runs for the server's lifetime."""
+        while True:
+            await asyncio.sleep(interval)
+            for session_id in list(self._live):
+                try:
+                    session = await asyncio.to_thread(self._store.get_session, session_id)
+                except NotFound:
+                    closed = True
+                except Exception:  # a busy or unreadable store: try again next time
+                    log.exception("checking session %s in the store failed", session_id)
+                    continue
+                else:
+                    closed = session.state is SessionState.CLOSED
+                if closed:
+                    await self.close(session_id, "bridge")

@@ -79,6 +79,40 @@ class VoiceActivatedMessage(_Message):
     hold_s: Annotated[float, Field(ge=0, le=30)] | None = None
 
 
+class HandMessage(_Message):
+    """A site raises (``raised: true``) or lowers its own hand."""
+
+    type: Literal["hand"]
+    raised: bool
+
+
+class LowerHandMessage(_Message):
+    type: Literal["lower_hand"]
+    site_id: Id
+
+
+class GiveFloorMessage(_Message):
+    type: Literal["give_floor"]
+    site_id: Id
+
+
+class MuteAllExceptHostMessage(_Message):
+    type: Literal["mute_all_except_host"]
+
+
+class UnmuteAllMessage(_Message):
+    type: Literal["unmute_all"]
+
+
+class RemoveMessage(_Message):
+    type: Literal["remove"]
+    site_id: Id
+
+
+class EndSessionMessage(_Message):
+    type: Literal["end_session"]
+
+
 class PingMessage(_Message):
     type: Literal["ping"]
 
@@ -93,6 +127,13 @@ ClientMessage = (
     | UnmuteMessage
     | ShowMessage
     | VoiceActivatedMessage
+    | HandMessage
+    | LowerHandMessage
+    | GiveFloorMessage
+    | MuteAllExceptHostMessage
+    | UnmuteAllMessage
+    | RemoveMessage
+    | EndSessionMessage
     | PingMessage
 )
 _client_message: TypeAdapter[ClientMessage] = TypeAdapter(
@@ -110,6 +151,13 @@ MESSAGE_TYPES = frozenset(
         UnmuteMessage,
         ShowMessage,
         VoiceActivatedMessage,
+        HandMessage,
+        LowerHandMessage,
+        GiveFloorMessage,
+        MuteAllExceptHostMessage,
+        UnmuteAllMessage,
+        RemoveMessage,
+        EndSessionMessage,
         PingMessage,
     )
 )

@@ -13,19 +13,33 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bridge.conference import Mute, SetVoiceActivated, ShowSite, UnknownSite, Unmute
+from bridge.conference import (
+    Command,
+    ConferenceError,
+    GiveFloor,
+    LowerHand,
+    Mute,
+    MuteAllExceptHost,
+    RaiseHand,
+    SetVoiceActivated,
+    ShowSite,
+    SiteOffline,
+    UnknownSite,
+    Unmute,
+    UnmuteAll,
+)
 from bridge.media.peer import InvalidOffer
 from bridge.signaling import messages as m
 from bridge.signaling.errors import ErrorCode, SignalingError
 from bridge.signaling.live import LiveSession, LiveSessions
 from bridge.signaling.wire import session_entry, site_entry
-from bridge.store import Operator, Store, StoreError
+from bridge.store import Operator, SessionState, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +119,38 @@ class _SiteRole:
 class _OperatorRole:
     live: LiveSession
     operator: Operator
+
+
+def _operator_command(msg: m.ClientMessage, by: str) -> Command | None:
+    """The domain command for an operator's control message (None: not one)."""
+    if isinstance(msg, m.MuteMessage):
+        return Mute(msg.site_id, by)
+    if isinstance(msg, m.UnmuteMessage):
+        return Unmute(msg.site_id, by)
+    if isinstance(msg, m.ShowMessage):
+        return ShowSite(msg.site_id, by)
+    if isinstance(msg, m.LowerHandMessage):
+        return LowerHand(msg.site_id, by)
+    if isinstance(msg, m.GiveFloorMessage):
+        return GiveFloor(msg.site_id, by)
+    if isinstance(msg, m.MuteAllExceptHostMessage):
+        return MuteAllExceptHost(by)
+    if isinstance(msg, m.UnmuteAllMessage):
+        return UnmuteAll(by)
+    return None
+
+
+@contextlib.contextmanager
+def _domain_errors() -> Iterator[None]:
+    """The domain's refusals as the protocol's stable codes."""
+    try:
+        yield
+    except UnknownSite:
+        raise SignalingError(ErrorCode.UNKNOWN_SITE) from None
+    except SiteOffline:
+        raise SignalingError(ErrorCode.SITE_OFFLINE) from None
+    except ConferenceError as exc:  # pragma: no cover - every refusal has its code above
+        raise SignalingError(ErrorCode.INVALID_MESSAGE, str(exc)) from None
 
 
 class SignalingHandler:
@@ -210,6 +256,7 @@ class SignalingHandler:
         )
         conn.send(live.roster_message())
         conn.send(live.shown_message())
+        conn.send(live.floor_message())
         return _OperatorRole(live, operator)
 
     async def _site_message(self, conn: Connection, role: _SiteRole, msg: m.ClientMessage) -> None:
@@ -228,6 +275,8 @@ class SignalingHandler:
         elif isinstance(msg, m.LeaveMessage):
             await live.detach_site(site_id, conn)
             conn.finish(1000)
+        elif isinstance(msg, m.HandMessage):
+            live.command(RaiseHand(site_id) if msg.raised else LowerHand(site_id, "site"))
         else:
             raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
 
@@ -248,19 +297,27 @@ class SignalingHandler:
                 )
             except InvalidOffer as exc:
                 raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
-        elif isinstance(msg, m.MuteMessage | m.UnmuteMessage | m.ShowMessage):
-            if isinstance(msg, m.ShowMessage):
-                command: Mute | Unmute | ShowSite = ShowSite(msg.site_id, by)
-            else:
-                command = (Mute if isinstance(msg, m.MuteMessage) else Unmute)(msg.site_id, by)
-            try:
-                role.live.command(command)
-            except UnknownSite:
-                raise SignalingError(ErrorCode.UNKNOWN_SITE) from None
         elif isinstance(msg, m.VoiceActivatedMessage):
             role.live.command(SetVoiceActivated(msg.enabled, by, msg.hold_s))
+        elif isinstance(msg, m.RemoveMessage):
+            with _domain_errors():
+                await role.live.remove(msg.site_id, by)
+        elif isinstance(msg, m.EndSessionMessage):
+            # As POST /api/sessions/{id}/close: the store first, so nobody can join again.
+            session_id = role.live.conference.session_id
+            try:
+                await asyncio.to_thread(
+                    self.store.set_session_state, session_id, SessionState.CLOSED
+                )
+            except StoreError as exc:
+                raise SignalingError(ErrorCode(exc.code), str(exc)) from None
+            await self.sessions.close(session_id, by)
         else:
-            raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
+            command = _operator_command(msg, by)
+            if command is None:
+                raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
+            with _domain_errors():
+                role.live.command(command)
 
     async def _detach(self, conn: Connection, role: _SiteRole | _OperatorRole | None) -> None:
         if isinstance(role, _SiteRole):

@@ -15,7 +15,19 @@ def site_entry(site: SiteStatus) -> dict[str, Any]:
         "host": site.host,
         "state": str(site.state),
         "muted": site.muted,
+        "hand_raised": site.hand_raised,
+        "hand_seq": site.hand_seq,
+        "removed": site.removed,
     }
+
+
+def sites_message(sites: tuple[SiteStatus, ...] | list[SiteStatus]) -> dict[str, Any]:
+    """Several site entries that changed at once (one message instead of one per site)."""
+    return {"type": "sites", "sites": [site_entry(s) for s in sites]}
+
+
+def floor_message(site_id: int | None) -> dict[str, Any]:
+    return {"type": "floor", "site_id": site_id}
 
 
 def session_entry(conference: Conference) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -199,3 +200,18 @@ def test_cli_scripts_sites_sessions_links_and_operators_with_json(tmp_path):
     assert dup.returncode == 1 and "conflict" in dup.stderr
     bad = bridge_cli("session", "create", "X", "--host", "999", "--db", db)
     assert bad.returncode == 1 and bad.stderr.startswith("bridge: error:")
+
+
+async def test_a_session_closed_from_the_command_line_ends_for_the_joined_sites(bridge):
+    site = SiteClient(bridge.links["Điểm cầu tỉnh Lào Cai"])
+    try:
+        await site.join()
+        closed = bridge_cli("session", "close", "1", "--db", str(bridge.database), "--json")
+        assert closed.returncode == 0, closed.stderr
+        # The running server notices the store's change and ends the live session.
+        assert await site.wait_until_ended(timeout=6) in ("session_closed", "disconnected")
+        # The error frame and the close follow the session's state change.
+        await asyncio.wait_for(site.channel.closed.wait(), 5)
+        assert site.closed_error().code == "session_closed"
+    finally:
+        await site.close()

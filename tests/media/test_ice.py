@@ -1,9 +1,11 @@
 import asyncio
+import socket
+import time
 
 import aioice.ice
-from aiortc import RTCPeerConnection
+from aiortc import RTCIceTransportPolicy, RTCPeerConnection
 
-from bridge.media.ice import restrict_host_addresses, rtc_configuration
+from bridge.media.ice import restrict_host_addresses, rtc_configuration, turn_allocation_error
 
 
 def test_restriction_lists_exactly_the_given_addresses_loopback_included():
@@ -34,3 +36,34 @@ async def test_a_peer_gathers_only_loopback_host_candidates():
         await pc.close()
     finally:
         restrict_host_addresses(None)
+
+
+def test_relay_only_sets_the_relay_transport_policy():
+    assert rtc_configuration([], relay_only=True).iceTransportPolicy == RTCIceTransportPolicy.RELAY
+    assert rtc_configuration([]).iceTransportPolicy == RTCIceTransportPolicy.ALL
+
+
+async def test_a_missing_or_unreachable_turn_server_is_named_within_the_timeout():
+    assert "no usable TURN server" in (await turn_allocation_error([], 1.0) or "")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))  # bound and never read: a server that does not answer
+        port = s.getsockname()[1]
+        server = {"urls": f"turn:127.0.0.1:{port}", "username": "u", "credential": "p"}
+        started = time.monotonic()
+        reason = await turn_allocation_error([server], 1.0)
+    assert reason == f"TURN server 127.0.0.1:{port} did not answer within 1 s"
+    assert time.monotonic() - started < 3
+
+
+def test_the_bridge_keeps_stun_servers_for_itself_and_leaves_turn_to_the_sites():
+    from bridge.media.ice import bridge_ice_servers
+
+    servers = [
+        {"urls": "stun:10.0.0.1:3478"},
+        {"urls": "turn:10.0.0.1:3478", "username": "u", "credential": "p"},
+        {"urls": ["turn:10.0.0.2:3478", "stun:10.0.0.2:3478"], "username": "u", "credential": "p"},
+    ]
+    assert bridge_ice_servers(servers) == [
+        {"urls": "stun:10.0.0.1:3478"},
+        {"urls": "stun:10.0.0.2:3478"},
+    ]

@@ -96,3 +96,40 @@ def test_video_commands_parse_and_a_bad_hold_time_is_refused():
         ErrorCode.INVALID_MESSAGE
     )
     assert code_of('{"type":"show"}') is ErrorCode.INVALID_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ('{"type":"hand","raised":true}', "hand"),
+        ('{"type":"lower_hand","site_id":3}', "lower_hand"),
+        ('{"type":"give_floor","site_id":3,"id":"f1"}', "give_floor"),
+        ('{"type":"mute_all_except_host"}', "mute_all_except_host"),
+        ('{"type":"unmute_all"}', "unmute_all"),
+        ('{"type":"remove","site_id":3}', "remove"),
+        ('{"type":"end_session"}', "end_session"),
+    ],
+)
+def test_session_control_messages_parse(text, kind):
+    assert parse_client_message(text).type == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type":"hand"}',
+        '{"type":"hand","raised":"yes please"}',
+        '{"type":"hand","raised":true,"site_id":2}',  # a site raises only its own hand
+        '{"type":"give_floor"}',
+        '{"type":"remove","site_id":-1}',
+        '{"type":"end_session","session_id":1}',
+        '{"type":"unmute_all","site_id":1}',
+    ],
+)
+def test_bad_session_control_messages_are_invalid(text):
+    assert code_of(text) is ErrorCode.INVALID_MESSAGE
+
+
+def test_removed_closes_with_its_own_code_and_site_offline_leaves_the_connection_open():
+    assert SignalingError(ErrorCode.REMOVED).close_code == 4001
+    assert SignalingError(ErrorCode.SITE_OFFLINE).close_code is None

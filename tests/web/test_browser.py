@@ -190,7 +190,7 @@ async def test_site_page_in_chromium_is_heard_hears_others_and_is_muted_from_the
         assert later["packets"] > first["packets"], (first, later)
         received_db = level_between(first, later)
         assert received_db > SENT_DB - 10, f"getStats: {received_db:.1f} dB received"
-        await screenshot(site, "site.png", docs="site.png")
+        await screenshot(site, "site.png")
 
         # The operator console shows both sites connected.
         console = await (await chromium.new_context(viewport=VIEWPORT)).new_page()
@@ -237,7 +237,7 @@ async def test_site_page_in_chromium_is_heard_hears_others_and_is_muted_from_the
         await asyncio.sleep(0.5)  # what was already in flight
         during = await listen(other, 2.0)
         hears_during = await page_hears(site)
-        await screenshot(console, "console.png", docs="console.png")
+        await screenshot(console, "console.png")
         await screenshot(site, "site-muted.png")
         assert tone_level_db(during, FAKE_MIC_HZ) < SENT_DB - 20, "a muted hall is still heard"
         # Nothing else broke: both still connected, the muted hall still hears the other site.

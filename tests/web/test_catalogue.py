@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.conference.quality import Grade
 from bridge.signaling.errors import ErrorCode
 from bridge.signaling.messages import SiteBody
 
@@ -44,6 +45,7 @@ SITE_PAGE_STATES = {
     "ended",
     "invalid_link",
     "replaced",
+    "removed",
     "unsupported",
 }
 CONSOLE_CONN_STATES = {
@@ -56,7 +58,17 @@ CONSOLE_CONN_STATES = {
     "ended",
     "stopped",
 }
-CONTROL_ACTIONS = {"mute", "unmute"}
+CONTROL_ACTIONS = {
+    "mute",
+    "unmute",
+    "show",
+    "give_floor",
+    "lower_hand",
+    "remove",
+    "mute_all_except_host",
+    "unmute_all",
+    "end_session",
+}
 
 
 def _catalogue(lang: str) -> dict[str, str]:
@@ -153,6 +165,9 @@ def test_every_computed_key_exists_in_the_catalogues() -> None:
         | {f"level.{lv}" for lv in levels}
         | {f"console.log.sent_{a}" for a in CONTROL_ACTIONS}
         | {f"console.log.{a}_failed" for a in CONTROL_ACTIONS}
+        | {f"console.action.{a}_short" for a in ("mute", "unmute", "give_floor")}
+        | {f"console.quality.{g}" for g in Grade}
+        | {f"console.quality.{g}_long" for g in Grade}
     )
     assert "state.site.connected" in needed
     assert sorted(needed - set(VI)) == []

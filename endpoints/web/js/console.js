@@ -9,8 +9,10 @@
  *   errors: {error: {code, message}} — shown from our catalogue by code (error.<code>),
  *   falling back to the server's localized message.
  * WebSocket /ws (docs/protocol.md): `operator {session_id, token, lang}` → `ready`, `roster`,
- * then `site` / `session` events; `mute` / `unmute {site_id}` from the row buttons; `ping`
- * every 20 s. The socket reconnects by itself after 1, 2, 4, 8, 15, 15… s;
+ * `shown`, `floor`, then `site` / `sites` (batches) / `session` / `shown` / `floor` events,
+ * `meters` (10 Hz) and `quality` (1 Hz). Sent: `mute` / `unmute` / `show` / `give_floor` /
+ * `lower_hand` / `remove {site_id}`, `mute_all_except_host`, `unmute_all`, `end_session`,
+ * `voice_activated {enabled}`; `ping` every 20 s. The socket reconnects by itself after 1, 2, 4, 8, 15, 15… s;
  * `session_not_open` retries every 5 s; an expired or invalid login token returns to the
  * login form.
  *
@@ -23,19 +25,31 @@
  *             | "ended" | "stopped"
  *   sites     site entries in roster order (as the server sent them)
  *   session, operator, sessions (the list from GET /api/sessions), lastError, log (entries,
- *   newest first), ws
+ *   newest first), ws, shown, floor (site id or null), quality (site id → `quality` entry),
+ *   selected (site id or null), dense (bool: the compact board is on)
  *
  * DOM hooks: body#console-page[data-view="login|sessions|board"]; #login-form,
  * #login-username, #login-password, #login-submit, #login-error, #login-notice;
  * #session-list > li > button.session-open[data-session-id]; #sessions-refresh;
  * #board-title, #board-session-state[data-state], #console-conn[data-state],
- * #board-summary; #roster-body > tr[data-site-id][data-state][data-muted][data-host]
- * with td.col-name, td.col-level, td.col-state, td.col-audio and
- * button[data-action="mute"|"unmute"][data-site-id]; #event-log > li[data-kind];
- * #logout-button; #board-back; [data-lang="vi"|"en"].
+ * #board-summary, #board-floor, #board-shown; #roster-table[data-density="dense|comfortable"];
+ * #roster-body > tr[data-site-id][data-state][data-muted][data-host][data-hand][data-floor]
+ * [data-selected][data-removed] with td.col-name, td.col-level, td.col-state, td.col-hand,
+ * td.col-audio, td.col-quality (.quality[data-grade]) and
+ * button[data-action="mute"|"unmute"|"give_floor"|"show"|"lower_hand"][data-site-id];
+ * #selected-bar button[data-selected-action]; #board-mute-all, #board-unmute-all,
+ * #board-density, #board-help, #board-end; #hands-panel[data-count] with #hand-list > li
+ * [data-site-id]; #confirm-dialog (#confirm-ok), #help-dialog (#help-list);
+ * #event-log > li[data-kind]; #logout-button; #board-back; [data-lang="vi"|"en"].
  *
- * Room is left for later columns (level meters, floor, shown site): a row is built from the
- * COLUMNS list below, and the board is a grid with the log beside the roster.
+ * The board: a row per site, built from the COLUMNS list below, with the hands queue and
+ * the log beside it. From 13 sites on it is compact (a grid of one-line rows, three across
+ * at 1366 px), so 60 sites fit a 1366×768 screen; the "compact" button overrides that and
+ * the choice is remembered (localStorage "bridge.console.density"). Keyboard shortcuts
+ * (SHORTCUTS below, listed in the help dialog, ?) act on the selected row.
+ *
+ * Network quality grades (good / fair / poor, computed by the bridge, see docs/protocol.md)
+ * show as a coloured dot with a letter; the figures are in the cell's tooltip.
  */
 
 import {
@@ -58,6 +72,8 @@ const BACKOFF_FIRST_S = 1;
 const BACKOFF_MAX_S = 15;
 const LOG_LIMIT = 200;
 const AUTH_ERRORS = new Set(["unauthorized", "invalid_token", "token_expired"]);
+const DENSITY_KEY = "bridge.console.density";
+const DENSE_FROM = 13; // sites: from this many on, the board is compact unless told otherwise
 
 const model = {
   state: "logged_out",
@@ -72,6 +88,10 @@ const model = {
   previewPc: null, // the receive-only peer connection that carries every site's preview
   previewing: new Set(), // site ids whose preview is playing
   meters: new Map(), // site id -> the last `meters` entry: {id, level (dBFS), talking}
+  floor: null, // the site that has the floor (a `floor` event), or null
+  quality: new Map(), // site id -> the last `quality` entry
+  selected: null, // the site id the keyboard shortcuts and the selected bar act on
+  dense: false,
 };
 window.bridgeConsole = model;
 
@@ -103,6 +123,27 @@ const dom = {
   voice: $("board-voice"),
   rosterEmpty: $("roster-empty"),
   log: $("event-log"),
+  rosterTable: $("roster-table"),
+  rosterWrap: document.querySelector(".roster-wrap"),
+  floor: $("board-floor"),
+  shown: $("board-shown"),
+  selectedBar: $("selected-bar"),
+  selectedName: $("selected-name"),
+  muteAll: $("board-mute-all"),
+  unmuteAll: $("board-unmute-all"),
+  density: $("board-density"),
+  help: $("board-help"),
+  end: $("board-end"),
+  handsPanel: $("hands-panel"),
+  handsCount: $("hands-count"),
+  handList: $("hand-list"),
+  handsEmpty: $("hands-empty"),
+  confirm: $("confirm-dialog"),
+  confirmTitle: $("confirm-title"),
+  confirmText: $("confirm-text"),
+  confirmOk: $("confirm-ok"),
+  helpDialog: $("help-dialog"),
+  helpList: $("help-list"),
 };
 
 let auth = null; // {token, expires_at, operator}
@@ -341,9 +382,16 @@ const COLUMNS = [
   { cls: "col-name", fill: fillName },
   { cls: "col-level", fill: (td, site) => (td.textContent = t(`level.${site.level}`, {}, site.level)) },
   { cls: "col-state", fill: fillState },
+  { cls: "col-hand", fill: fillHand },
   { cls: "col-audio", fill: fillAudio },
+  { cls: "col-quality", fill: fillQuality },
   { cls: "col-actions", fill: fillActions },
 ];
+
+const siteName = (siteId) => {
+  const site = model.sites.find((s) => s.id === siteId);
+  return site ? site.name : `#${siteId}`;
+};
 
 function fillName(td, site) {
   let name = td.querySelector(".site-name-text");
@@ -363,9 +411,15 @@ function fillName(td, site) {
     badge.className = "badge badge-host";
     const shown = document.createElement("span");
     shown.className = "badge badge-shown";
-    td.append(video, name, " ", badge, " ", shown);
+    const floor = document.createElement("span");
+    floor.className = "badge badge-floor";
+    td.append(video, name, " ", badge, " ", shown, " ", floor);
   }
   name.textContent = site.name;
+  td.title = site.name; // the compact board may cut a long name short
+  const floor = td.querySelector(".badge-floor");
+  floor.textContent = t("console.floor.badge");
+  floor.hidden = model.floor !== site.id;
   const badge = td.querySelector(".badge-host");
   badge.textContent = t("console.host");
   badge.hidden = !site.host;
@@ -390,7 +444,9 @@ function fillState(td, site) {
     td.append(tag);
   }
   tag.dataset.state = site.state;
-  tag.lastElementChild.textContent = t(`state.site.${site.state}`, {}, site.state);
+  const text = site.removed ? t("console.state.removed") : t(`state.site.${site.state}`, {}, site.state);
+  tag.lastElementChild.textContent = text;
+  td.title = text; // the compact board shows the dot only
 }
 
 function fillAudio(td, site) {
@@ -439,9 +495,109 @@ function onMeters(entries) {
   }
 }
 
+/* A raised hand: its place in the queue, and a button to lower it. */
+function fillHand(td, site) {
+  let tag = td.querySelector(".hand");
+  if (!tag) {
+    tag = document.createElement("span");
+    tag.className = "hand";
+    const lower = document.createElement("button");
+    lower.type = "button";
+    lower.className = "button button-small button-lower";
+    lower.dataset.action = "lower_hand";
+    lower.dataset.siteId = String(site.id);
+    td.append(tag, lower);
+  }
+  const place = handPlace(site.id);
+  tag.hidden = !place;
+  tag.textContent = place ? String(place) : "";
+  td.title = place ? t("console.hand.raised", { place }) : "";
+  const lower = td.querySelector('button[data-action="lower_hand"]');
+  lower.hidden = !place;
+  lower.disabled = model.state !== "ready";
+  lower.textContent = t("console.action.lower_hand_short");
+  lower.setAttribute("aria-label", t("console.action.lower_hand_site", { name: site.name }));
+}
+
+/** The raised hands, who asked first first. */
+function handQueue() {
+  return model.sites
+    .filter((s) => s.hand_raised)
+    .sort((a, b) => (a.hand_seq ?? 0) - (b.hand_seq ?? 0));
+}
+
+function handPlace(siteId) {
+  const i = handQueue().findIndex((s) => s.id === siteId);
+  return i >= 0 ? i + 1 : 0;
+}
+
+/* The link's grade as a coloured dot and a letter (never colour alone); figures in the
+ * tooltip, and as small text on the comfortable board. */
+function fillQuality(td, site) {
+  let tag = td.querySelector(".quality");
+  if (!tag) {
+    tag = document.createElement("span");
+    tag.className = "quality";
+    const dot = document.createElement("span");
+    dot.className = "quality-dot";
+    dot.setAttribute("aria-hidden", "true");
+    const label = document.createElement("span");
+    label.className = "quality-label";
+    const figures = document.createElement("span");
+    figures.className = "quality-figures";
+    tag.append(dot, label, figures);
+    td.append(tag);
+  }
+  paintQuality(td, site);
+}
+
+const figure = (value, digits = 0) =>
+  value === null || value === undefined
+    ? "–"
+    : Number(value).toLocaleString(currentLang() === "en" ? "en-GB" : "vi-VN", {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+      });
+
+function paintQuality(td, site) {
+  const tag = td && td.querySelector(".quality");
+  if (!tag) return;
+  const q = site.state === "connected" ? model.quality.get(site.id) : null;
+  const grade = q ? q.grade : "unknown";
+  tag.dataset.grade = grade;
+  tag.querySelector(".quality-label").textContent = t(`console.quality.${grade}`);
+  const worst = (a, b) => (a === null && b === null ? null : Math.max(a ?? 0, b ?? 0));
+  tag.querySelector(".quality-figures").textContent = q
+    ? t("console.quality.short", {
+        rtt: figure(q.rtt_ms),
+        loss: figure(worst(q.loss_in_pct, q.loss_out_pct), 1),
+      })
+    : "";
+  td.title = q
+    ? t("console.quality.detail", {
+        grade: t(`console.quality.${grade}_long`),
+        rtt: figure(q.rtt_ms),
+        loss_in: figure(q.loss_in_pct, 1),
+        loss_out: figure(q.loss_out_pct, 1),
+        jitter_in: figure(q.jitter_in_ms),
+        jitter_out: figure(q.jitter_out_ms),
+      })
+    : t("console.quality.unknown_long");
+}
+
+function onQuality(entries) {
+  if (!Array.isArray(entries)) return;
+  model.quality = new Map(entries.map((e) => [e.id, e]));
+  for (const site of model.sites) {
+    const row = rows.get(String(site.id));
+    if (row) paintQuality(row.querySelector(".col-quality"), site);
+  }
+}
+
+/* One mute toggle (its data-action says what a click does), give the floor, show. */
 function fillActions(td, site) {
   if (!td.firstElementChild) {
-    for (const action of ["mute", "unmute", "show"]) {
+    for (const action of ["mute", "give_floor", "show"]) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = `button button-small button-${action}`;
@@ -451,31 +607,26 @@ function fillActions(td, site) {
     }
   }
   const ready = model.state === "ready";
-  for (const button of td.querySelectorAll("button[data-action]")) {
-    if (button.dataset.action === "show") {
-      button.textContent = t("console.action.show");
-      button.setAttribute("aria-label", t("console.action.show_site", { name: site.name }));
-      button.disabled = !ready || Boolean(model.shown && model.shown.site_id === site.id);
-      continue;
-    }
-    const isMute = button.dataset.action === "mute";
-    button.textContent = t(isMute ? "console.action.mute" : "console.action.unmute");
-    button.setAttribute(
-      "aria-label",
-      t(isMute ? "console.action.mute_site" : "console.action.unmute_site", { name: site.name }),
-    );
-    const applies = isMute ? !site.muted : Boolean(site.muted);
-    const disabled = !ready || !applies;
-    if (disabled && document.activeElement === button) {
-      // Keep keyboard focus in the row: move it to the other button before disabling.
-      const other = td.querySelector(`button[data-action="${isMute ? "unmute" : "mute"}"]`);
-      if (other) {
-        other.disabled = false;
-        other.focus();
-      }
-    }
-    button.disabled = disabled;
-  }
+  const offline = site.state === "offline";
+  const [toggle, floor, show] = td.children;
+  toggle.dataset.action = site.muted ? "unmute" : "mute";
+  toggle.className = `button button-small button-${toggle.dataset.action}`;
+  // The compact board has room for a word per button; the full name is in the label.
+  const short = model.dense ? "_short" : "";
+  toggle.textContent = t(site.muted ? `console.action.unmute${short}` : `console.action.mute${short}`);
+  toggle.setAttribute(
+    "aria-label",
+    t(site.muted ? "console.action.unmute_site" : "console.action.mute_site", { name: site.name }),
+  );
+  toggle.disabled = !ready;
+  floor.textContent = t(`console.action.give_floor${short}`);
+  floor.setAttribute("aria-label", t("console.action.give_floor_site", { name: site.name }));
+  toggle.title = toggle.getAttribute("aria-label");
+  floor.title = floor.getAttribute("aria-label");
+  floor.disabled = !ready || offline || model.floor === site.id;
+  show.textContent = t("console.action.show");
+  show.setAttribute("aria-label", t("console.action.show_site", { name: site.name }));
+  show.disabled = !ready || Boolean(model.shown && model.shown.site_id === site.id);
 }
 
 function fillRow(tr, site, index) {
@@ -483,6 +634,11 @@ function fillRow(tr, site, index) {
   tr.dataset.state = site.state;
   tr.dataset.muted = String(Boolean(site.muted));
   tr.dataset.host = String(Boolean(site.host));
+  tr.dataset.hand = String(Boolean(site.hand_raised));
+  tr.dataset.floor = String(model.floor === site.id);
+  tr.dataset.removed = String(Boolean(site.removed));
+  tr.dataset.selected = String(model.selected === site.id);
+  tr.setAttribute("aria-selected", String(model.selected === site.id));
   const cells = tr.children;
   COLUMNS.forEach((col, i) => col.fill(cells[i], site, index));
 }
@@ -498,7 +654,36 @@ function newRow() {
   return tr;
 }
 
+function densityOverride() {
+  const saved = storageLocal(DENSITY_KEY);
+  return saved === "dense" || saved === "comfortable" ? saved : null;
+}
+
+function storageLocal(key, value) {
+  try {
+    if (value === undefined) return localStorage.getItem(key);
+    localStorage.setItem(key, value);
+  } catch {
+    /* not remembered */
+  }
+  return null;
+}
+
 function renderRoster() {
+  const override = densityOverride();
+  const wasDense = model.dense;
+  model.dense = override ? override === "dense" : model.sites.length >= DENSE_FROM;
+  if (wasDense !== model.dense && model.state === "ready") {
+    // Previews belong to the full board only: the compact one has no room for pictures,
+    // and a console that shows none should not pull sixty small streams.
+    if (model.dense) stopPreviews();
+    else startPreviews(generation).catch((err) => console.warn("bridge console: previews", err));
+  }
+  dom.rosterTable.dataset.density = model.dense ? "dense" : "comfortable";
+  dom.density.setAttribute("aria-pressed", String(model.dense));
+  if (model.selected !== null && !model.sites.some((s) => s.id === model.selected)) {
+    model.selected = null;
+  }
   const ids = model.sites.map((s) => String(s.id));
   const current = [...dom.rosterBody.children].map((tr) => tr.dataset.siteId);
   if (ids.join(",") !== current.join(",")) {
@@ -531,6 +716,73 @@ function renderRoster() {
         muted: count((s) => s.muted),
       })
     : "";
+  const shownId = model.shown ? model.shown.site_id : null;
+  dom.floor.textContent = model.floor !== null ? siteName(model.floor) : t("console.floor.none");
+  dom.shown.textContent = shownId !== null ? siteName(shownId) : "—";
+  renderHands();
+  renderSelected();
+  const ready = model.state === "ready";
+  for (const button of [dom.muteAll, dom.unmuteAll, dom.end]) button.disabled = !ready;
+}
+
+/* The hands queue beside the board, who asked first at the top: give the floor or lower. */
+function renderHands() {
+  const queue = handQueue();
+  dom.handsPanel.dataset.count = String(queue.length);
+  dom.handsCount.textContent = String(queue.length);
+  dom.handsEmpty.hidden = queue.length > 0;
+  const ready = model.state === "ready";
+  dom.handList.replaceChildren(
+    ...queue.map((site, i) => {
+      const li = document.createElement("li");
+      li.dataset.siteId = String(site.id);
+      const place = document.createElement("span");
+      place.className = "hand";
+      place.textContent = String(i + 1);
+      const name = document.createElement("span");
+      name.className = "hand-name";
+      name.textContent = site.name;
+      name.title = site.name;
+      const floor = document.createElement("button");
+      floor.type = "button";
+      floor.className = "button button-small button-floor";
+      floor.dataset.action = "give_floor";
+      floor.dataset.siteId = String(site.id);
+      floor.textContent = t("console.action.give_floor_short"); // leave the name room
+      floor.setAttribute("aria-label", t("console.action.give_floor_site", { name: site.name }));
+      floor.disabled = !ready || site.state === "offline";
+      const lower = document.createElement("button");
+      lower.type = "button";
+      lower.className = "button button-small button-lower";
+      lower.dataset.action = "lower_hand";
+      lower.dataset.siteId = String(site.id);
+      lower.textContent = t("console.action.lower_hand_short");
+      lower.setAttribute("aria-label", t("console.action.lower_hand_site", { name: site.name }));
+      lower.disabled = !ready;
+      li.append(place, name, floor, lower);
+      return li;
+    }),
+  );
+}
+
+/* The bar above the board acts on the selected row (click a row, or j/k). */
+function renderSelected() {
+  const site = model.sites.find((s) => s.id === model.selected) || null;
+  dom.selectedName.textContent = site ? site.name : t("console.selected.none");
+  dom.selectedBar.dataset.siteId = site ? String(site.id) : "";
+  const ready = model.state === "ready" && site !== null;
+  for (const button of dom.selectedBar.querySelectorAll("button[data-selected-action]")) {
+    const action = button.dataset.selectedAction;
+    let enabled = ready;
+    if (site && action === "mute") {
+      button.textContent = t(site.muted ? "console.action.unmute" : "console.action.mute");
+    }
+    if (site && action === "give_floor") enabled &&= site.state !== "offline" && model.floor !== site.id;
+    if (site && action === "show") enabled &&= !(model.shown && model.shown.site_id === site.id);
+    if (site && action === "lower_hand") enabled &&= Boolean(site.hand_raised);
+    if (site && action === "remove") enabled &&= site.state !== "offline";
+    button.disabled = !enabled;
+  }
 }
 
 // ---- event log -----------------------------------------------------------------------------
@@ -642,6 +894,15 @@ function handleMessage(message) {
     case "site":
       if (message.site) onSite(message.site);
       break;
+    case "sites":
+      if (Array.isArray(message.sites)) onSites(message.sites);
+      break;
+    case "floor":
+      onFloor(message.site_id ?? null);
+      break;
+    case "quality":
+      onQuality(message.sites);
+      break;
     case "shown":
       onShown(message);
       break;
@@ -682,12 +943,27 @@ function onShown(message) {
  * video transceiver per roster site, in roster order (docs/protocol.md, "Video"). */
 async function startPreviews(gen) {
   stopPreviews();
-  if (typeof RTCPeerConnection === "undefined" || model.sites.length === 0) return;
+  if (typeof RTCPeerConnection === "undefined" || model.sites.length === 0 || model.dense) return;
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" });
   model.previewPc = pc;
   const bySite = new Map();
+  // Only what the bridge forwards (VP8, H.264 constrained baseline): a shorter offer, so
+  // one m-line per site stays within the 64 KiB message limit for far more sites.
+  const codecs = (RTCRtpReceiver.getCapabilities("video") || { codecs: [] }).codecs.filter(
+    (c) =>
+      /^video\/(vp8|rtx)$/i.test(c.mimeType) ||
+      (/^video\/h264$/i.test(c.mimeType) && /profile-level-id=42/i.test(c.sdpFmtpLine || "")),
+  );
   for (const site of model.sites) {
-    bySite.set(pc.addTransceiver("video", { direction: "recvonly" }), site.id);
+    const transceiver = pc.addTransceiver("video", { direction: "recvonly" });
+    if (codecs.length && transceiver.setCodecPreferences) {
+      try {
+        transceiver.setCodecPreferences(codecs);
+      } catch (err) {
+        console.warn("bridge console: codec preferences", err);
+      }
+    }
+    bySite.set(transceiver, site.id);
   }
   pc.addEventListener("track", (event) => {
     const siteId = bySite.get(event.transceiver);
@@ -718,12 +994,61 @@ function stopPreviews() {
 }
 
 function onSite(site) {
+  const before = storeSite(site);
+  renderBoard();
+  logSiteChange(before, site);
+}
+
+/** Keep a site entry; returns the one it replaces (or null). */
+function storeSite(site) {
   const i = model.sites.findIndex((s) => s.id === site.id);
   const before = i >= 0 ? model.sites[i] : null;
   if (i >= 0) model.sites[i] = site;
   else model.sites.push(site);
+  return before;
+}
+
+/* A batch (mute all, unmute all, the end): one render and one log line, however many
+ * sites it names — 100 lines for one click would bury everything else in the log. */
+function onSites(entries) {
+  let muted = 0;
+  let unmuted = 0;
+  for (const site of entries) {
+    const before = storeSite(site);
+    if (before && Boolean(before.muted) !== Boolean(site.muted)) {
+      if (site.muted) muted += 1;
+      else unmuted += 1;
+    }
+  }
   renderBoard();
+  if (muted) logEvent("info", () => t("console.log.batch_muted", { count: muted }));
+  if (unmuted) logEvent("info", () => t("console.log.batch_unmuted", { count: unmuted }));
+}
+
+function onFloor(siteId) {
+  const before = model.floor;
+  model.floor = siteId;
+  renderBoard();
+  if (before === siteId) return;
+  if (siteId === null) {
+    logEvent("info", () => t("console.log.floor_none"));
+  } else {
+    const name = siteName(siteId);
+    logEvent("floor", () => t("console.log.floor", { name }));
+  }
+}
+
+function logSiteChange(before, site) {
   const name = site.name;
+  if (before && !before.hand_raised && site.hand_raised) {
+    logEvent("hand", () => t("console.log.hand_raised", { name }));
+  } else if (before && before.hand_raised && !site.hand_raised && site.state !== "offline") {
+    logEvent("info", () => t("console.log.hand_lowered", { name }));
+  }
+  if (before && !before.removed && site.removed) {
+    logEvent("warn", () => t("console.log.removed", { name }));
+    return;
+  }
   if (!before || before.state !== site.state) {
     const state = site.state;
     logEvent(state === "offline" ? "warn" : "info", () =>
@@ -761,8 +1086,7 @@ function onError(message) {
   logEvent(kind, () => {
     const text = errorText(code, serverMessage);
     if (!request) return text;
-    const site = model.sites.find((s) => s.id === request.siteId);
-    const name = site ? site.name : `#${request.siteId}`;
+    const name = request.siteId === null ? "" : siteName(request.siteId);
     return t(`console.log.${request.action}_failed`, { name, error: text });
   });
   if (AUTH_ERRORS.has(code)) {
@@ -826,13 +1150,157 @@ function stopBoard(state) {
   setState(state);
 }
 
-function sendControl(action, siteId) {
+/** Send one control message; ``siteId`` null for the session-wide ones. */
+function sendControl(action, siteId = null) {
   const id = `c${++requestSeq}`;
-  if (!send({ type: action, site_id: siteId, id })) return;
+  const message = siteId === null ? { type: action, id } : { type: action, site_id: siteId, id };
+  if (!send(message)) return;
   pending.set(id, { action, siteId });
-  const site = model.sites.find((s) => s.id === siteId);
-  const name = site ? site.name : `#${siteId}`;
+  const name = siteId === null ? "" : siteName(siteId);
   logEvent("info", () => t(`console.log.sent_${action}`, { name }));
+}
+
+// ---- selection, confirmations, keyboard ----------------------------------------------------
+
+function select(siteId, { scroll = false } = {}) {
+  model.selected = siteId;
+  renderBoard();
+  const row = siteId === null ? null : rows.get(String(siteId));
+  if (row && scroll) row.scrollIntoView({ block: "nearest" });
+}
+
+function moveSelection(step) {
+  if (!model.sites.length) return;
+  const i = model.sites.findIndex((s) => s.id === model.selected);
+  const next = i < 0 ? (step > 0 ? 0 : model.sites.length - 1) : i + step;
+  const clamped = Math.max(0, Math.min(model.sites.length - 1, next));
+  select(model.sites[clamped].id, { scroll: true });
+}
+
+/** Ask before something that cannot be undone; resolves true on "OK". */
+function confirmAction(titleKey, textKey, okKey, params = {}) {
+  dom.confirmTitle.textContent = t(titleKey, params);
+  dom.confirmText.textContent = t(textKey, params);
+  dom.confirmOk.textContent = t(okKey, params);
+  dom.confirm.returnValue = "";
+  return new Promise((resolve) => {
+    dom.confirm.addEventListener("close", () => resolve(dom.confirm.returnValue === "ok"), {
+      once: true,
+    });
+    dom.confirm.showModal();
+    dom.confirm.querySelector('button[value="cancel"]').focus();
+  });
+}
+
+/* A site action from any button (row, selected bar, hands queue) or shortcut. */
+async function siteAction(action, siteId) {
+  const site = model.sites.find((s) => s.id === siteId);
+  if (!site || model.state !== "ready") return;
+  if (action === "remove") {
+    const ok = await confirmAction(
+      "console.confirm.remove_title",
+      "console.confirm.remove_text",
+      "console.action.remove",
+      { name: site.name },
+    );
+    if (ok) sendControl("remove", siteId);
+    return;
+  }
+  if (action === "mute") action = site.muted ? "unmute" : "mute"; // the bar's toggle
+  sendControl(action, siteId);
+}
+
+async function endSession() {
+  if (model.state !== "ready") return;
+  const ok = await confirmAction(
+    "console.confirm.end_title",
+    "console.confirm.end_text",
+    "console.action.end_session",
+    { title: model.session ? model.session.title : "" },
+  );
+  if (ok) sendControl("end_session");
+}
+
+function toggleDensity() {
+  storageLocal(DENSITY_KEY, model.dense ? "comfortable" : "dense");
+  renderBoard();
+}
+
+function toggleVoice() {
+  dom.voice.checked = !dom.voice.checked;
+  send({ type: "voice_activated", enabled: dom.voice.checked });
+}
+
+/* Key → what it does, in the help dialog's order. Letters are matched case-insensitively. */
+const SHORTCUTS = [
+  { keys: ["j", "ArrowDown"], label: "console.keys.next", run: () => moveSelection(1) },
+  { keys: ["k", "ArrowUp"], label: "console.keys.previous", run: () => moveSelection(-1) },
+  { keys: ["m"], label: "console.keys.mute", run: () => selectedAction("mute") },
+  { keys: ["f"], label: "console.keys.floor", run: () => selectedAction("give_floor") },
+  { keys: ["s"], label: "console.keys.show", run: () => selectedAction("show") },
+  { keys: ["l"], label: "console.keys.lower", run: () => selectedAction("lower_hand") },
+  { keys: ["n"], label: "console.keys.next_hand", run: floorToFirstHand },
+  { keys: ["a"], label: "console.keys.mute_all", run: () => globalAction("mute_all_except_host") },
+  { keys: ["u"], label: "console.keys.unmute_all", run: () => globalAction("unmute_all") },
+  { keys: ["v"], label: "console.keys.voice", run: () => model.state === "ready" && toggleVoice() },
+  { keys: ["c"], label: "console.keys.compact", run: toggleDensity },
+  { keys: ["Delete"], label: "console.keys.remove", run: () => selectedAction("remove") },
+  { keys: ["?"], label: "console.keys.help", run: () => showHelp() },
+  { keys: ["Escape"], label: "console.keys.unselect", run: () => select(null) },
+];
+
+function selectedAction(action) {
+  if (model.selected !== null) siteAction(action, model.selected);
+}
+
+function globalAction(action) {
+  if (model.state === "ready") sendControl(action);
+}
+
+function floorToFirstHand() {
+  const first = handQueue().find((s) => s.state !== "offline");
+  if (first) siteAction("give_floor", first.id);
+}
+
+function keyName(key) {
+  const names = { ArrowDown: "↓", ArrowUp: "↑", Delete: "Delete", Escape: "Esc" };
+  return names[key] || key.toUpperCase();
+}
+
+function showHelp() {
+  dom.helpList.replaceChildren(
+    ...SHORTCUTS.flatMap((shortcut) => {
+      const dt = document.createElement("dt");
+      for (const key of shortcut.keys) {
+        const kbd = document.createElement("kbd");
+        kbd.textContent = keyName(key);
+        dt.append(kbd, " ");
+      }
+      const dd = document.createElement("dd");
+      dd.textContent = t(shortcut.label);
+      return [dt, dd];
+    }),
+  );
+  if (!dom.helpDialog.open) dom.helpDialog.showModal();
+}
+
+/** Typing in a field never triggers a shortcut (a checkbox or a button is not typing). */
+function isTyping(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.isContentEditable || target.closest("textarea, select")) return true;
+  const input = target.closest("input");
+  return Boolean(input) && !["checkbox", "radio", "button", "submit"].includes(input.type);
+}
+
+function onKeyDown(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  if (viewOf(model.state) !== "board" || isTyping(event.target)) return;
+  if (dom.confirm.open || dom.helpDialog.open) return; // a dialog has the keyboard
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const shortcut = SHORTCUTS.find((s) => s.keys.includes(key));
+  if (!shortcut) return;
+  event.preventDefault();
+  shortcut.run();
 }
 
 // ---- navigation ----------------------------------------------------------------------------
@@ -872,6 +1340,10 @@ function openBoard(id, session) {
   model.sites = [];
   model.log = [];
   model.lastError = null;
+  model.floor = null;
+  model.shown = null;
+  model.quality.clear();
+  model.selected = null;
   renderLog();
   backoffS = BACKOFF_FIRST_S;
   model.state = "connecting";
@@ -956,10 +1428,28 @@ async function main() {
     });
   }
   dom.rosterBody.addEventListener("click", (event) => {
+    const row = event.target.closest("tr[data-site-id]");
+    if (row) select(Number(row.dataset.siteId));
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
-    sendControl(button.dataset.action, Number(button.dataset.siteId));
+    siteAction(button.dataset.action, Number(button.dataset.siteId));
   });
+  dom.handList.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled) return;
+    siteAction(button.dataset.action, Number(button.dataset.siteId));
+  });
+  dom.selectedBar.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-selected-action]");
+    if (!button || button.disabled) return;
+    selectedAction(button.dataset.selectedAction);
+  });
+  dom.muteAll.addEventListener("click", () => globalAction("mute_all_except_host"));
+  dom.unmuteAll.addEventListener("click", () => globalAction("unmute_all"));
+  dom.density.addEventListener("click", toggleDensity);
+  dom.help.addEventListener("click", showHelp);
+  dom.end.addEventListener("click", () => endSession());
+  document.addEventListener("keydown", onKeyDown);
 
   const saved = loadAuth();
   if (saved) setAuth(saved);

@@ -16,11 +16,19 @@
  *   - Microphone: getUserMedia with echo cancellation, noise suppression and AGC on; `?raw=1`
  *     turns all three off (a steady test tone is otherwise suppressed within seconds). If no
  *     microphone can be opened, the hall still joins and listens (warning shown).
- *   - Reconnects by itself: WebSocket closed, peer connection failed, or disconnected for
- *     more than 5 s → tear down and rejoin after 1, 2, 4, 8, 15, 15… s (reset once connected).
+ *   - Reconnects by itself: WebSocket closed, no word from the bridge within 10 s of opening
+ *     it, peer connection failed, or disconnected for more than 5 s → tear down and rejoin
+ *     after 1, 2, 4, 8, 15, 15… s (reset once connected).
  *     `session_not_open` → "waiting for the session", retried every 5 s.
  *     Final, no retry: invalid_token / token_expired / wrong_session (state "invalid_link"),
- *     session_closed or a `session` event with state "closed" ("ended"), replaced ("replaced").
+ *     session_closed or a `session` event with state "closed" ("ended"), replaced ("replaced"),
+ *     removed by an operator ("removed", close code 4001). A removed hall does not come back
+ *     by itself; its link stays valid, so reloading the page (a person's deliberate act,
+ *     after talking to the operator) joins again.
+ *   - Request to speak: one big toggle button sends `hand {raised}`; the hall's own site
+ *     entry (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the
+ *     queue. Who has the floor (`floor` events) is named under the shown site's name; a hall
+ *     that has the floor sees it said plainly (and cannot raise its hand meanwhile).
  *   - `ping` every 20 s; `leave` on pagehide.
  *   - Incoming level: a WebAudio AnalyserNode on the remote stream drives a small meter.
  *   - Video: the hall camera (getUserMedia, optional: without one the hall still sees) on a
@@ -39,13 +47,15 @@
  *   sessionId, site, session, roster (site entries), muted (bool), micAvailable (bool|null),
  *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool),
  *   shown (the last `shown` event), videoSend ("full" | "preview" | "off"), cameraAvailable
- *   (bool|null), videoPlaying (bool)
+ *   (bool|null), videoPlaying (bool), floor (site id with the floor, or null), handRaised
  *
  * DOM hooks: body#site-page[data-state][data-muted], #site-status[data-state],
  * #site-status-text, #site-status-detail, #site-session-title, #site-name (their blocks
  * #site-session-block / #site-site-block are hidden until `joined`), #site-host-badge, #site-muted
  * (hidden unless muted), #site-roster-count, #site-audio-indicator[data-active],
- * #site-level-bar, #site-remote-audio, #site-unlock-audio, #site-mic-warning.
+ * #site-level-bar, #site-remote-audio, #site-unlock-audio, #site-mic-warning,
+ * #site-floor (hidden while nobody has the floor) with #site-floor-name, #site-floor-own,
+ * #site-hand-block, #site-hand[data-raised][aria-pressed], #site-hand-status.
  */
 
 import {
@@ -66,6 +76,11 @@ const BACKOFF_MAX_S = 15;
 const GATHERING_MAX_MS = 2_000; // aiortc does not need trickle, but never hold the offer long
 const DISCONNECTED_GRACE_MS = 5_000;
 const MEDIA_WATCHDOG_MS = 30_000; // joined but media never connected → start over
+// No word from the bridge this long after opening a socket → start over. On a cut network
+// a socket neither opens nor fails (its handshake is silently lost and retried by the
+// system, ever more slowly), so without this the page could stay stuck well after the
+// network is back.
+const JOIN_TIMEOUT_MS = 10_000;
 const METER_INTERVAL_MS = 100;
 const ACTIVE_DB = -50; // incoming audio above this counts as "sound is arriving"
 const ACTIVE_HOLD_MS = 1_500;
@@ -76,12 +91,14 @@ const FINAL_ERRORS = {
   wrong_session: "invalid_link",
   session_closed: "ended",
   replaced: "replaced",
+  removed: "removed",
 };
 const FINAL_CLOSE_CODES = {
   4401: ["invalid_link", "invalid_token"],
   4403: ["invalid_link", "wrong_session"],
   4410: ["ended", "session_closed"],
   4000: ["replaced", "replaced"],
+  4001: ["removed", "removed"],
 };
 const CLOSE_WAITING = 4409;
 
@@ -110,6 +127,8 @@ const diag = {
   videoSend: "full",
   cameraAvailable: null,
   videoPlaying: false,
+  floor: null,
+  handRaised: false,
 };
 window.bridgeSite = diag;
 
@@ -135,6 +154,12 @@ const dom = {
   levelBar: $("site-level-bar"),
   audio: $("site-remote-audio"),
   unlock: $("site-unlock-audio"),
+  floor: $("site-floor"),
+  floorName: $("site-floor-name"),
+  floorOwn: $("site-floor-own"),
+  handBlock: $("site-hand-block"),
+  hand: $("site-hand"),
+  handStatus: $("site-hand-status"),
 };
 
 let token = null;
@@ -198,6 +223,39 @@ function render() {
   }
   renderAudio();
   renderShown();
+  renderFloor();
+}
+
+/* Who has the floor, and this hall's request to speak. */
+function renderFloor() {
+  const holder = diag.floor !== null ? diag.roster.find((s) => s.id === diag.floor) : null;
+  const live = !isFinal(diag.state);
+  dom.floor.hidden = !holder || !live;
+  dom.floorName.textContent = holder ? holder.name : "";
+  const own = Boolean(holder && diag.site && holder.id === diag.site.id);
+  dom.floorOwn.hidden = !own || !live;
+
+  const raised = Boolean(diag.site && diag.site.hand_raised);
+  diag.handRaised = raised;
+  dom.handBlock.hidden = !diag.site || !live;
+  dom.hand.dataset.raised = String(raised);
+  dom.hand.setAttribute("aria-pressed", String(raised));
+  dom.hand.textContent = t(raised ? "site.hand.lower" : "site.hand.raise");
+  // Asking needs the bridge to hear it; a hall with the floor has nothing to ask for.
+  dom.hand.disabled = diag.state !== "connected" || own;
+  let status = "";
+  if (own) {
+    status = t("site.hand.has_floor");
+  } else if (raised) {
+    const queue = diag.roster
+      .filter((s) => s.hand_raised)
+      .sort((a, b) => (a.hand_seq ?? 0) - (b.hand_seq ?? 0));
+    const place = queue.findIndex((s) => s.id === diag.site.id) + 1;
+    status = place > 0 ? t("site.hand.waiting_place", { place }) : t("site.hand.waiting");
+  } else {
+    status = t("site.hand.hint");
+  }
+  dom.handStatus.textContent = status;
 }
 
 function renderShown() {
@@ -233,6 +291,8 @@ function detailText(state) {
       return t("site.detail.invalid_link");
     case "replaced":
       return t("site.detail.replaced");
+    case "removed":
+      return t("site.detail.removed");
     case "unsupported":
       return t("site.detail.unsupported");
     default:
@@ -249,7 +309,7 @@ function renderAudio() {
 }
 
 function isFinal(state) {
-  return ["ended", "invalid_link", "replaced", "unsupported"].includes(state);
+  return ["ended", "invalid_link", "replaced", "removed", "unsupported"].includes(state);
 }
 
 // ---- link and token ------------------------------------------------------------------------
@@ -311,6 +371,11 @@ function connect() {
     watchdog: null,
   };
   diag.ws = ws;
+  conn.joinTimer = setTimeout(() => {
+    if (gen !== generation) return;
+    diag.lastError = "join_timeout";
+    scheduleReconnect();
+  }, JOIN_TIMEOUT_MS);
   if (diag.state === "starting") diag.state = "connecting";
   render();
 
@@ -321,6 +386,7 @@ function connect() {
   });
   ws.addEventListener("message", (event) => {
     if (gen !== generation) return;
+    clearTimeout(conn.joinTimer);
     let message;
     try {
       message = JSON.parse(event.data);
@@ -383,6 +449,16 @@ function handleMessage(message, gen) {
         updateSite(message.site);
         render();
       }
+      break;
+    case "sites": // several sites at once (mute all, unmute all)
+      if (Array.isArray(message.sites)) {
+        for (const entry of message.sites) updateSite(entry);
+        render();
+      }
+      break;
+    case "floor":
+      diag.floor = message.site_id ?? null;
+      render();
       break;
     case "session":
       diag.session = message.session;
@@ -738,6 +814,7 @@ function teardown() {
   clearInterval(old.pingTimer);
   clearTimeout(old.disconnectTimer);
   clearTimeout(old.watchdog);
+  clearTimeout(old.joinTimer);
   if (old.ws.readyState === WebSocket.CONNECTING || old.ws.readyState === WebSocket.OPEN) {
     old.ws.close(1000);
   }
@@ -799,6 +876,10 @@ async function main() {
   onLangChange(() => render());
   applyTranslations(document);
 
+  dom.hand.addEventListener("click", () => {
+    if (!diag.site || dom.hand.disabled) return;
+    send({ type: "hand", raised: !diag.site.hand_raised });
+  });
   dom.unlock.addEventListener("click", () => {
     dom.audio.play().then(() => {
       dom.unlock.hidden = true;
