@@ -91,9 +91,10 @@ class LightViewer:
     def attach(self, client: SiteClient) -> None:
         pc = client.pc
         assert pc is not None
-        video = next(t for t in pc.getTransceivers() if t.kind == "video")
-        self._video_pt = video._codecs[0].payloadType
-        dtls = video.receiver.transport
+        video = next((t for t in pc.getTransceivers() if t.kind == "video"), None)
+        if video is not None:
+            self._video_pt = video._codecs[0].payloadType
+        dtls = pc.getTransceivers()[0].receiver.transport
         self._srtp = dtls._rx_srtp
         for protocol in dtls.transport._connection._protocols:
             protocol.datagram_received = self._wrap(protocol.datagram_received)
@@ -214,7 +215,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if not args.no_video:
                 video = EncodedVideoTrack(pictures[cameras[i]] if i < 3 else small)
             await client.start_media(EncodedAudioTrack(noise), video=video, timeout=60)
-            if not args.no_video and i >= 3 + probes:
+            if i >= 3 + probes:  # also without video: the same clients, the same RTCP
                 viewers[i - 3 - probes].attach(client)
 
         for batch in range(0, len(clients), 10):
@@ -225,7 +226,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await operator.connect()
         await asyncio.sleep(args.warmup)
 
-        print(f"steady window from {time.time():.3f}", file=sys.stderr, flush=True)
+        print(f"steady window from {time.monotonic():.3f}", file=sys.stderr, flush=True)
         skipped0 = _skipped(bridge)
         reset_metrics(bridge)
         cpu0, t0, mine0 = cpu_seconds(bridge.pid), time.monotonic(), _own_cpu()
@@ -263,7 +264,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.no_video or args.switches == 0:
             return result
 
-        print(f"switches from {time.time():.3f}", file=sys.stderr, flush=True)
+        print(f"switches from {time.monotonic():.3f}", file=sys.stderr, flush=True)
         skipped0 = _skipped(bridge)
         reset_metrics(bridge)  # the clock's lateness over the switches alone
         cpu0, t0 = cpu_seconds(bridge.pid), time.monotonic()

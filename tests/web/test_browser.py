@@ -28,7 +28,7 @@ from playwright.async_api import Browser, Locator, Page, ViewportSize
 from endpoints.audio import ToneTrack
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
-from tests.conftest import ROOT, RunningBridge
+from tests.conftest import ROOT, RunningBridge, start_bridge
 from tests.web.conftest import FAKE_MIC_AMPLITUDE, FAKE_MIC_HZ, open_board, watch
 
 pytestmark = pytest.mark.browser
@@ -298,3 +298,36 @@ async def test_site_page_shows_a_clear_message_for_an_invalid_link(
     assert await page.is_hidden("#site-muted")
     await screenshot(page, "site-invalid-link.png")
     assert [p for p in problems if "pageerror" in p] == []
+
+
+async def test_site_page_retries_at_once_when_the_pc_says_its_network_is_back(
+    tmp_path, chromium: Browser
+) -> None:
+    """After a long outage the page's backoff has grown; when the PC reports its network
+    back (the browser's ``online`` event) the page rejoins now, not when the backoff ends."""
+    database = tmp_path / "bridge.sqlite3"
+    first = start_bridge(database)
+    second: RunningBridge | None = None
+    context = await chromium.new_context(viewport=VIEWPORT)
+    try:
+        page = await context.new_page()
+        await page.goto(first.links[HALL])
+        await page.wait_for_function("() => bridgeSite.joins === 1", timeout=WAIT_MS)
+        assert first.stop() == 0  # the bridge goes away: the page retries with backoff
+        await page.wait_for_function(
+            "() => bridgeSite.state === 'reconnecting' && bridgeSite.retryAt - Date.now() > 4000",
+            timeout=WAIT_MS,
+        )
+        second = start_bridge(database, first.port)
+        waiting_ms = await page.evaluate("() => bridgeSite.retryAt - Date.now()")
+        started = time.monotonic()
+        # What Chromium dispatches when the operating system reports the network back (its
+        # offline emulation does not fire it; the real cut is tests/web/test_network_cut.py).
+        await page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        await page.wait_for_function("() => bridgeSite.joins === 2", timeout=WAIT_MS)
+        took_ms = (time.monotonic() - started) * 1000
+        assert took_ms < waiting_ms - 1000, (took_ms, waiting_ms)
+    finally:
+        await context.close()
+        if second is not None:
+            second.stop()

@@ -47,7 +47,8 @@
  *   sessionId, site, session, roster (site entries), muted (bool), micAvailable (bool|null),
  *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool),
  *   shown (the last `shown` event), videoSend ("full" | "preview" | "off"), cameraAvailable
- *   (bool|null), videoPlaying (bool), floor (site id with the floor, or null), handRaised
+ *   (bool|null), videoPlaying (bool), floor (site id with the floor, or null), handRaised,
+ *   retryAt (Date.now() time of the next reconnection attempt, null when none is waiting)
  *
  * DOM hooks: body#site-page[data-state][data-muted], #site-status[data-state],
  * #site-status-text, #site-status-detail, #site-session-title, #site-name (their blocks
@@ -129,6 +130,7 @@ const diag = {
   videoPlaying: false,
   floor: null,
   handRaised: false,
+  retryAt: null,
 };
 window.bridgeSite = diag;
 
@@ -833,6 +835,7 @@ function clearRetry() {
   retryTimer = null;
   countdownTimer = null;
   retryAt = null;
+  diag.retryAt = null;
 }
 
 function scheduleRetry(delayMs, state) {
@@ -841,6 +844,7 @@ function scheduleRetry(delayMs, state) {
   teardown();
   clearRetry();
   retryAt = Date.now() + delayMs;
+  diag.retryAt = retryAt;
   retryTimer = setTimeout(connect, delayMs);
   countdownTimer = setInterval(render, 1000);
   setState(state);
@@ -850,6 +854,14 @@ function scheduleReconnect() {
   const delay = backoffS;
   backoffS = Math.min(backoffS * 2, BACKOFF_MAX_S);
   scheduleRetry(delay * 1000, "reconnecting");
+}
+
+// The PC says its network is back (a cable replugged, Wi-Fi rejoined): retry now instead of
+// waiting out the backoff, which may have grown to its maximum during a long outage.
+function retryNowIfWaiting() {
+  if (stopped || retryTimer === null) return;
+  clearRetry();
+  connect();
 }
 
 function finish(state) {
@@ -875,6 +887,7 @@ async function main() {
   }
   onLangChange(() => render());
   applyTranslations(document);
+  window.addEventListener("online", retryNowIfWaiting);
 
   dom.hand.addEventListener("click", () => {
     if (!diag.site || dom.hand.disabled) return;
