@@ -164,6 +164,36 @@ def _skipped(bridge: Any) -> int:
     return int(((get_metrics(bridge) or {}).get("clock") or {}).get("skipped") or 0)
 
 
+def preempted(pid: int | None) -> int:
+    """Times the kernel took the CPU from any of ``pid``'s threads (other work on its core):
+    a clock tick can be late for that alone, so each window reports it."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/task/{tid}/status").read_text().splitlines():
+                    if line.startswith("nonvoluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+    return total
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (/proc/stat "cpu" line, jiffies)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("cpu "):
+                return [int(v) for v in line.split()[1:]]
+    return []
+
+
+def steal_percent(before: list[int], after: list[int]) -> float | None:
+    """Share of the machine's CPU time the hypervisor gave to others (steal) in between:
+    on a virtual machine that time is lost to every process, the bridge's clock included."""
+    if len(before) < 8 or len(after) < 8 or sum(after) <= sum(before):
+        return None
+    return round(100 * (after[7] - before[7]) / (sum(after) - sum(before)), 1)
+
+
 def _own_cpu() -> float:
     times = os.times()
     return times.user + times.system
@@ -230,9 +260,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         skipped0 = _skipped(bridge)
         reset_metrics(bridge)
         cpu0, t0, mine0 = cpu_seconds(bridge.pid), time.monotonic(), _own_cpu()
+        preempted0, machine0 = preempted(bridge.pid), cpu_times()
         before = [(v.frames, v.bytes, v.keyframes, v.unknown) for v in viewers]
         await asyncio.sleep(args.seconds)
         cpu1, t1, mine1 = cpu_seconds(bridge.pid), time.monotonic(), _own_cpu()
+        preempted1, machine1 = preempted(bridge.pid), cpu_times()
         steady = get_metrics(bridge) or {}
         seconds = t1 - t0
         bridge_cpu = 100 * ((cpu1 or 0) - (cpu0 or 0)) / seconds
@@ -249,6 +281,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "clients_cpu_percent": round(100 * (mine1 - mine0) / seconds, 1),
             "lateness_ms": steady.get("clock", {}).get("lateness_ms"),
             "skipped_ticks": _skipped(bridge) - skipped0,
+            "bridge_preempted": preempted1 - preempted0,
+            "steal_percent": steal_percent(machine0, machine1),
             "video_counters": steady.get("video"),
         }
         if viewers and not args.no_video:
@@ -267,7 +301,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"switches from {time.monotonic():.3f}", file=sys.stderr, flush=True)
         skipped0 = _skipped(bridge)
         reset_metrics(bridge)  # the clock's lateness over the switches alone
-        cpu0, t0 = cpu_seconds(bridge.pid), time.monotonic()
+        cpu0, t0, preempted0 = cpu_seconds(bridge.pid), time.monotonic(), preempted(bridge.pid)
+        machine0 = cpu_times()
         latencies: list[float] = []
         decoded: list[float] = []
         ids = [c.site["id"] for c in clients[:3]]  # type: ignore[index]
@@ -287,7 +322,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 first = viewer.first_since(colour, shown_at)
                 if first is not None:
                     latencies.append(first - shown_at)
-        cpu1, t1 = cpu_seconds(bridge.pid), time.monotonic()
+        cpu1, t1, preempted1 = cpu_seconds(bridge.pid), time.monotonic(), preempted(bridge.pid)
+        machine1 = cpu_times()
         after = get_metrics(bridge) or {}
         result["switch_ms"] = {
             "p50": round(1000 * statistics.median(latencies), 1) if latencies else None,
@@ -306,6 +342,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "bridge_cpu_percent": round(100 * ((cpu1 or 0) - (cpu0 or 0)) / (t1 - t0), 1),
             "lateness_ms": after.get("clock", {}).get("lateness_ms"),
             "skipped_ticks": _skipped(bridge) - skipped0,
+            "bridge_preempted": preempted1 - preempted0,
+            "steal_percent": steal_percent(machine0, machine1),
             "video_counters": after.get("video"),
         }
         return result

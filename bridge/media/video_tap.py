@@ -16,7 +16,8 @@ tests/media/test_video_tap.py so a new aiortc version that moves them fails loud
 Sending forwarded video bypasses aiortc's per-viewer sender coroutine (``RtpWriter``,
 docs/performance.md "Video"): the viewer's ``RTCRtpSender`` keeps SDP, SSRC, RTCP and
 keyframe requests, while its packets are written synchronously by the forwarder's paced
-fan-out. That touches, also tested here:
+fan-out. That touches (tested through a real aiortc connection in
+tests/media/test_forwarder.py):
 
 - the ``_run_rtp`` coroutine's frame (``running_sender``): the sender and its negotiated
   codec, found from the track's ``recv``, which aiortc calls once DTLS is up;
