@@ -4,8 +4,9 @@ its video to the forwarder.
 Received audio is taken as RTP packets (bridge.media.rtp_tap) into the mixer's jitter
 buffer; the site's mix leaves as RTP sent from the mixer's tick (bridge.media.rtp_out).
 Received video is taken as whole encoded frames (bridge.media.video_tap) into the
-session's ``VideoForwarder``; what the site sees leaves from its ``ViewerTrack``, encoded
-frames that aiortc only packetises.
+session's ``VideoForwarder``; what the site sees is written by the forwarder's paced
+fan-out straight to the site's video sender (``video_tap.RtpWriter``), its ``ViewerTrack``
+only telling the forwarder which sender that is.
 
 The site offers and the bridge answers, so a reconnecting hall simply offers again. The
 bridge sends on the same transceivers it receives on (one m=audio line and at most one

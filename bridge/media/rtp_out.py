@@ -66,6 +66,52 @@ class IdleTrack(MediaStreamTrack):
         self._stopped.set()
 
 
+def connected_link(sender: RTCRtpSender) -> tuple[Any, Any] | None:
+    """The sender's DTLS transport and nominated ICE pair, or None until both are up."""
+    dtls: Any = sender.transport
+    pair = dtls.transport._connection._nominated.get(1)
+    if dtls._state is not DtlsState.CONNECTED or pair is None:
+        return None
+    return dtls, pair
+
+
+def protect_and_send(dtls: Any, pair: Any, rtp: bytes, relayed: set[asyncio.Future[None]]) -> None:
+    """SRTP-protect one RTP packet with the transport's session and send it on ``pair``.
+
+    Raises what the SRTP session or the socket raise. A relayed (TURN) pair wraps data in
+    its own framing in a coroutine: rare, so it is scheduled (and kept in ``relayed``
+    until done) rather than reimplemented.
+    """
+    protected = dtls._tx_srtp.protect(rtp)
+    protocol = pair.protocol
+    if type(protocol) is StunProtocol:
+        protocol.transport.sendto(protected, pair.remote_addr)
+    else:
+        task = asyncio.ensure_future(protocol.send_data(protected, pair.remote_addr))
+        relayed.add(task)
+        task.add_done_callback(relayed.discard)
+
+
+class SenderReport:
+    """Keeps what aiortc's RTCP sender report reads (packet and octet counts, and the latest
+    NTP/RTP timestamp pair) true for packets sent past its sender task. The NTP clock is
+    read at most every 100 ms: it costs more than sending a packet, and the pair stays
+    exact because the RTP timestamp is recorded with it."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+        self._ntp_at = -1.0
+
+    def update(self, packets: int, octets: int, rtp_timestamp: int, now: float) -> None:
+        sender = self._sender
+        setattr(sender, _PACKETS, packets)
+        setattr(sender, _OCTETS, octets)
+        if now - self._ntp_at >= 0.1:
+            self._ntp_at = now
+            setattr(sender, _NTP, current_ntp_time())
+            setattr(sender, _RTP, rtp_timestamp)
+
+
 class DirectRtpSender:
     """One site's outgoing audio RTP stream, sent synchronously by ``send``.
 
@@ -78,9 +124,9 @@ class DirectRtpSender:
         self._sender: RTCRtpSender | None = None
         self._track = IdleTrack()
         self._template: bytearray | None = None
+        self._report: SenderReport | None = None
         self._sequence = random.getrandbits(16)
         self._origin = random.getrandbits(32)
-        self._ntp_at = 0.0
         self._relayed: set[asyncio.Future[None]] = set()
         self.sent = 0
         self._octets = 0
@@ -100,6 +146,7 @@ class DirectRtpSender:
 
         async def send(parameters: RTCRtpSendParameters) -> None:
             self._template = self._header_template(sender, parameters)
+            self._report = SenderReport(sender)
             await start(parameters)
 
         sender.send = send  # type: ignore[method-assign]
@@ -119,28 +166,15 @@ class DirectRtpSender:
 
     def send(self, payload: bytes, timestamp: int) -> None:
         """Send one packet whose media timestamp (48 kHz) is ``timestamp``; never raises."""
-        sender, template = self._sender, self._template
-        if sender is None or template is None:
-            self.dropped += 1
-            return
-        dtls = sender.transport
-        pair = dtls.transport._connection._nominated.get(1)
-        if dtls._state is not DtlsState.CONNECTED or pair is None:
+        sender, template, report = self._sender, self._template, self._report
+        link = connected_link(sender) if sender is not None else None
+        if link is None or template is None or report is None:
             self.dropped += 1
             return
         rtp_timestamp = (self._origin + timestamp) & 0xFFFFFFFF
         _HEADER.pack_into(template, 2, self._sequence, rtp_timestamp)
         try:
-            data = dtls._tx_srtp.protect(bytes(template) + payload)
-            protocol = pair.protocol
-            if type(protocol) is StunProtocol:
-                protocol.transport.sendto(data, pair.remote_addr)
-            else:
-                # A relayed (TURN) pair wraps data in its own framing: rare, so the
-                # protocol's coroutine is scheduled rather than reimplemented.
-                task = asyncio.ensure_future(protocol.send_data(data, pair.remote_addr))
-                self._relayed.add(task)
-                task.add_done_callback(self._relayed.discard)
+            protect_and_send(*link, bytes(template) + payload, self._relayed)
         except Exception as exc:  # a closing socket or SRTP session: this site only
             self.errors += 1
             if self.errors == 1:
@@ -148,18 +182,8 @@ class DirectRtpSender:
             return
         self._sequence = (self._sequence + 1) & 0xFFFF
         self.sent += 1
-        # What aiortc's RTCP sender report reads (packet and octet counts, and the latest
-        # NTP/RTP timestamp pair). The NTP clock is read at most every 100 ms: it costs
-        # more than the rest of this function, and the pair stays exact because the RTP
-        # timestamp is recorded with it.
         self._octets += len(payload)
-        setattr(sender, _PACKETS, self.sent)
-        setattr(sender, _OCTETS, self._octets)
-        now = asyncio.get_running_loop().time()
-        if now - self._ntp_at >= 0.1:
-            self._ntp_at = now
-            setattr(sender, _NTP, current_ntp_time())
-            setattr(sender, _RTP, rtp_timestamp)
+        report.update(self.sent, self._octets, rtp_timestamp, asyncio.get_running_loop().time())
 
     def stop(self) -> None:
         self._track.stop()

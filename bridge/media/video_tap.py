@@ -47,13 +47,12 @@ from typing import Any
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 import av
-from aioice.ice import StunProtocol
 from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender
-from aiortc.clock import current_ntp_time
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.jitterbuffer import JitterFrame
-from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import RtpPacket
+
+from bridge.media.rtp_out import SenderReport, connected_link, protect_and_send
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +191,6 @@ def vp8_descriptors(picture_id: int) -> tuple[bytes, bytes]:
 _MID = "_RTCRtpSender__mid"
 _EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
 _HISTORY = "_RTCRtpSender__rtp_history"
-_PACKETS = "_RTCRtpSender__packet_count"
-_OCTETS = "_RTCRtpSender__octet_count"
-_NTP = "_RTCRtpSender__ntp_timestamp"
-_RTP = "_RTCRtpSender__rtp_timestamp"
 _SEQ_TS = struct.Struct("!HI")  # sequence number and timestamp, at byte 2 of the header
 HISTORY = 128  # packets kept for NACKs, as aiortc's RTP_HISTORY_SIZE
 
@@ -240,7 +235,7 @@ class RtpWriter:
         self._origin = random.getrandbits(32)
         self._history: list[bytes | None] = [None] * HISTORY
         self._relayed: set[asyncio.Future[None]] = set()
-        self._ntp_at = 0.0
+        self._report = SenderReport(sender)
         self.sent = 0
         self.octets = 0
         self.errors = 0
@@ -259,9 +254,8 @@ class RtpWriter:
     def write(self, prefix: bytes, payload: bytes, timestamp: int, marker: bool) -> bool:
         """Send one packet (``prefix + payload``) at media ``timestamp`` (90 kHz, the
         viewer's timeline); False when it could not be sent (not connected, socket gone)."""
-        dtls = self._sender.transport
-        pair = dtls.transport._connection._nominated.get(1)
-        if dtls._state is not DtlsState.CONNECTED or pair is None:
+        link = connected_link(self._sender)
+        if link is None:
             return False
         template = self._template
         template[1] = (0x80 if marker else 0) | self._payload_type
@@ -269,16 +263,7 @@ class RtpWriter:
         _SEQ_TS.pack_into(template, 2, sequence, (self._origin + timestamp) & 0xFFFFFFFF)
         data = b"".join((template, prefix, payload))
         try:
-            protected = dtls._tx_srtp.protect(data)
-            protocol = pair.protocol
-            if type(protocol) is StunProtocol:
-                protocol.transport.sendto(protected, pair.remote_addr)
-            else:
-                # A relayed (TURN) pair frames data its own way, in a coroutine: rare,
-                # so it is scheduled rather than reimplemented.
-                task = asyncio.ensure_future(protocol.send_data(protected, pair.remote_addr))
-                self._relayed.add(task)
-                task.add_done_callback(self._relayed.discard)
+            protect_and_send(*link, data, self._relayed)
         except Exception as exc:  # a closing socket or SRTP session: this viewer only
             self.errors += 1
             if self.errors == 1:
@@ -291,15 +276,8 @@ class RtpWriter:
         return True
 
     def frame_sent(self, timestamp: int, now: float) -> None:
-        """After a frame's last packet: what aiortc's RTCP sender report reads (counts,
-        and an NTP/RTP timestamp pair, the NTP clock read at most every 100 ms)."""
-        sender = self._sender
-        setattr(sender, _PACKETS, self.sent)
-        setattr(sender, _OCTETS, self.octets)
-        if now - self._ntp_at >= 0.1:
-            self._ntp_at = now
-            setattr(sender, _NTP, current_ntp_time())
-            setattr(sender, _RTP, (self._origin + timestamp) & 0xFFFFFFFF)
+        """After a frame's last packet: what aiortc's RTCP sender report reads."""
+        self._report.update(self.sent, self.octets, (self._origin + timestamp) & 0xFFFFFFFF, now)
 
 
 # ---- instrumentation -----------------------------------------------------------------

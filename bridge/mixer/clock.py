@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -73,13 +74,16 @@ class Clock:
             self._task = None
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time()
+        # The wall of the monotonic clock, not ``loop.time()``: uvloop's is cached at the
+        # start of a loop iteration to the millisecond, so work queued ahead of the tick in
+        # that iteration would not count as lateness.
+        now_s = time.monotonic
+        deadline = now_s()
         while True:
-            delay = deadline - loop.time()
+            delay = deadline - now_s()
             if delay > 0:
                 await asyncio.sleep(delay)
-            now = loop.time()
+            now = now_s()
             self.lateness.record(max(0.0, now - deadline))
             try:
                 self._tick()
@@ -87,7 +91,7 @@ class Clock:
                 log.exception("mixer tick failed")
             self.ticks += 1
             deadline += self.period
-            behind = loop.time() - deadline
+            behind = now_s() - deadline
             if behind > self.period * self.max_catch_up:
                 missed = int(behind / self.period)
                 self.skipped += missed
