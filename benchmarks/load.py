@@ -30,6 +30,7 @@ time (``--timeout``), and every process started is stopped in ``finally``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import ctypes
 import json
@@ -308,6 +309,44 @@ def sleep_until(instant: float) -> None:
     time.sleep(max(0.0, instant - time.monotonic()))
 
 
+class OperatorWatch(threading.Thread):
+    """An operator console's control connection for the whole run (``--operator``): with one
+    attached the bridge also publishes level meters (10 Hz) and link quality (1 Hz), as in
+    a real briefing, and that cost is then inside the measured CPU."""
+
+    def __init__(self, url: str, session_id: int, token: str) -> None:
+        super().__init__(daemon=True)
+        self._args = (url, session_id, token)
+        self._stop = threading.Event()
+        self.ready = threading.Event()
+        self.counts: dict[str, int] = {}
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._watch())
+        except Exception as exc:  # reported, never fatal to the benchmark
+            self.error = repr(exc)
+            self.ready.set()
+
+    async def _watch(self) -> None:
+        from endpoints.operator import OperatorClient
+
+        url, session_id, token = self._args
+        async with OperatorClient(url, session_id=session_id, token=token) as operator:
+            await operator.connect()
+            self.ready.set()
+            while not self._stop.is_set():
+                await asyncio.sleep(0.1)
+            for received in operator.channel.history:
+                kind = str(received.message.get("type"))
+                self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=10)
+
+
 # ---- the run ---------------------------------------------------------------------------
 
 
@@ -315,6 +354,7 @@ def run(args: argparse.Namespace) -> Report:
     deadline = time.monotonic() + args.timeout
     procs: list[Clients] = []
     bridge: Bridge | None = None
+    watch: OperatorWatch | None = None
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bridge-load-") as tmp:
         workdir = Path(tmp)
@@ -323,7 +363,11 @@ def run(args: argparse.Namespace) -> Report:
                 bridge = Bridge(args.bridge_url.rstrip("/"), args.token, args.bridge_pid)
             else:
                 bridge = start_bridge(workdir, deadline)
-            _, links = create_session(bridge, args.sites)
+            session_id, links = create_session(bridge, args.sites)
+            if args.operator:
+                watch = OperatorWatch(bridge.url, session_id, bridge.token)
+                watch.start()
+                watch.ready.wait(15)
             join_timeout = 30.0
             uplink = {
                 "loss": args.uplink_loss,
@@ -378,6 +422,9 @@ def run(args: argparse.Namespace) -> Report:
             for c in procs:
                 expect(c, "done", deadline)
             results = [json.loads(c.result_path.read_text()) for c in procs]
+            if watch is not None:
+                watch.stop()
+                print(f"operator: {watch.error or watch.counts}", file=sys.stderr)
         except RuntimeError as exc:
             logs = [("bridge", bridge.log_path if bridge else None)]
             logs += [(f"clients {k}", workdir / f"clients{k}.log") for k in range(len(procs))]
@@ -386,6 +433,8 @@ def run(args: argparse.Namespace) -> Report:
             )
             raise RuntimeError(f"{exc}{tails}") from exc
         finally:
+            if watch is not None:
+                watch.stop()
             for c in procs:
                 stop_process(c.process, grace=15)
             if bridge is not None:
@@ -445,6 +494,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     target.add_argument("--start-bridge", action="store_true", help="(default)")
     target.add_argument("--bridge-url", help="a running bridge on 127.0.0.1 instead")
     p.add_argument("--token", help="operator login token for --bridge-url")
+    p.add_argument(
+        "--operator",
+        action="store_true",
+        help="attach an operator console for the run (meters and link quality published)",
+    )
     p.add_argument("--bridge-pid", type=int, help="its pid, to measure its CPU")
     p.add_argument("--timeout", type=float, help="hard limit for the whole run, s")
     p.add_argument("--json", type=Path, help="write the full report here")

@@ -9,6 +9,8 @@ given ``execution_options(sqlite_begin="IMMEDIATE")`` takes the write lock up fr
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +27,21 @@ from bridge.store.migrations import upgrade_to_head
 BUSY_TIMEOUT_S = 10.0
 
 
+def _set_wal(cursor: Any) -> None:
+    # Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    # locked" at once, without its busy handler, while another connection (a second
+    # process opening the same new file) holds one: wait for it as the busy timeout would.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def open_engine(path: Path, *, foreign_keys: bool = True, pooled: bool = True) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(path)),
@@ -38,7 +55,7 @@ def open_engine(path: Path, *, foreign_keys: bool = True, pooled: bool = True) -
         cursor = dbapi_connection.cursor()
         # WAL: readers never block the writer nor each other; NORMAL sync is durable
         # across application crashes in WAL mode and much faster than FULL.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _set_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         # SQLite enforces foreign keys only when asked to, per connection.
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
