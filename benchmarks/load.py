@@ -317,7 +317,7 @@ class OperatorWatch(threading.Thread):
     def __init__(self, url: str, session_id: int, token: str) -> None:
         super().__init__(daemon=True)
         self._args = (url, session_id, token)
-        self._stop = threading.Event()
+        self._done = threading.Event()
         self.ready = threading.Event()
         self.counts: dict[str, int] = {}
         self.error: str | None = None
@@ -336,14 +336,14 @@ class OperatorWatch(threading.Thread):
         async with OperatorClient(url, session_id=session_id, token=token) as operator:
             await operator.connect()
             self.ready.set()
-            while not self._stop.is_set():
+            while not self._done.is_set():
                 await asyncio.sleep(0.1)
             for received in operator.channel.history:
                 kind = str(received.message.get("type"))
                 self.counts[kind] = self.counts.get(kind, 0) + 1
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join(timeout=10)
 
 
