@@ -103,8 +103,8 @@ class _FastPath:
 
     def __init__(self, receiver: RTCRtpReceiver, ssrc: int, on_packet: OnAudioPacket) -> None:
         dtls: Any = receiver.transport
-        self._connection: Any = dtls.transport._connection
-        self._forward: Callable[[bytes, int], None] = self._connection.data_received
+        connection: Any = dtls.transport._connection
+        self._forward: Callable[[bytes, int], None] = connection.data_received
         self._unprotect: Callable[[bytes], bytes] = dtls._rx_srtp.unprotect
         ids = getattr(dtls._rtp_header_extensions_map, _IDS_ATTR)
         self._level_id: int | None = ids.audio_level
@@ -113,7 +113,8 @@ class _FastPath:
         self._on_packet = on_packet
         self.packets = 0
         self.dropped = 0
-        self._connection.data_received = self.data_received
+        # Lives as long as the connection, which a site's peer never outlives.
+        connection.data_received = self.data_received
 
     def data_received(self, data: bytes, component: int) -> None:
         # The SSRC is in clear in SRTP; RTCP (payload types 192-223 in the second byte)
@@ -129,10 +130,6 @@ class _FastPath:
         self.packets += 1
         self._stats.add(_Seen(seq, timestamp))  # receiver reports and getStats stay right
         self._on_packet(seq, timestamp, payload, level)
-
-    def close(self) -> None:
-        if self._connection.data_received == self.data_received:
-            self._connection.data_received = self._forward
 
 
 class _Tap:

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     REMOVED = "removed"
     JOIN_TIMEOUT = "join_timeout"
     TOO_MANY_ERRORS = "too_many_errors"
+    TOO_MANY_REQUESTS = "too_many_requests"
     # HTTP only
     UNAUTHORIZED = "unauthorized"
     INVALID_CREDENTIALS = "invalid_credentials"
@@ -134,6 +135,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.TOO_MANY_ERRORS: (
         "Quá nhiều tin nhắn không hợp lệ; kết nối bị đóng.",
         "Too many invalid messages; the connection is closed.",
+    ),
+    ErrorCode.TOO_MANY_REQUESTS: (
+        "Thao tác quá nhanh; vui lòng chờ vài giây rồi thử lại.",
+        "Too many requests; please wait a few seconds and try again.",
     ),
     ErrorCode.UNAUTHORIZED: ("Cần đăng nhập.", "Login required."),
     ErrorCode.INVALID_CREDENTIALS: (

@@ -250,8 +250,10 @@ class LiveSession:
             await self._quality.read_some(peers)
         except Exception:  # never let statistics stop the meters
             log.exception("reading link quality failed")
+        if not publish:
+            return
         entries = self._quality.entries()
-        if publish and entries:
+        if entries:
             message: dict[str, object] = {"type": "quality", "sites": entries}
             for operator in list(self._operators):
                 operator.send(message)

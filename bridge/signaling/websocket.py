@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -47,6 +47,11 @@ JOIN_TIMEOUT_S = 10.0
 OUTBOX_LIMIT = 256
 ERROR_WINDOW_S = 10.0
 ERROR_LIMIT = 30
+# A hall's hand changes reach every console: a site toggling it in a loop must not flood
+# them (their outboxes are bounded; a full one closes the console). A person presses the
+# button a few times a minute at most.
+HAND_WINDOW_S = 10.0
+HAND_LIMIT = 5
 _CLOSE = object()
 T = TypeVar("T")
 
@@ -113,6 +118,16 @@ class Connection:
 class _SiteRole:
     live: LiveSession
     site_id: int
+    hands: collections.deque[float] = field(
+        default_factory=lambda: collections.deque(maxlen=HAND_LIMIT)
+    )
+
+    def hand_allowed(self, now: float) -> bool:
+        """At most ``HAND_LIMIT`` hand changes per ``HAND_WINDOW_S``."""
+        if len(self.hands) == HAND_LIMIT and now - self.hands[0] < HAND_WINDOW_S:
+            return False
+        self.hands.append(now)
+        return True
 
 
 @dataclass
@@ -276,6 +291,8 @@ class SignalingHandler:
             await live.detach_site(site_id, conn)
             conn.finish(1000)
         elif isinstance(msg, m.HandMessage):
+            if not role.hand_allowed(time.monotonic()):
+                raise SignalingError(ErrorCode.TOO_MANY_REQUESTS, "hand")
             live.command(RaiseHand(site_id) if msg.raised else LowerHand(site_id, "site"))
         else:
             raise SignalingError(ErrorCode.FORBIDDEN, msg.type)

@@ -270,3 +270,32 @@ async def test_consoles_get_each_sites_link_quality_about_once_a_second(bridge):
         assert not any(
             m.message.get("type") == "quality" for c in sites.values() for m in c.messages
         )
+
+
+async def test_a_site_toggling_its_hand_in_a_loop_is_refused_and_consoles_are_not_flooded(bridge):
+    hall = SiteClient(bridge.links[PROVINCES[0]])
+    operator = OperatorClient(bridge.url, session_id=1, token=bridge.login())
+    try:
+        await hall.join()
+        await operator.connect()
+        mark = operator.channel.seq
+        for n in range(20):
+            await hall.send({"type": "hand", "raised": n % 2 == 0, "id": n})
+        await hall.send({"type": "ping", "id": "after"})
+        assert (await hall.expect("pong"))["ref_id"] == "after"
+        refused = [m.message for m in hall.channel.history if m.message.get("type") == "error"]
+        assert [e["code"] for e in refused] == ["too_many_requests"] * 15
+        assert [e["ref_id"] for e in refused] == list(range(5, 20))
+        await asyncio.sleep(0.5)  # anything the bridge sent the console has arrived
+        hand_events = [
+            m.message
+            for m in operator.channel.history
+            if m.seq > mark
+            and m.message.get("type") == "site"
+            and m.message["site"]["id"] == site_id(hall)
+        ]
+        assert len(hand_events) == 5  # the allowed changes only
+        assert hand_events[-1]["site"]["hand_raised"] is True  # the fifth raised it
+    finally:
+        await operator.close()
+        await hall.close()
