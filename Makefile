@@ -19,12 +19,13 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(VENV)/bin/bridge serve
 
-# Debian packages the tests drive for real: Chromium (pages), iproute2 (network namespaces),
-# coturn (the TURN relay tests/e2e/test_turn.py starts itself). The package enables a system
-# service; it is disabled at once, as the tests run their own relay and nothing else should.
+# Debian packages the tests drive for real: Chromium (pages), Node (the pages' JS unit
+# tests), iproute2 (network namespaces), coturn (the TURN relay tests/e2e/test_turn.py
+# starts itself). The coturn package enables a system service; it is disabled at once, as
+# the tests run their own relay and nothing else should.
 system-deps:
-	@command -v chromium >/dev/null && command -v ip >/dev/null || \
-	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium iproute2 nftables)
+	@command -v chromium >/dev/null && command -v ip >/dev/null && command -v node >/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium iproute2 nftables nodejs)
 	@command -v turnserver >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq coturn && \
 	   ($(SUDO) systemctl disable --now coturn >/dev/null 2>&1 || true))

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bridge.settings import Settings, load_settings
-from bridge.signaling.api import issue_join_links, session_json, site_json
-from bridge.store import OperatorRole, SessionState, SiteLevel, Store, StoreError
+from bridge.signaling.api import session_json, site_json
+from bridge.store import AccountRole, SessionState, SiteLevel, Store, StoreError
+from bridge.use_cases import close_session, issue_join_links, open_session
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -41,13 +42,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_site_create(args: argparse.Namespace, store: Store) -> int:
-    site = store.create_site(args.name, SiteLevel(args.level), args.parent)
+    site = store.sites.create(args.name, SiteLevel(args.level), args.parent)
     _out(args, {"site": site_json(site)}, f"site {site.id}: {site.name} ({site.level})")
     return 0
 
 
 def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
-    sites = store.list_sites()
+    sites = store.sites.list()
     _out(
         args,
         {"sites": [site_json(s) for s in sites]},
@@ -58,13 +59,13 @@ def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_session_create(args: argparse.Namespace, store: Store) -> int:
     state = SessionState.OPEN if args.open else SessionState.SCHEDULED
-    session = store.create_session(args.title, args.host_site, args.roster, state)
+    session = store.sessions.create(args.title, args.host_site, args.roster, state)
     _out(args, {"session": session_json(session)}, f"session {session.id}: {session.title}")
     return 0
 
 
 def cmd_session_list(args: argparse.Namespace, store: Store) -> int:
-    sessions = store.list_sessions()
+    sessions = store.sessions.list()
     _out(
         args,
         {"sessions": [session_json(s) for s in sessions]},
@@ -86,7 +87,8 @@ def cmd_session_links(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_session_state(args: argparse.Namespace, store: Store) -> int:
-    session = store.set_session_state(args.session_id, SessionState(args.state))
+    move = open_session if args.state == SessionState.OPEN else close_session
+    session = move(store, args.session_id)
     _out(args, {"session": session_json(session)}, f"session {session.id}: {session.state}")
     return 0
 
@@ -98,14 +100,14 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_operator_create(args: argparse.Namespace, store: Store) -> int:
-    operator = store.create_operator(args.username, _password(args), OperatorRole(args.role))
+    operator = store.accounts.create(args.username, _password(args), AccountRole(args.role))
     data = {"operator": {"id": operator.id, "username": operator.username, "role": operator.role}}
     _out(args, data, f"operator {operator.username} ({operator.role})")
     return 0
 
 
 def cmd_operator_password(args: argparse.Namespace, store: Store) -> int:
-    store.set_operator_password(args.username, _password(args))
+    store.accounts.set_password(args.username, _password(args))
     _out(args, {"ok": True}, f"password changed for {args.username}")
     return 0
 
@@ -169,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = operator.add_parser("create", parents=[common])
     p.add_argument("username")
-    p.add_argument("--role", default="operator", choices=[r.value for r in OperatorRole])
+    p.add_argument("--role", default="operator", choices=[r.value for r in AccountRole])
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_operator_create)
     p = operator.add_parser("set-password", parents=[common])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from bridge.store import OperatorRole, SessionState, SiteLevel, Store
+from bridge.store import AccountRole, SessionState, SiteLevel, Store
 
 DEMO_META_KEY = "demo_session_id"
 DEMO_OPERATOR = "admin"
@@ -24,25 +24,25 @@ def ensure_demo(store: Store) -> DemoSeed | None:
     Returns the demo session (``None`` if it has since been closed or deleted).
     """
     password = None
-    if not store.list_operators():
+    if not store.accounts.list():
         password = secrets.token_urlsafe(12)
-        store.create_operator(DEMO_OPERATOR, password, OperatorRole.ADMIN)
-    existing = store.get_meta(DEMO_META_KEY)
+        store.accounts.create(DEMO_OPERATOR, password, AccountRole.ADMIN)
+    existing = store.meta.get(DEMO_META_KEY)
     if existing is None:
-        central = store.create_site("Hội trường Trung ương", SiteLevel.CENTRAL)
+        central = store.sites.create("Hội trường Trung ương", SiteLevel.CENTRAL)
         provinces = [
-            store.create_site(name, SiteLevel.PROVINCE, central.id)
+            store.sites.create(name, SiteLevel.PROVINCE, central.id)
             for name in ("Điểm cầu tỉnh Lào Cai", "Điểm cầu tỉnh Quảng Trị", "Điểm cầu tỉnh Cà Mau")
         ]
-        session = store.create_session(
+        session = store.sessions.create(
             "Giao ban trực tuyến (demo)",
             central.id,
             [central.id, *(p.id for p in provinces)],
             SessionState.OPEN,
         )
-        store.set_meta(DEMO_META_KEY, str(session.id))
+        store.meta.set(DEMO_META_KEY, str(session.id))
         existing = str(session.id)
-    session = store.get_session(int(existing))
+    session = store.sessions.get(int(existing))
     if session.state is SessionState.CLOSED:
         return None
     return DemoSeed(session.id, DEMO_OPERATOR, password)

@@ -10,12 +10,12 @@ from datetime import timedelta
 import uvicorn
 
 from bridge.demo import ensure_demo
-from bridge.media.codecs import negotiate_opus_fec
-from bridge.media.ice import restrict_host_addresses
+from bridge.media.aiortc_private import UnsupportedVersion
+from bridge.media.startup import install
 from bridge.settings import Settings
-from bridge.signaling.api import issue_join_links
 from bridge.signaling.app import create_app
 from bridge.store import Store
+from bridge.use_cases import issue_join_links
 
 # The WebSocket layer's own ceiling; the app answers frames over 64 KiB with a structured
 # error below this, and only a frame past 1 MiB closes the connection (code 1009).
@@ -38,8 +38,12 @@ def serve(settings: Settings, demo: bool = True) -> int:
             f"bridge: error: cannot open the database {settings.database}: {exc}", file=sys.stderr
         )
         return 1
-    restrict_host_addresses(settings.effective_ice_addresses())
-    negotiate_opus_fec()
+    try:
+        install(settings.effective_ice_addresses())
+    except UnsupportedVersion as exc:
+        store.close()
+        print(f"bridge: error: {exc}", file=sys.stderr)
+        return 1
     try:
         if demo:
             _print_demo(store, settings)

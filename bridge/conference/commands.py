@@ -1,4 +1,10 @@
-"""Everything that can happen to a live session, as plain values."""
+"""Everything that can happen to a live session, as plain values.
+
+Every command says who caused it (``by``: a principal such as ``account:thu.ky`` or
+``site:3``); the events it causes carry that and the time it was handled, so an audit log
+and attendance can be built from the event stream alone. A site's own commands leave
+``by`` empty and the domain fills in ``site:<id>``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ class Join:
     """A site's signaling connection was accepted; its media is being set up."""
 
     site_id: int
+    by: str = ""  # the site itself unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,7 @@ class MediaConnected:
     """The site's peer connection reached ``connected``."""
 
     site_id: int
+    by: str = ""  # the site itself unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,7 @@ class MediaLost:
     """The site's peer connection failed or closed while the site was still joined."""
 
     site_id: int
+    by: str = ""  # the site itself unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Leave:
     """The site left, or its connection dropped."""
 
     site_id: int
+    by: str = ""  # the site itself unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class RaiseHand:
     """A site asks to speak (from its own page); its place in the queue is kept."""
 
     site_id: int
+    by: str = ""  # the site itself unless said otherwise
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,7 @@ class DominantTalker:
 
     site_id: int | None
     at: float
+    by: str = "voice"
 
 
 Command = (

@@ -17,7 +17,9 @@ Invariants kept here, whatever order commands arrive in:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -77,6 +79,15 @@ class SiteStatus:
         return self.hand_seq is not None
 
 
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def command_name(command: object) -> str:
+    """``MuteAllExceptHost(...)`` → ``"mute_all_except_host"``: the cause named in events and
+    in the audit log."""
+    return _CAMEL.sub("_", type(command).__name__).lower()
+
+
 class Conference:
     """One session's live state. Pure: ``handle`` returns the events a command causes."""
 
@@ -122,7 +133,20 @@ class Conference:
     def closed(self) -> bool:
         return self.state == "closed"
 
-    def handle(self, command: Command) -> list[Event]:
+    def handle(self, command: Command, at: datetime | None = None) -> list[Event]:
+        """The events ``command`` causes, each stamped with who caused it, when (``at``,
+        given by the caller: the domain reads no clock) and the command's name."""
+        from bridge.conference.events import EPOCH
+
+        events = self._handle(command)
+        if not events:
+            return events
+        by = command.by or f"site:{getattr(command, 'site_id', '?')}"
+        cause = command_name(command)
+        when = at or EPOCH
+        return [replace(e, by=by, at=when, cause=cause) for e in events]
+
+    def _handle(self, command: Command) -> list[Event]:
         from bridge.conference import commands as c
         from bridge.conference.events import ShownChanged
 

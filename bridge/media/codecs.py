@@ -9,12 +9,10 @@ process — aiortc offers no per-connection way (``setCodecPreferences`` only fi
 
 from __future__ import annotations
 
-from aiortc.codecs import CODECS
+from bridge.media.aiortc_private import set_codec_parameters
 
 OPUS_PARAMETERS: dict[str, str | int | None] = {"minptime": 10, "useinbandfec": 1}
 
 
 def negotiate_opus_fec() -> None:
-    for codec in CODECS["audio"]:
-        if codec.mimeType.lower() == "audio/opus":
-            codec.parameters.update(OPUS_PARAMETERS)
+    set_codec_parameters("audio", "audio/opus", OPUS_PARAMETERS)

@@ -41,16 +41,16 @@ from typing import Any, Protocol
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from bridge.measurements import RecentValues
+from bridge.media.aiortc_private import running_sender
 from bridge.media.pacer import DONE, MORE, PAUSED, FanOutPacer
 from bridge.media.video_tap import (
     EncodedFrame,
     Payloads,
     RtpWriter,
     packetize,
-    running_sender,
     vp8_descriptors,
 )
-from bridge.mixer.clock import RecentValues
 
 VIDEO_CLOCK = 90_000
 KEYFRAME_INTERVAL_S = 0.3

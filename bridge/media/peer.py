@@ -1,8 +1,12 @@
-"""One site's aiortc peer connection: answer its offer, wire its audio to the mixer and
-its video to the forwarder.
+"""One site's aiortc peer connection: answer its offer, wire its audio to the input and
+output it is handed and its video to the forwarder (a ``SiteTransport``).
 
-Received audio is taken as RTP packets (bridge.media.rtp_tap) into the mixer's jitter
-buffer; the site's mix leaves as RTP sent from the mixer's tick (bridge.media.rtp_out).
+Received audio is taken as RTP packets (bridge.media.rtp_tap) into the audio input it is
+given (the mixer's jitter buffer, in a live session); the site's mix leaves as RTP sent
+from the mixer's tick through the ``DirectRtpSender`` it is given (bridge.media.rtp_out).
+Whoever builds the peer allocates the site's mixer slot first and frees it when the peer
+is closed (bridge/live/media.py): this module does not know the mixer.
+
 Received video is taken as whole encoded frames (bridge.media.video_tap) into the
 session's ``VideoForwarder``; what the site sees is written by the forwarder's paced
 fan-out straight to the site's video sender (``video_tap.RtpWriter``), its ``ViewerTrack``
@@ -31,12 +35,14 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
+from bridge.audio_port import OnAudioPacket
+from bridge.media.aiortc_private import negotiated_codecs
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import bridge_ice_servers, rtc_configuration
 from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.rtp_tap import tap_audio
+from bridge.media.transport import AudioStatistics
 from bridge.media.video_tap import on_keyframe_request, request_keyframe, tap_video
-from bridge.mixer.mixer import Mixer
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +81,29 @@ def _video_preferences() -> list[RTCRtpCodecCapability]:
 
 
 class SitePeer:
+    """A site's browser or headless endpoint over WebRTC; satisfies
+    ``bridge.media.transport.SiteTransport``.
+
+    ``audio_input`` is where the site's received RTP packets go, ``audio_output`` what sends
+    it its mix: the caller makes both (a mixer slot's input, and the output registered in
+    that slot) before the peer, and frees them once the peer is closed.
+    """
+
     def __init__(
         self,
         site_id: int,
-        mixer: Mixer,
+        audio_input: OnAudioPacket,
+        audio_output: DirectRtpSender,
         ice_servers: list[dict[str, str]],
         on_state: Callable[[str], None],
-        muted: bool = False,
         forwarder: VideoForwarder | None = None,
     ) -> None:
         self.site_id = site_id
-        self._mixer = mixer
+        self._audio_input = audio_input
         self._forwarder = forwarder
         self._on_state = on_state
         self._pc = RTCPeerConnection(rtc_configuration(bridge_ice_servers(ice_servers)))
-        self._output = DirectRtpSender()
-        mixer.add_site(site_id, self._output, muted=muted)
+        self._output = audio_output
         self._video: RTCRtpTransceiver | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._viewer: ViewerTrack | None = None
@@ -102,9 +115,10 @@ class SitePeer:
     def video_codec(self) -> str | None:
         """The video codec negotiated with this site ("VP8"/"H264"), None without video."""
         video = self._video
-        if video is None or video.mid is None or not video._codecs:
+        if video is None or video.mid is None:
             return None
-        return str(video._codecs[0].name)
+        codecs = negotiated_codecs(video)
+        return str(codecs[0].name) if codecs else None
 
     @property
     def pc(self) -> RTCPeerConnection:
@@ -157,8 +171,20 @@ class SitePeer:
     ) -> None:
         await add_remote_candidate(self._pc, candidate, sdp_mid, sdp_mline_index)
 
+    def request_keyframe(self) -> None:
+        """Ask the site for a keyframe (a PLI on its video stream, once it has been seen)."""
+        if self._source_key is not None:
+            self._source_key()
+
+    async def audio_statistics(self) -> AudioStatistics | None:
+        audio = next((t for t in self._pc.getTransceivers() if t.kind == "audio"), None)
+        if audio is None:
+            return None
+        return await audio.sender.getStats(), await audio.receiver.getStats()
+
     async def close(self) -> None:
-        self._mixer.remove_site(self.site_id)
+        """Close the connection and leave the forwarder; the audio output is stopped when
+        its mixer slot is freed, by whoever allocated it."""
         if self._forwarder is not None:
             if self._source_key is not None:
                 self._forwarder.remove_source(self.site_id, self._source_key)
@@ -170,7 +196,7 @@ class SitePeer:
         transceiver = next(t for t in self._pc.getTransceivers() if t.receiver.track is track)
         receiver, site_id = transceiver.receiver, self.site_id
         if track.kind == "audio":
-            tap_audio(receiver, self._mixer.input(site_id))
+            tap_audio(receiver, self._audio_input)
             return
         forwarder, codec = self._forwarder, self.video_codec
         if forwarder is None or transceiver is not self._video or codec is None:

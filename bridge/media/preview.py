@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
+from bridge.media.aiortc_private import negotiated_codecs
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import bridge_ice_servers, rtc_configuration
 from bridge.media.peer import InvalidOffer, add_remote_candidate
@@ -55,12 +56,13 @@ class ConsolePeer:
         forwarder = self._forwarder
         for index, transceiver in enumerate(self._pc.getTransceivers()):
             position = videos.index(transceiver) if transceiver in videos else -1
-            if not 0 <= position < len(self._roster) or not transceiver._codecs:
+            codecs = negotiated_codecs(transceiver)
+            if not 0 <= position < len(self._roster) or not codecs:
                 transceiver.direction = "inactive"
                 continue
             site_id = self._roster[position]
             key = (self.key, site_id)
-            track = forwarder.add_viewer(key, str(transceiver._codecs[0].name))
+            track = forwarder.add_viewer(key, str(codecs[0].name))
             self._viewers.append((key, track))
             transceiver.sender.replaceTrack(track)
             transceiver.direction = "sendonly"

@@ -15,8 +15,8 @@ RTCP sender reports (from the counters this module updates, so the site's statis
 lip-sync reference stay right), receiver reports, NACK and keyframe handling. It is given
 a track that never yields a packet, so its own RTP loop sleeps until the site leaves.
 
-This reaches into private members of aiortc 1.16 and aioice 0.13 (both pinned in
-pyproject.toml); tests/media/test_rtp_out.py fails if a new version moves them.
+The private members of aiortc and aioice this needs are read through
+bridge.media.aiortc_private; tests/media/test_rtp_out.py fails if a new version moves them.
 """
 
 from __future__ import annotations
@@ -27,23 +27,22 @@ import random
 import struct
 from typing import Any
 
-from aioice.ice import StunProtocol
 from aiortc import RTCRtpSender
-from aiortc.clock import current_ntp_time
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtp import RtpPacket
 
+from bridge.media.aiortc_private import (
+    SenderReport,
+    connected_link,
+    on_sender_start,
+    protect_and_send,
+    sender_header_extensions,
+    sender_ssrc,
+)
+
 log = logging.getLogger(__name__)
 
-# aiortc's name-mangled sender members: its header-extension map, and what its RTCP
-# sender report reads.
-_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
-_PACKETS = "_RTCRtpSender__packet_count"
-_OCTETS = "_RTCRtpSender__octet_count"
-_NTP = "_RTCRtpSender__ntp_timestamp"
-_RTP = "_RTCRtpSender__rtp_timestamp"
 _HEADER = struct.Struct("!HI")  # sequence number and timestamp, at byte 2 of the header
 
 
@@ -64,52 +63,6 @@ class IdleTrack(MediaStreamTrack):
     def stop(self) -> None:
         super().stop()
         self._stopped.set()
-
-
-def connected_link(sender: RTCRtpSender) -> tuple[Any, Any] | None:
-    """The sender's DTLS transport and nominated ICE pair, or None until both are up."""
-    dtls: Any = sender.transport
-    pair = dtls.transport._connection._nominated.get(1)
-    if dtls._state is not DtlsState.CONNECTED or pair is None:
-        return None
-    return dtls, pair
-
-
-def protect_and_send(dtls: Any, pair: Any, rtp: bytes, relayed: set[asyncio.Future[None]]) -> None:
-    """SRTP-protect one RTP packet with the transport's session and send it on ``pair``.
-
-    Raises what the SRTP session or the socket raise. A relayed (TURN) pair wraps data in
-    its own framing in a coroutine: rare, so it is scheduled (and kept in ``relayed``
-    until done) rather than reimplemented.
-    """
-    protected = dtls._tx_srtp.protect(rtp)
-    protocol = pair.protocol
-    if type(protocol) is StunProtocol:
-        protocol.transport.sendto(protected, pair.remote_addr)
-    else:
-        task = asyncio.ensure_future(protocol.send_data(protected, pair.remote_addr))
-        relayed.add(task)
-        task.add_done_callback(relayed.discard)
-
-
-class SenderReport:
-    """Keeps what aiortc's RTCP sender report reads (packet and octet counts, and the latest
-    NTP/RTP timestamp pair) true for packets sent past its sender task. The NTP clock is
-    read at most every 100 ms: it costs more than sending a packet, and the pair stays
-    exact because the RTP timestamp is recorded with it."""
-
-    def __init__(self, sender: RTCRtpSender) -> None:
-        self._sender = sender
-        self._ntp_at = -1.0
-
-    def update(self, packets: int, octets: int, rtp_timestamp: int, now: float) -> None:
-        sender = self._sender
-        setattr(sender, _PACKETS, packets)
-        setattr(sender, _OCTETS, octets)
-        if now - self._ntp_at >= 0.1:
-            self._ntp_at = now
-            setattr(sender, _NTP, current_ntp_time())
-            setattr(sender, _RTP, rtp_timestamp)
 
 
 class DirectRtpSender:
@@ -142,14 +95,12 @@ class DirectRtpSender:
         payload type, SSRC and header extensions when aiortc starts it."""
         self._sender = sender
         sender.replaceTrack(self._track)
-        start = sender.send
 
-        async def send(parameters: RTCRtpSendParameters) -> None:
+        def started(parameters: RTCRtpSendParameters) -> None:
             self._template = self._header_template(sender, parameters)
             self._report = SenderReport(sender)
-            await start(parameters)
 
-        sender.send = send  # type: ignore[method-assign]
+        on_sender_start(sender, started)
 
     @staticmethod
     def _header_template(sender: RTCRtpSender, parameters: RTCRtpSendParameters) -> bytearray:
@@ -158,9 +109,9 @@ class DirectRtpSender:
         payload_type = parameters.codecs[0].payloadType
         assert payload_type is not None  # set by negotiation before aiortc starts a sender
         packet = RtpPacket(payload_type=payload_type, marker=1)
-        packet.ssrc = sender._ssrc
+        packet.ssrc = sender_ssrc(sender)
         packet.extensions.mid = parameters.muxId
-        extensions = getattr(sender, _EXTENSIONS)
+        extensions = sender_header_extensions(sender)
         extensions.configure(parameters)
         return bytearray(packet.serialize(extensions))
 

@@ -16,8 +16,8 @@ itself (``_FastPath``): SRTP unprotect with the transport's own session, the hea
 with ``struct``, aiortc's receive statistics fed the same way, then straight to the
 jitter buffer. Everything else on the connection (DTLS, RTCP, video) goes aiortc's way.
 
-This touches private members of aiortc 1.16 and aioice 0.13 (pinned in pyproject.toml);
-tests/media/test_rtp_tap.py fails if a new version moves them.
+The private members of aiortc and aioice this touches are reached through
+bridge.media.aiortc_private; tests/media/test_rtp_tap.py fails if a new version moves them.
 """
 
 from __future__ import annotations
@@ -31,15 +31,17 @@ import pylibsrtp
 from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtpPacket
 
+from bridge.audio_port import OnAudioPacket
+from bridge.media.aiortc_private import (
+    audio_level_id,
+    divert_datagrams,
+    jitter_buffer,
+    receive_statistics,
+    replace_jitter_buffer,
+    srtp_unprotect,
+)
+
 log = logging.getLogger(__name__)
-
-_JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
-_STREAMS_ATTR = "_RTCRtpReceiver__remote_streams"
-_IDS_ATTR = "_HeaderExtensionsMap__ids"
-
-# (sequence number, RTP timestamp, Opus payload, ssrc-audio-level 0 loud..127 silent or None).
-# Plain arguments, no object per packet: this runs for every packet of every site.
-OnAudioPacket = Callable[[int, int, bytes, int | None], None]
 
 _SEQ_TS = struct.Struct("!HI")
 _EXTENSION = struct.Struct("!HH")
@@ -103,18 +105,16 @@ class _FastPath:
 
     def __init__(self, receiver: RTCRtpReceiver, ssrc: int, on_packet: OnAudioPacket) -> None:
         dtls: Any = receiver.transport
-        connection: Any = dtls.transport._connection
-        self._forward: Callable[[bytes, int], None] = connection.data_received
-        self._unprotect: Callable[[bytes], bytes] = dtls._rx_srtp.unprotect
-        ids = getattr(dtls._rtp_header_extensions_map, _IDS_ATTR)
-        self._level_id: int | None = ids.audio_level
-        self._stats = getattr(receiver, _STREAMS_ATTR)[ssrc]
+        self._unprotect: Callable[[bytes], bytes] = srtp_unprotect(dtls)
+        self._level_id: int | None = audio_level_id(dtls)
+        self._stats = receive_statistics(receiver, ssrc)
         self._key = ssrc.to_bytes(4, "big")
         self._on_packet = on_packet
         self.packets = 0
         self.dropped = 0
-        # Lives as long as the connection, which a site's peer never outlives.
-        connection.data_received = self.data_received
+        # Last, once nothing above failed. Lives as long as the connection, which a site's
+        # peer never outlives.
+        self._forward: Callable[[bytes, int], None] = divert_datagrams(dtls, self.data_received)
 
     def data_received(self, data: bytes, component: int) -> None:
         # The SSRC is in clear in SRTP; RTCP (payload types 192-223 in the second byte)
@@ -160,8 +160,8 @@ def tap_audio(receiver: RTCRtpReceiver, on_packet: OnAudioPacket, *, fast: bool 
     """Deliver every RTP packet ``receiver`` gets to ``on_packet``, and nothing to aiortc's
     decoder. Call it in the peer connection's ``track`` event, before media flows. With
     ``fast`` (the default), packets after the first bypass aiortc's receive loop."""
-    if not hasattr(receiver, _JITTER_BUFFER_ATTR):
+    if jitter_buffer(receiver) is None:
         raise RuntimeError("aiortc's RTCRtpReceiver has no jitter buffer member to replace")
     tap = _Tap(receiver, on_packet, fast)
-    setattr(receiver, _JITTER_BUFFER_ATTR, tap)
+    replace_jitter_buffer(receiver, tap)
     return tap

@@ -1,35 +1,28 @@
 """Encoded video in and out of aiortc, and proof that the bridge never transcodes it.
 
-aiortc has no public hook for encoded frames (AIORTC-NOTES.md, "Receiving"). Three private
-members of aiortc 1.16 (pinned in pyproject.toml) are touched, all here, all tested in
+aiortc has no public hook for encoded frames (AIORTC-NOTES.md, "Receiving"). The private
+members this needs are reached through bridge.media.aiortc_private, and tested in
 tests/media/test_video_tap.py so a new aiortc version that moves them fails loudly:
 
-- ``RTCRtpReceiver.__jitter_buffer``: the receiver depayloads each RTP packet and calls
+- the receiver's jitter buffer: the receiver depayloads each RTP packet and calls
   ``add(packet)``, which returns ``(pli_flag, JitterFrame | None)`` once a whole frame is
   assembled. ``tap_video`` wraps the real buffer (so frame assembly and aiortc's own PLI on
   heavy loss stay) and hands each complete frame to the forwarder instead of the decoder
   thread (it returns ``None`` for the frame, so nothing is ever queued for decoding).
-- ``RTCRtpReceiver._send_rtcp_pli``: how ``request_keyframe`` asks a source for a keyframe.
-- ``RTCRtpSender._send_keyframe``: what aiortc calls when a viewer sends PLI or FIR; on the
+- the receiver's PLI: how ``request_keyframe`` asks a source for a keyframe.
+- the sender's keyframe handler: what aiortc calls when a viewer sends PLI or FIR; on the
   pre-encoded path it would be ignored, so ``on_keyframe_request`` redirects it.
 
 Sending forwarded video bypasses aiortc's per-viewer sender coroutine (``RtpWriter``,
 docs/performance.md "Video"): the viewer's ``RTCRtpSender`` keeps SDP, SSRC, RTCP and
 keyframe requests, while its packets are written synchronously by the forwarder's paced
-fan-out. That touches (tested through a real aiortc connection in
-tests/media/test_forwarder.py):
+fan-out. That needs (tested through a real aiortc connection in
+tests/media/test_forwarder.py) the sender whose RTP task runs (``running_sender``), its
+MID, header-extension map, NACK history and retransmission, its RTCP sender report's
+counters, and the DTLS transport's SRTP session and nominated ICE pair.
 
-- the ``_run_rtp`` coroutine's frame (``running_sender``): the sender and its negotiated
-  codec, found from the track's ``recv``, which aiortc calls once DTLS is up;
-- ``RTCRtpSender.__mid``, ``__rtp_header_extensions_map`` (the header template),
-  ``__rtp_history`` and ``_retransmit`` (NACKs answered from the writer's history), and
-  ``__packet_count``/``__octet_count``/``__ntp_timestamp``/``__rtp_timestamp`` (what its
-  RTCP sender reports read);
-- ``RTCDtlsTransport._state``/``_tx_srtp`` and aioice's nominated pair
-  (``Connection._nominated``), whose socket the protected packet is sent on.
-
-``count_codec_use`` wraps ``get_encoder``/``get_decoder`` as the sender and receiver
-modules use them, so every video encode or decode in the process is counted.
+``count_codec_use`` wraps aiortc's encoder and decoder factories, so every video encode or
+decode in the process is counted.
 """
 
 from __future__ import annotations
@@ -44,19 +37,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiortc.rtcrtpreceiver
-import aiortc.rtcrtpsender
 import av
 from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtp import RtpPacket
 
-from bridge.media.rtp_out import SenderReport, connected_link, protect_and_send
+from bridge.media.aiortc_private import (
+    Retransmit,
+    SenderReport,
+    connected_link,
+    jitter_buffer,
+    protect_and_send,
+    redirect_keyframe_requests,
+    replace_jitter_buffer,
+    send_pli,
+    sender_header_extensions,
+    sender_history,
+    sender_mid,
+    sender_ssrc,
+    wrap_codec_factories,
+    wrap_retransmit,
+)
 
 log = logging.getLogger(__name__)
-
-_JITTER_BUFFER_ATTR = "_RTCRtpReceiver__jitter_buffer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +132,22 @@ def tap_video(
     """Deliver every whole frame ``receiver`` assembles to ``on_frame`` and none to aiortc's
     decoder. ``codec`` names the negotiated codec ("VP8"/"H264") when a frame arrives.
     Call it in the peer connection's ``track`` event, before media flows."""
-    inner = getattr(receiver, _JITTER_BUFFER_ATTR, None)
+    inner = jitter_buffer(receiver)
     if inner is None or not hasattr(inner, "add"):
         raise RuntimeError("aiortc's RTCRtpReceiver has no jitter buffer member to wrap")
     tap = VideoTap(inner, codec, on_frame)
-    setattr(receiver, _JITTER_BUFFER_ATTR, tap)
+    replace_jitter_buffer(receiver, tap)
     return tap
 
 
 async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
     """Send a PLI (RFC 4585 section 6.3.1) for ``media_ssrc`` through ``receiver``."""
-    await receiver._send_rtcp_pli(media_ssrc)
+    await send_pli(receiver, media_ssrc)
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
     """Call ``callback`` whenever the far end of ``sender`` asks for a keyframe (PLI/FIR)."""
-    if not callable(getattr(sender, "_send_keyframe", None)):
-        raise RuntimeError("aiortc's RTCRtpSender has no _send_keyframe to redirect")
-    sender._send_keyframe = callback  # type: ignore[method-assign]
+    redirect_keyframe_requests(sender, callback)
 
 
 # ---- sending ----------------------------------------------------------------------
@@ -187,27 +189,8 @@ def vp8_descriptors(picture_id: int) -> tuple[bytes, bytes]:
     return bytes((0x90, 0x80, high, low)), bytes((0x80, 0x80, high, low))
 
 
-# aiortc's name-mangled RTCRtpSender members the writer reads or writes.
-_MID = "_RTCRtpSender__mid"
-_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
-_HISTORY = "_RTCRtpSender__rtp_history"
 _SEQ_TS = struct.Struct("!HI")  # sequence number and timestamp, at byte 2 of the header
 HISTORY = 128  # packets kept for NACKs, as aiortc's RTP_HISTORY_SIZE
-
-
-def running_sender() -> tuple[RTCRtpSender, RTCRtpCodecParameters] | None:
-    """The ``RTCRtpSender`` whose RTP task is running, and its negotiated codec.
-
-    Called from a track's ``recv``: aiortc's ``_run_rtp(self, codec)`` coroutine is that
-    task's outermost frame, and it starts only once DTLS is up and SRTP keyed."""
-    task = asyncio.current_task()
-    frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
-    if frame is None:
-        return None
-    sender, codec = frame.f_locals.get("self"), frame.f_locals.get("codec")
-    if isinstance(sender, RTCRtpSender) and isinstance(codec, RTCRtpCodecParameters):
-        return sender, codec
-    return None
 
 
 class RtpWriter:
@@ -227,9 +210,9 @@ class RtpWriter:
         self._sender = sender
         self._payload_type = payload_type
         packet = RtpPacket(payload_type=payload_type)
-        packet.ssrc = sender._ssrc
-        packet.extensions.mid = getattr(sender, _MID)
-        self._extensions = getattr(sender, _EXTENSIONS)
+        packet.ssrc = sender_ssrc(sender)
+        packet.extensions.mid = sender_mid(sender)
+        self._extensions = sender_header_extensions(sender)
         self._template = bytearray(packet.serialize(self._extensions))
         self._sequence = random.getrandbits(16)
         self._origin = random.getrandbits(32)
@@ -239,17 +222,20 @@ class RtpWriter:
         self.sent = 0
         self.octets = 0
         self.errors = 0
-        retransmit = sender._retransmit
+        history = sender_history(sender)
 
-        async def retransmit_from_history(sequence_number: int) -> None:
-            data = self._history[sequence_number % HISTORY]
-            if data is not None:
-                packet = RtpPacket.parse(data, self._extensions)
-                if packet.sequence_number == sequence_number:
-                    getattr(sender, _HISTORY)[sequence_number % HISTORY] = packet
-            await retransmit(sequence_number)
+        def from_history(retransmit: Retransmit) -> Retransmit:
+            async def retransmit_from_history(sequence_number: int) -> None:
+                data = self._history[sequence_number % HISTORY]
+                if data is not None:
+                    packet = RtpPacket.parse(data, self._extensions)
+                    if packet.sequence_number == sequence_number:
+                        history[sequence_number % HISTORY] = packet
+                await retransmit(sequence_number)
 
-        sender._retransmit = retransmit_from_history  # type: ignore[method-assign]
+            return retransmit_from_history
+
+        wrap_retransmit(sender, from_history)
 
     def write(self, prefix: bytes, payload: bytes, timestamp: int, marker: bool) -> bool:
         """Send one packet (``prefix + payload``) at media ``timestamp`` (90 kHz, the
@@ -321,27 +307,15 @@ class _CountingDecoder:
         return self._inner.decode(*args, **kwargs)
 
 
-_installed = False
+def _count_encodes(encoder: Any, codec: Any) -> Any:
+    return _CountingEncoder(encoder) if codec.mimeType.lower().startswith("video/") else encoder
+
+
+def _count_decodes(decoder: Any, codec: Any) -> Any:
+    return _CountingDecoder(decoder) if codec.mimeType.lower().startswith("video/") else decoder
 
 
 def count_codec_use() -> CodecCounts:
     """Count every video encode/decode aiortc does in this process (idempotent)."""
-    global _installed
-    if not _installed:
-        real_encoder = aiortc.rtcrtpsender.get_encoder
-        real_decoder = aiortc.rtcrtpreceiver.get_decoder
-
-        def get_encoder(codec: Any) -> Any:
-            encoder = real_encoder(codec)
-            video = codec.mimeType.lower().startswith("video/")
-            return _CountingEncoder(encoder) if video else encoder
-
-        def get_decoder(codec: Any) -> Any:
-            decoder = real_decoder(codec)
-            video = codec.mimeType.lower().startswith("video/")
-            return _CountingDecoder(decoder) if video else decoder
-
-        aiortc.rtcrtpsender.get_encoder = get_encoder
-        aiortc.rtcrtpreceiver.get_decoder = get_decoder
-        _installed = True
+    wrap_codec_factories(_count_encodes, _count_decodes)
     return codec_counts

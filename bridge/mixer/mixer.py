@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from bridge.media.rtp_tap import OnAudioPacket
-from bridge.mixer.clock import Clock, RecentValues
+from bridge.audio_port import MixOutput, OnAudioPacket
+from bridge.measurements import RecentValues
+from bridge.mixer.clock import Clock
 from bridge.mixer.core import MixerConfig, MixerState, MixResult, mix
 from bridge.mixer.jitter import JitterBuffer
 from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError, packet_samples
-from bridge.mixer.tracks import FRAME_SAMPLES, MixOutput, MixTrack
+from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Where a site's mix goes: ``MixOutput``, and ``MixTrack``, an aiortc track of encoded
-Opus packets.
+"""Where a site's mix goes: a ``MixOutput`` (bridge.audio_port), such as ``MixTrack``, an
+aiortc track of encoded Opus packets.
 
 A live site's output is ``bridge.media.rtp_out.DirectRtpSender``, which sends from the
 tick with no coroutine. ``MixTrack`` hands the same packets to aiortc's own sender, which
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import fractions
-from typing import Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -34,14 +33,6 @@ def encoded_packet(payload: bytes, pts: int) -> av.Packet:
     packet.pts = pts
     packet.time_base = TIME_BASE
     return packet
-
-
-class MixOutput(Protocol):
-    def send(self, payload: bytes, pts: int) -> None:
-        """One 20 ms Opus payload of the mix, stamped with its tick (1/48000 s)."""
-
-    def stop(self) -> None:
-        """The site has left: release what the output holds."""
 
 
 class MixTrack(MediaStreamTrack):

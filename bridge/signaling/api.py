@@ -1,12 +1,19 @@
-"""The HTTP JSON API (docs/api.md): operators log in, manage sites and sessions, issue
-join links. Every route but login needs ``Authorization: Bearer <token>``; errors are
-``{"error": {"code", "message"}}`` in the language of ``Accept-Language``."""
+"""The HTTP JSON API (docs/api.md): accounts log in, manage sites and sessions, issue
+join links, read the audit log. Every route but login needs ``Authorization: Bearer
+<token>``; errors are ``{"error": {"code", "message"}}`` in the language of
+``Accept-Language``.
+
+Every route names its action (``bridge.permissions``) in one table, ``ROUTES``; the one
+policy decides, before the handler runs, whether the caller's role (and, for a session's
+routes, its ownership or assignment) allows it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,14 +21,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bridge.live import LiveSessions
+from bridge.live.audit import AuditLog
+from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling.errors import HTTP_STATUS, ErrorCode, SignalingError, message_for, pick_lang
-from bridge.signaling.live import LiveSessions
+from bridge.signaling.outbound import site_entry
+from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
-from bridge.signaling.wire import site_entry
-from bridge.store import Operator, Session, SessionState, Site, SiteLevel, Store, StoreError
+from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
 from bridge.store.errors import InvalidCredentials
+from bridge.use_cases import close_session, issue_join_links, open_session
 
 Handler = Callable[[Request], Awaitable[JSONResponse]]
 
@@ -54,14 +65,59 @@ def session_json(session: Session) -> dict[str, Any]:
         "state": str(session.state),
         "host_site_id": session.host_site_id,
         "roster": list(session.roster),
+        "organiser_id": getattr(session, "organiser_id", None),
         "created_at": session.created_at.isoformat(),
     }
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, and (for a session's routes) the session as the policy sees it."""
+
+    principal: Principal
+    token: str
+    session: Session | None = None
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str
+    action: Action
+    handler: str  # the ``Api`` method's name
+    status: int = 200
+
+
+# The API, one row per route: what it is (its action) and who may take it is decided by
+# bridge.permissions from that action alone. A route with ``{id}`` is a session's.
+ROUTES: list[ApiRoute] = [
+    ApiRoute("POST", "/api/login", Action.LOGIN, "login"),
+    ApiRoute("POST", "/api/logout", Action.LOGOUT, "logout"),
+    ApiRoute("GET", "/api/accounts", Action.ACCOUNT_LIST, "list_accounts"),
+    ApiRoute("POST", "/api/accounts", Action.ACCOUNT_CREATE, "create_account", 201),
+    ApiRoute("GET", "/api/sites", Action.SITE_LIST, "list_sites"),
+    ApiRoute("POST", "/api/sites", Action.SITE_CREATE, "create_site", 201),
+    ApiRoute("GET", "/api/sessions", Action.SESSION_LIST, "list_sessions"),
+    ApiRoute("POST", "/api/sessions", Action.SESSION_CREATE, "create_session", 201),
+    ApiRoute("GET", "/api/sessions/{id:int}", Action.SESSION_VIEW, "get_session"),
+    ApiRoute("POST", "/api/sessions/{id:int}/links", Action.SESSION_LINKS, "issue_links"),
+    ApiRoute("POST", "/api/sessions/{id:int}/open", Action.SESSION_OPEN, "open"),
+    ApiRoute("POST", "/api/sessions/{id:int}/close", Action.SESSION_CLOSE, "close"),
+    ApiRoute("GET", "/api/sessions/{id:int}/live", Action.SESSION_LIVE, "live"),
+    ApiRoute("GET", "/api/sessions/{id:int}/audit", Action.SESSION_AUDIT, "audit"),
+    ApiRoute("POST", "/api/sessions/{id:int}/staff", Action.SESSION_STAFF, "assign_staff"),
+    ApiRoute("GET", "/api/metrics", Action.METRICS_VIEW, "metrics"),
+    ApiRoute("POST", "/api/metrics/reset", Action.METRICS_RESET, "reset_metrics"),
+]
+
+
 class Api:
-    def __init__(self, store: Store, sessions: LiveSessions, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
+    ) -> None:
         self.store = store
         self.sessions = sessions
+        self.audit_log = audit
         self.settings = settings
         self._throttle = LoginThrottle()
         # One argon2 verification at a time: however many logins arrive, they take at
@@ -71,48 +127,44 @@ class Api:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/api/login", self._endpoint(self.login, auth=False), methods=["POST"]),
-            Route("/api/logout", self._endpoint(self.logout), methods=["POST"]),
-            Route("/api/sites", self._endpoint(self.list_sites), methods=["GET"]),
-            Route("/api/sites", self._endpoint(self.create_site), methods=["POST"]),
-            Route("/api/sessions", self._endpoint(self.list_sessions), methods=["GET"]),
-            Route("/api/sessions", self._endpoint(self.create_session), methods=["POST"]),
-            Route("/api/sessions/{id:int}", self._endpoint(self.get_session), methods=["GET"]),
-            Route(
-                "/api/sessions/{id:int}/links", self._endpoint(self.issue_links), methods=["POST"]
-            ),
-            Route("/api/sessions/{id:int}/open", self._endpoint(self.open), methods=["POST"]),
-            Route("/api/sessions/{id:int}/close", self._endpoint(self.close), methods=["POST"]),
-            Route("/api/sessions/{id:int}/live", self._endpoint(self.live), methods=["GET"]),
-            Route("/api/metrics", self._endpoint(self.metrics), methods=["GET"]),
-            Route("/api/metrics/reset", self._endpoint(self.reset_metrics), methods=["POST"]),
+            Route(r.path, self._endpoint(r), methods=[r.method], name=r.handler) for r in ROUTES
         ]
 
-    def _endpoint(self, handler: Callable[..., Awaitable[Any]], auth: bool = True) -> Handler:
+    def _endpoint(self, route: ApiRoute) -> Handler:
+        handler: Callable[..., Awaitable[Any]] = getattr(self, route.handler)
+
         async def endpoint(request: Request) -> JSONResponse:
             lang = pick_lang(request.headers.get("accept-language"), self.settings.default_lang)
             try:
-                if auth:
-                    operator = await self._authenticate(request)
-                    result = await handler(request, operator)
-                else:
+                if route.action is Action.LOGIN:
                     result = await handler(request)
+                else:
+                    caller = await self._authorize(request, route.action)
+                    result = await handler(request, caller)
             except SignalingError as error:
                 return error_response(error, lang)
             except StoreError as exc:
                 return error_response(SignalingError(ErrorCode(exc.code), str(exc)), lang)
-            status = (
-                201 if request.method == "POST" and handler.__name__.startswith("create") else 200
-            )
-            return JSONResponse(result, status_code=status)
+            return JSONResponse(result, status_code=route.status)
 
         return endpoint
 
-    async def _authenticate(self, request: Request) -> Operator:
+    async def _authorize(self, request: Request, action: Action) -> Caller:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise SignalingError(ErrorCode.UNAUTHORIZED)
-        return await asyncio.to_thread(self.store.check_operator_token, token.strip())
+        account = await asyncio.to_thread(self.store.accounts.check_token, token)
+        principal = principal_of(account)
+        session: Session | None = None
+        scope: SessionScope | None = None
+        if "id" in request.path_params:
+            session = await asyncio.to_thread(self.store.sessions.get, request.path_params["id"])
+            scope = session_scope(session)
+        decision = authorize(principal, action, scope)
+        if not decision.allowed:
+            raise SignalingError(ErrorCode.FORBIDDEN, f"{action}: {decision.reason}")
+        return Caller(principal, token, session)
 
     async def _body(self, request: Request, model: type[m._Body]) -> Any:
         raw = await request.body()
@@ -134,7 +186,7 @@ class Api:
         try:
             async with self._hashing:
                 issued = await asyncio.to_thread(
-                    self.store.login, body.username, body.password, valid_for
+                    self.store.accounts.login, body.username, body.password, valid_for
                 )
         except InvalidCredentials:
             self._throttle.failed(keys, time.monotonic())
@@ -142,81 +194,102 @@ class Api:
         finally:
             self._logins_waiting -= 1
         self._throttle.succeeded(user_key)
-        operator = await asyncio.to_thread(self.store.check_operator_token, issued.token)
+        operator = await asyncio.to_thread(self.store.accounts.check_token, issued.token)
         return {
             "token": issued.token,
             "expires_at": issued.expires_at.isoformat(),
             "operator": {"username": operator.username, "role": str(operator.role)},
         }
 
-    async def logout(self, request: Request, operator: Operator) -> dict[str, Any]:
-        token = request.headers["authorization"].partition(" ")[2].strip()
-        await asyncio.to_thread(self.store.revoke_operator_token, token)
+    async def logout(self, request: Request, caller: Caller) -> dict[str, Any]:
+        await asyncio.to_thread(self.store.accounts.revoke_token, caller.token)
         return {"ok": True}
 
-    async def list_sites(self, request: Request, operator: Operator) -> dict[str, Any]:
-        sites = await asyncio.to_thread(self.store.list_sites)
+    async def list_accounts(self, request: Request, caller: Caller) -> dict[str, Any]:
+        accounts = await asyncio.to_thread(self.store.accounts.list)
+        return {"accounts": [_account_json(a) for a in accounts]}
+
+    async def create_account(self, request: Request, caller: Caller) -> dict[str, Any]:
+        body: m.AccountBody = await self._body(request, m.AccountBody)
+        account = await asyncio.to_thread(
+            self.store.accounts.create, body.username, body.password, body.role
+        )
+        self.audit_log.record(None, caller.principal.by, "create_account", username=body.username)
+        return {"account": _account_json(account)}
+
+    async def list_sites(self, request: Request, caller: Caller) -> dict[str, Any]:
+        sites = await asyncio.to_thread(self.store.sites.list)
         return {"sites": [site_json(s) for s in sites]}
 
-    async def create_site(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def create_site(self, request: Request, caller: Caller) -> dict[str, Any]:
         body: m.SiteBody = await self._body(request, m.SiteBody)
         site = await asyncio.to_thread(
-            self.store.create_site, body.name, SiteLevel(body.level), body.parent_id
+            self.store.sites.create, body.name, SiteLevel(body.level), body.parent_id
         )
         return {"site": site_json(site)}
 
-    async def list_sessions(self, request: Request, operator: Operator) -> dict[str, Any]:
-        sessions = await asyncio.to_thread(self.store.list_sessions)
-        return {"sessions": [session_json(s) for s in sessions]}
+    async def list_sessions(self, request: Request, caller: Caller) -> dict[str, Any]:
+        """The sessions the caller may see: all for admin and office, else its own."""
+        sessions = await asyncio.to_thread(self.store.sessions.list)
+        visible = [
+            s
+            for s in sessions
+            if authorize(caller.principal, Action.SESSION_VIEW, session_scope(s)).allowed
+        ]
+        return {"sessions": [session_json(s) for s in visible]}
 
-    async def create_session(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def create_session(self, request: Request, caller: Caller) -> dict[str, Any]:
         body: m.SessionBody = await self._body(request, m.SessionBody)
         session = await asyncio.to_thread(
-            self.store.create_session,
+            self.store.sessions.create,
             body.title,
             body.host_site_id,
             body.roster,
             SessionState(body.state),
+            organiser_id=caller.principal.account_id,
         )
+        self.audit_log.record(session.id, caller.principal.by, "create_session", title=body.title)
         return {"session": session_json(session)}
 
-    async def get_session(self, request: Request, operator: Operator) -> dict[str, Any]:
-        session = await asyncio.to_thread(self.store.get_session, request.path_params["id"])
-        return {"session": session_json(session)}
+    async def get_session(self, request: Request, caller: Caller) -> dict[str, Any]:
+        assert caller.session is not None
+        return {"session": session_json(caller.session)}
 
-    async def issue_links(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def issue_links(self, request: Request, caller: Caller) -> dict[str, Any]:
         body: m.LinksBody = await self._body(request, m.LinksBody)
         hours = body.valid_hours or self.settings.join_token_hours
+        session_id = request.path_params["id"]
         links = await asyncio.to_thread(
             issue_join_links,
             self.store,
-            request.path_params["id"],
+            session_id,
             timedelta(hours=hours),
             self.settings.base_url,
         )
+        self.audit_log.record(session_id, caller.principal.by, "issue_links", count=len(links))
         return {"links": links}
 
-    async def open(self, request: Request, operator: Operator) -> dict[str, Any]:
-        session = await asyncio.to_thread(
-            self.store.set_session_state, request.path_params["id"], SessionState.OPEN
-        )
+    async def open(self, request: Request, caller: Caller) -> dict[str, Any]:
+        session_id = request.path_params["id"]
+        session = await asyncio.to_thread(open_session, self.store, session_id)
+        self.audit_log.record(session_id, caller.principal.by, "open_session")
         return {"session": session_json(session)}
 
-    async def close(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def close(self, request: Request, caller: Caller) -> dict[str, Any]:
         session_id = request.path_params["id"]
-        session = await asyncio.to_thread(
-            self.store.set_session_state, session_id, SessionState.CLOSED
-        )
-        await self.sessions.close(session_id, operator.username)
+        session = await asyncio.to_thread(close_session, self.store, session_id)
+        self.audit_log.record(session_id, caller.principal.by, "close_session")
+        await self.sessions.close(session_id, caller.principal.by)
         return {"session": session_json(session)}
 
-    async def live(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def live(self, request: Request, caller: Caller) -> dict[str, Any]:
         session_id = request.path_params["id"]
-        session = await asyncio.to_thread(self.store.get_session, session_id)
+        session = caller.session
+        assert session is not None
         live = self.sessions.find(session_id)
         if live is None:
-            sites = await asyncio.to_thread(self.store.roster_sites, session_id)
-            entries = [
+            sites = await asyncio.to_thread(self.store.sessions.roster_sites, session_id)
+            entries: list[Any] = [
                 {
                     "id": s.id,
                     "name": s.name,
@@ -234,27 +307,77 @@ class Api:
             entries = [site_entry(s) for s in live.conference.roster()]
         return {"session": session_json(session), "sites": entries}
 
-    async def metrics(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def audit(self, request: Request, caller: Caller) -> dict[str, Any]:
+        """The session's audit log, oldest first (``?after=<id>`` pages on)."""
+        session_id = request.path_params["id"]
+        after = _int_param(request, "after")
+        await self.audit_log.flush()
+        entries = await asyncio.to_thread(self.store.audit.for_session, session_id, after_id=after)
+        return {"entries": [_audit_json(e) for e in entries]}
+
+    async def assign_staff(self, request: Request, caller: Caller) -> dict[str, Any]:
+        """Assign an account to the session as operator or observer (``duty: null``
+        withdraws it)."""
+        body: m.StaffBody = await self._body(request, m.StaffBody)
+        session_id = request.path_params["id"]
+        if body.duty is None:
+            await asyncio.to_thread(self.store.sessions.unassign, session_id, body.account_id)
+        else:
+            await asyncio.to_thread(
+                self.store.sessions.assign, session_id, body.account_id, body.duty
+            )
+        self.audit_log.record(
+            session_id,
+            caller.principal.by,
+            "assign_staff",
+            account_id=body.account_id,
+            duty=body.duty,
+        )
+        staff = await asyncio.to_thread(self.store.sessions.staff, session_id)
+        return {"staff": [{"account_id": a, "duty": d} for a, d in sorted(staff.items())]}
+
+    async def metrics(self, request: Request, caller: Caller) -> dict[str, Any]:
         """The audio path's health: clock lateness, bridge-added latency, loss handling.
 
         Top-level figures are those of the live session with the most sites (the one that
         matters on a bridge that runs one briefing at a time); every session is listed too.
         """
         sessions = [
-            (live.conference.session_id, {**live.mixer.metrics(), "video": live.video_metrics()})
-            for live in self.sessions.all()
+            (live.conference.session_id, live.media.metrics()) for live in self.sessions.all()
         ]
         listed = [{"session_id": sid, **_metrics_json(m)} for sid, m in sessions]
         top = max(listed, key=lambda m: m["sites"], default=None)
         return {"sessions": listed, **(top or {})}
 
-    async def reset_metrics(self, request: Request, operator: Operator) -> dict[str, Any]:
+    async def reset_metrics(self, request: Request, caller: Caller) -> dict[str, Any]:
         """Start a new measurement window (benchmarks: after warm-up)."""
         for live in self.sessions.all():
-            live.mixer.clock.lateness.clear()
-            live.mixer.latency.clear()
-            live.forwarder.switch_wait.clear()
+            live.media.reset_metrics()
         return {"ok": True}
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 15:
+        raise SignalingError(ErrorCode.INVALID_INPUT, name)
+    return int(raw)
+
+
+def _account_json(account: Any) -> dict[str, Any]:
+    return {"id": account.id, "username": account.username, "role": str(account.role)}
+
+
+def _audit_json(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "session_id": entry.session_id,
+        "at": entry.at.isoformat(),
+        "by": entry.by,
+        "action": entry.action,
+        "detail": entry.detail,
+    }
 
 
 def _ms(values: Any, *quantiles: int) -> dict[str, float]:
@@ -280,21 +403,3 @@ def _metrics_json(m: dict[str, Any]) -> dict[str, Any]:
             "max": max(targets, default=0),
         },
     }
-
-
-def issue_join_links(
-    store: Store, session_id: int, valid_for: timedelta, base_url: str
-) -> list[dict[str, Any]]:
-    """A fresh join link for every roster site (older links stay valid until they expire)."""
-    links = []
-    for site in store.roster_sites(session_id):
-        issued = store.issue_join_token(session_id, site.id, valid_for)
-        links.append(
-            {
-                "site_id": site.id,
-                "site_name": site.name,
-                "url": f"{base_url}/site/{session_id}#token={issued.token}",
-                "expires_at": issued.expires_at.isoformat(),
-            }
-        )
-    return links

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -16,13 +18,19 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import endpoints
+from bridge.live import AiortcMedia, LiveSessions
+from bridge.live.audit import AuditLog, AuditRecord
+from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig
 from bridge.settings import Settings
-from bridge.signaling.api import Api
-from bridge.signaling.live import LiveSessions
+from bridge.signaling import broadcast
+from bridge.signaling.api import Api, error_response
+from bridge.signaling.errors import ErrorCode, SignalingError, pick_lang
 from bridge.signaling.websocket import SignalingHandler
 from bridge.store import Store
+
+log = logging.getLogger(__name__)
 
 WEB_ROOT = Path(endpoints.__file__).parent / "web"
 
@@ -64,17 +72,24 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, store: Store) -> Starlette:
+    install(settings.effective_ice_addresses())  # aiortc adapted as by ``bridge serve``
     mixer_config = MixerConfig(max_talkers=settings.max_talkers, levelling=settings.levelling)
     encoding = EncodingConfig(bitrate=settings.audio_bitrate, complexity=settings.audio_complexity)
-    sessions = LiveSessions(
-        store,
-        settings.ice_servers,
-        mixer_config,
-        voice_hold_s=settings.voice_hold_s,
-        encoding=encoding,
-    )
-    api = Api(store, sessions, settings)
-    signaling = SignalingHandler(store, sessions, settings.default_lang)
+
+    def media() -> AiortcMedia:
+        return AiortcMedia(settings.ice_servers, mixer_config, encoding)
+
+    def write_audit(records: list[AuditRecord]) -> None:
+        store.audit.append(records)
+
+    sessions = LiveSessions(store, settings.ice_servers, media, voice_hold_s=settings.voice_hold_s)
+    audit = AuditLog(write_audit)
+    # Registered in this order on every new live session: everyone is told of an event,
+    # then it is queued for the audit log.
+    sessions.on_open.append(broadcast.attach)
+    sessions.on_open.append(audit.subscribe)
+    api = Api(store, sessions, audit, settings)
+    signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
         return FileResponse(WEB_ROOT / "console.html")
@@ -93,10 +108,32 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         # Everything alive at start-up lives for the whole run: keep it out of the cyclic
         # collector's full scans, whose pauses land on the 20 ms mixer clock's loop.
         gc.freeze()
-        follow = asyncio.get_running_loop().create_task(sessions.follow_store())
+        loop = asyncio.get_running_loop()
+        follow = loop.create_task(sessions.follow_store())
+        writer = loop.create_task(audit.run())
         yield
         follow.cancel()
         await sessions.close_all()
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+
+    def lang_of(request: Request) -> str:
+        return pick_lang(request.headers.get("accept-language"), settings.default_lang)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Unknown routes and methods answer in the API's own error shape, not plain text."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
+            status, ErrorCode.INVALID_INPUT
+        )
+        return error_response(SignalingError(code), lang_of(request))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.error(
+            "unexpected error answering %s %s", request.method, request.url.path, exc_info=exc
+        )
+        return error_response(SignalingError(ErrorCode.INTERNAL), lang_of(request))
 
     app = Starlette(
         routes=[
@@ -109,7 +146,9 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             Mount("/static", StaticFiles(directory=WEB_ROOT, check_dir=False), name="static"),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
     )
     app.add_middleware(SecurityHeaders)
     app.state.sessions = sessions
+    app.state.audit = audit
     return app

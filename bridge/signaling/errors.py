@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     INVALID_INPUT = "invalid_input"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL = "internal"
 
 
@@ -65,6 +66,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_SITE: 404,
     ErrorCode.CONFLICT: 409,
     ErrorCode.SESSION_CLOSED: 409,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -155,6 +157,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Conflicts with existing data.",
     ),
     ErrorCode.INVALID_INPUT: ("Dữ liệu không hợp lệ.", "Invalid input."),
+    ErrorCode.METHOD_NOT_ALLOWED: (
+        "Phương thức này không được hỗ trợ tại địa chỉ này.",
+        "This method is not allowed here.",
+    ),
     ErrorCode.INTERNAL: ("Lỗi nội bộ của máy chủ.", "Internal server error."),
 }
 

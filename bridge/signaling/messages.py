@@ -8,7 +8,7 @@ field name is an error the sender hears about, not a silently ignored value.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -139,27 +139,9 @@ ClientMessage = (
 _client_message: TypeAdapter[ClientMessage] = TypeAdapter(
     Annotated[ClientMessage, Field(discriminator="type")]
 )
-MESSAGE_TYPES = frozenset(
-    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for m in (
-        JoinMessage,
-        OperatorMessage,
-        OfferMessage,
-        CandidateMessage,
-        LeaveMessage,
-        MuteMessage,
-        UnmuteMessage,
-        ShowMessage,
-        VoiceActivatedMessage,
-        HandMessage,
-        LowerHandMessage,
-        GiveFloorMessage,
-        MuteAllExceptHostMessage,
-        UnmuteAllMessage,
-        RemoveMessage,
-        EndSessionMessage,
-        PingMessage,
-    )
+# Derived from the union, so a new message type cannot be forgotten here.
+MESSAGE_TYPES: frozenset[str] = frozenset(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(ClientMessage)
 )
 
 
@@ -224,6 +206,17 @@ class SessionBody(_Body):
     host_site_id: Id
     roster: Annotated[list[Id], Field(max_length=1000)] = []
     state: Literal["scheduled", "open"] = "scheduled"
+
+
+class AccountBody(_Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=8, max_length=256)]
+    role: Literal["admin", "office", "organiser", "operator", "observer"] = "operator"
+
+
+class StaffBody(_Body):
+    account_id: Id
+    duty: Literal["operator", "observer"] | None
 
 
 class LinksBody(_Body):

@@ -3,6 +3,11 @@
 Reading and writing are separate: a reader loop parses and dispatches each message in
 order, and a writer task drains the connection's bounded outbox, so a slow client can
 never block the code that broadcasts to everyone (it is disconnected instead).
+
+The dispatch is one table per kind of connection (a hall's, a staff console's): message
+type → the action it is (``bridge.permissions``) → the handler that turns it into a
+command for the live session. Every message is authorised by the one policy before its
+handler runs; a type missing from the table is ``forbidden`` for that kind.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -34,12 +39,17 @@ from bridge.conference import (
     Unmute,
     UnmuteAll,
 )
+from bridge.conference.video import VideoSend
+from bridge.live import Ending, LiveSession, LiveSessions, Replaced, SessionUnavailable
+from bridge.live.audit import AuditLog
 from bridge.media.peer import InvalidOffer
+from bridge.permissions import Action, Principal, Role, SessionScope, allowed_actions, authorize
 from bridge.signaling import messages as m
+from bridge.signaling import outbound
 from bridge.signaling.errors import ErrorCode, SignalingError
-from bridge.signaling.live import LiveSession, LiveSessions
-from bridge.signaling.wire import session_entry, site_entry
-from bridge.store import Operator, SessionState, Store, StoreError
+from bridge.signaling.scope import principal_of, session_scope
+from bridge.store import Store, StoreError
+from bridge.use_cases import close_session
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +77,7 @@ class Connection:
         self._close_code = 1000
         self._errors: collections.deque[float] = collections.deque(maxlen=ERROR_LIMIT + 1)
 
-    def send(self, message: dict[str, object]) -> None:
+    def send(self, message: Mapping[str, Any]) -> None:
         if self.closing:
             return
         try:
@@ -75,6 +85,14 @@ class Connection:
         except asyncio.QueueFull:
             log.warning("closing a connection that does not read its messages")
             self.finish(1008)
+
+    # ---- bridge.live.Participant ---------------------------------------------------
+
+    def end(self, reason: Ending) -> None:
+        self.close_with(SignalingError(ErrorCode(reason.value)))
+
+    def video(self, send: VideoSend) -> None:
+        self.send(outbound.video(send))
 
     def close_with(self, error: SignalingError) -> None:
         if self.closing:
@@ -92,6 +110,9 @@ class Connection:
             return False
         self.send(error.to_message(self.lang, ref_id))
         return True
+
+    def send_error(self, error: SignalingError, ref_id: str | int | None) -> None:
+        self.send(error.to_message(self.lang, ref_id))
 
     def finish(self, code: int) -> None:
         self.closing = True
@@ -115,12 +136,20 @@ class Connection:
 
 
 @dataclass
-class _SiteRole:
+class _Joined:
+    """What a connection is once its `join` or `operator` was accepted."""
+
     live: LiveSession
-    site_id: int
+    principal: Principal
+    scope: SessionScope
+    site_id: int | None = None  # a hall's own site
     hands: collections.deque[float] = field(
         default_factory=lambda: collections.deque(maxlen=HAND_LIMIT)
     )
+
+    @property
+    def by(self) -> str:
+        return self.principal.by
 
     def hand_allowed(self, now: float) -> bool:
         """At most ``HAND_LIMIT`` hand changes per ``HAND_WINDOW_S``."""
@@ -130,60 +159,151 @@ class _SiteRole:
         return True
 
 
-@dataclass
-class _OperatorRole:
-    live: LiveSession
-    operator: Operator
+Handle = Callable[["SignalingHandler", Connection, _Joined, Any], Awaitable[None]]
 
 
-def _operator_command(msg: m.ClientMessage, by: str) -> Command | None:
-    """The domain command for an operator's control message (None: not one)."""
-    if isinstance(msg, m.MuteMessage):
-        return Mute(msg.site_id, by)
-    if isinstance(msg, m.UnmuteMessage):
-        return Unmute(msg.site_id, by)
-    if isinstance(msg, m.ShowMessage):
-        return ShowSite(msg.site_id, by)
-    if isinstance(msg, m.LowerHandMessage):
-        return LowerHand(msg.site_id, by)
-    if isinstance(msg, m.GiveFloorMessage):
-        return GiveFloor(msg.site_id, by)
-    if isinstance(msg, m.MuteAllExceptHostMessage):
-        return MuteAllExceptHost(by)
-    if isinstance(msg, m.UnmuteAllMessage):
-        return UnmuteAll(by)
-    return None
+@dataclass(frozen=True)
+class Route:
+    action: Action
+    handle: Handle
 
 
 @contextlib.contextmanager
 def _domain_errors() -> Iterator[None]:
-    """The domain's refusals as the protocol's stable codes."""
+    """The domain's and the media's refusals as the protocol's stable codes."""
     try:
         yield
     except UnknownSite:
         raise SignalingError(ErrorCode.UNKNOWN_SITE) from None
     except SiteOffline:
         raise SignalingError(ErrorCode.SITE_OFFLINE) from None
+    except InvalidOffer as exc:
+        raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
+    except Replaced:
+        raise SignalingError(ErrorCode.REPLACED) from None
     except ConferenceError as exc:  # pragma: no cover - every refusal has its code above
         raise SignalingError(ErrorCode.INVALID_MESSAGE, str(exc)) from None
 
 
+def _command(build: Callable[[Any, str], Command]) -> Handle:
+    """A handler that feeds one domain command to the live session."""
+
+    async def handle(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+        with _domain_errors():
+            j.live.command(build(msg, j.by))
+
+    return handle
+
+
+# ---- hall handlers --------------------------------------------------------------------
+
+
+async def _site_offer(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    with _domain_errors():
+        sdp = await j.live.offer(j.site_id, conn, msg.sdp)
+    conn.send(outbound.answer(sdp, msg.id))
+
+
+async def _site_candidate(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    with _domain_errors():
+        await j.live.candidate(j.site_id, conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex)
+
+
+async def _site_leave(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    await j.live.detach_site(j.site_id, conn, j.by)
+    conn.finish(1000)
+
+
+async def _site_hand(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    if not j.hand_allowed(time.monotonic()):
+        raise SignalingError(ErrorCode.TOO_MANY_REQUESTS, "hand")
+    command = RaiseHand(j.site_id, j.by) if msg.raised else LowerHand(j.site_id, j.by)
+    j.live.command(command)
+
+
+# ---- console handlers -----------------------------------------------------------------
+
+
+async def _console_offer(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    with _domain_errors():
+        sdp = await j.live.console_offer(conn, msg.sdp)
+    conn.send(outbound.answer(sdp, msg.id))
+
+
+async def _console_candidate(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    with _domain_errors():
+        await j.live.console_candidate(conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex)
+
+
+async def _remove(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    with _domain_errors():
+        await j.live.remove(msg.site_id, j.by)
+
+
+async def _end_session(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    # As POST /api/sessions/{id}/close: the store first, so nobody can join again.
+    session_id = j.live.conference.session_id
+    try:
+        await asyncio.to_thread(close_session, h.store, session_id)
+    except StoreError as exc:
+        raise SignalingError(ErrorCode(exc.code), str(exc)) from None
+    h.audit.record(session_id, j.by, "end_session")
+    await h.sessions.close(session_id, j.by)
+
+
+# The dispatch tables: message type → action → handler. The policy decides who may take
+# each action; these decide what it means for each kind of connection.
+SITE_ROUTES: dict[str, Route] = {
+    "offer": Route(Action.SITE_MEDIA, _site_offer),
+    "candidate": Route(Action.SITE_MEDIA, _site_candidate),
+    "leave": Route(Action.SITE_LEAVE, _site_leave),
+    "hand": Route(Action.SITE_HAND, _site_hand),
+}
+STAFF_ROUTES: dict[str, Route] = {
+    "offer": Route(Action.CONSOLE_PREVIEWS, _console_offer),
+    "candidate": Route(Action.CONSOLE_PREVIEWS, _console_candidate),
+    "mute": Route(Action.SITE_MUTE, _command(lambda msg, by: Mute(msg.site_id, by))),
+    "unmute": Route(Action.SITE_UNMUTE, _command(lambda msg, by: Unmute(msg.site_id, by))),
+    "show": Route(Action.SITE_SHOW, _command(lambda msg, by: ShowSite(msg.site_id, by))),
+    "voice_activated": Route(
+        Action.VOICE_SET, _command(lambda msg, by: SetVoiceActivated(msg.enabled, by, msg.hold_s))
+    ),
+    "lower_hand": Route(Action.HAND_LOWER, _command(lambda msg, by: LowerHand(msg.site_id, by))),
+    "give_floor": Route(Action.FLOOR_GIVE, _command(lambda msg, by: GiveFloor(msg.site_id, by))),
+    "mute_all_except_host": Route(
+        Action.MUTE_ALL_EXCEPT_HOST, _command(lambda msg, by: MuteAllExceptHost(by))
+    ),
+    "unmute_all": Route(Action.UNMUTE_ALL, _command(lambda msg, by: UnmuteAll(by))),
+    "remove": Route(Action.SITE_REMOVE, _remove),
+    "end_session": Route(Action.SESSION_END, _end_session),
+}
+# Before joining: the message that makes a connection a hall's or a console's.
+JOIN_ACTIONS = {"join": Action.SITE_JOIN, "operator": Action.CONSOLE_JOIN, "ping": Action.PING}
+
+
 class SignalingHandler:
-    def __init__(self, store: Store, sessions: LiveSessions, default_lang: str) -> None:
+    def __init__(
+        self, store: Store, sessions: LiveSessions, audit: AuditLog, default_lang: str
+    ) -> None:
         self.store = store
         self.sessions = sessions
+        self.audit = audit
         self.default_lang = default_lang
 
     async def handle(self, ws: WebSocket) -> None:
         await ws.accept()
         conn = Connection(ws, self.default_lang)
         writer = asyncio.get_running_loop().create_task(conn.write_loop())
-        role: _SiteRole | _OperatorRole | None = None
+        joined: _Joined | None = None
         try:
             while not conn.closing:
                 try:
                     frame = await asyncio.wait_for(
-                        ws.receive(), JOIN_TIMEOUT_S if role is None else None
+                        ws.receive(), JOIN_TIMEOUT_S if joined is None else None
                     )
                 except TimeoutError:
                     conn.close_with(SignalingError(ErrorCode.JOIN_TIMEOUT))
@@ -195,17 +315,26 @@ class SignalingHandler:
                     if text is None:
                         raise SignalingError(ErrorCode.INVALID_JSON, "binary frame")
                     message = m.parse_client_message(text)
-                    role = await self._dispatch(conn, role, message)
+                    joined = await self._dispatch(conn, joined, message)
                 except SignalingError as error:
                     if error.close_code is not None:
                         conn.close_with(error)
                         break
                     if not conn.report(error, m.ref_id_of(text) if text else None):
                         break
+                except (WebSocketDisconnect, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    # A fault of ours, not the sender's: they hear `internal`, the trace
+                    # goes to the log, and the connection (and everyone else) carries on.
+                    log.exception("handling a WebSocket message failed")
+                    conn.send_error(
+                        SignalingError(ErrorCode.INTERNAL), m.ref_id_of(text) if text else None
+                    )
         except WebSocketDisconnect:
             pass
         finally:
-            await self._detach(conn, role)
+            await self._detach(conn, joined)
             if not conn.closing:
                 conn.finish(1000)
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
@@ -213,134 +342,93 @@ class SignalingHandler:
             writer.cancel()
 
     async def _dispatch(
-        self,
-        conn: Connection,
-        role: _SiteRole | _OperatorRole | None,
-        msg: m.ClientMessage,
-    ) -> _SiteRole | _OperatorRole | None:
-        ref = msg.id
+        self, conn: Connection, joined: _Joined | None, msg: m.ClientMessage
+    ) -> _Joined | None:
         if isinstance(msg, m.PingMessage):
-            conn.send({"type": "pong", "ref_id": ref})
-            return role
+            conn.send(outbound.pong(msg.id))
+            return joined
         if isinstance(msg, m.JoinMessage | m.OperatorMessage):
-            if role is not None:
+            if joined is not None:
                 raise SignalingError(ErrorCode.ALREADY_JOINED)
             if msg.lang:
                 conn.lang = msg.lang
             if isinstance(msg, m.JoinMessage):
                 return await self._join_site(conn, msg)
-            return await self._join_operator(conn, msg)
-        if role is None:
+            return await self._join_console(conn, msg)
+        if joined is None:
             raise SignalingError(ErrorCode.NOT_JOINED)
-        if isinstance(role, _SiteRole):
-            await self._site_message(conn, role, msg)
-        else:
-            await self._operator_message(conn, role, msg)
-        return role
+        routes = SITE_ROUTES if joined.principal.role is Role.SITE else STAFF_ROUTES
+        route = routes.get(msg.type)
+        if route is None:
+            raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
+        decision = authorize(joined.principal, route.action, joined.scope)
+        if not decision.allowed:
+            raise SignalingError(ErrorCode.FORBIDDEN, f"{route.action}: {decision.reason}")
+        await route.handle(self, conn, joined, msg)
+        return joined
 
-    async def _join_site(self, conn: Connection, msg: m.JoinMessage) -> _SiteRole:
-        grant = await self._check(self.store.check_join_token, msg.token)
+    async def _join_site(self, conn: Connection, msg: m.JoinMessage) -> _Joined:
+        grant = await self._check(self.store.tokens.check, msg.token)
         if grant.session_id != msg.session_id:
             raise SignalingError(ErrorCode.WRONG_SESSION)
-        live = await self.sessions.get(msg.session_id)
-        live.attach_site(grant.site_id, conn)
-        conn.send(
-            {
-                "type": "joined",
-                "ref_id": msg.id,
-                "site": site_entry(live.conference.site(grant.site_id)),
-                "session": session_entry(live.conference),
-                "ice_servers": live.ice_servers,
-            }
+        principal = Principal(
+            role=Role.SITE,
+            account_id=None,
+            name=f"site {grant.site_id}",
+            site_id=grant.site_id,
+            session_id=grant.session_id,
         )
-        conn.send(live.roster_message())
-        live.welcome(grant.site_id)
-        return _SiteRole(live, grant.site_id)
+        live = await self._live(msg.session_id)
+        scope = SessionScope(msg.session_id, None, frozenset(), frozenset())
+        if not authorize(principal, Action.SITE_JOIN, scope).allowed:
+            raise SignalingError(ErrorCode.WRONG_SESSION)
+        live.attach_site(grant.site_id, conn, principal.by)
+        site_id = grant.site_id
+        conf = live.conference
+        conn.send(outbound.joined(msg.id, conf.site(site_id), conf, live.ice_servers))
+        conn.send(outbound.roster(conf))
+        conn.send(outbound.shown(conf.shown.state))
+        conn.send(outbound.floor(conf.floor))
+        live.welcome(site_id)
+        return _Joined(live, principal, scope, site_id)
 
-    async def _join_operator(self, conn: Connection, msg: m.OperatorMessage) -> _OperatorRole:
-        operator = await self._check(self.store.check_operator_token, msg.token)
-        live = await self.sessions.get(msg.session_id)
+    async def _join_console(self, conn: Connection, msg: m.OperatorMessage) -> _Joined:
+        account = await self._check(self.store.accounts.check_token, msg.token)
+        principal = principal_of(account)
+        try:
+            session = await asyncio.to_thread(self.store.sessions.get, msg.session_id)
+        except StoreError as exc:
+            raise SignalingError(ErrorCode.WRONG_SESSION, str(exc)) from None
+        scope = session_scope(session)
+        decision = authorize(principal, Action.CONSOLE_JOIN, scope)
+        if not decision.allowed:
+            # An error about who the sender is: the console is told and the connection ends.
+            conn.send_error(SignalingError(ErrorCode.FORBIDDEN, decision.reason), msg.id)
+            conn.finish(4403)
+            raise SignalingError(ErrorCode.FORBIDDEN, decision.reason)
+        live = await self._live(msg.session_id)
         live.attach_operator(conn)
-        conn.send(
-            {
-                "type": "ready",
-                "ref_id": msg.id,
-                "operator": {"username": operator.username, "role": str(operator.role)},
-                "session": session_entry(live.conference),
-            }
-        )
-        conn.send(live.roster_message())
-        conn.send(live.shown_message())
-        conn.send(live.floor_message())
-        return _OperatorRole(live, operator)
+        conf = live.conference
+        actions = [str(a) for a in allowed_actions(principal, scope)]
+        conn.send(outbound.ready(msg.id, account.username, str(account.role), conf, actions))
+        conn.send(outbound.roster(conf))
+        conn.send(outbound.shown(conf.shown.state))
+        conn.send(outbound.floor(conf.floor))
+        return _Joined(live, principal, scope)
 
-    async def _site_message(self, conn: Connection, role: _SiteRole, msg: m.ClientMessage) -> None:
-        live, site_id = role.live, role.site_id
-        if isinstance(msg, m.OfferMessage):
-            try:
-                sdp = await live.offer(site_id, conn, msg.sdp)
-            except InvalidOffer as exc:
-                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
-            conn.send({"type": "answer", "sdp": sdp, "ref_id": msg.id})
-        elif isinstance(msg, m.CandidateMessage):
-            try:
-                await live.candidate(site_id, conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex)
-            except InvalidOffer as exc:
-                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
-        elif isinstance(msg, m.LeaveMessage):
-            await live.detach_site(site_id, conn)
-            conn.finish(1000)
-        elif isinstance(msg, m.HandMessage):
-            if not role.hand_allowed(time.monotonic()):
-                raise SignalingError(ErrorCode.TOO_MANY_REQUESTS, "hand")
-            live.command(RaiseHand(site_id) if msg.raised else LowerHand(site_id, "site"))
+    async def _live(self, session_id: int) -> LiveSession:
+        try:
+            return await self.sessions.get(session_id)
+        except SessionUnavailable as exc:
+            raise SignalingError(ErrorCode(exc.code)) from None
+
+    async def _detach(self, conn: Connection, joined: _Joined | None) -> None:
+        if joined is None:
+            return
+        if joined.site_id is not None:
+            await joined.live.detach_site(joined.site_id, conn, joined.by)
         else:
-            raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
-
-    async def _operator_message(
-        self, conn: Connection, role: _OperatorRole, msg: m.ClientMessage
-    ) -> None:
-        by = role.operator.username
-        if isinstance(msg, m.OfferMessage):  # the console's previews
-            try:
-                sdp = await role.live.console_offer(conn, msg.sdp)
-            except InvalidOffer as exc:
-                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
-            conn.send({"type": "answer", "sdp": sdp, "ref_id": msg.id})
-        elif isinstance(msg, m.CandidateMessage):
-            try:
-                await role.live.console_candidate(
-                    conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex
-                )
-            except InvalidOffer as exc:
-                raise SignalingError(ErrorCode.INVALID_SDP, str(exc)) from None
-        elif isinstance(msg, m.VoiceActivatedMessage):
-            role.live.command(SetVoiceActivated(msg.enabled, by, msg.hold_s))
-        elif isinstance(msg, m.RemoveMessage):
-            with _domain_errors():
-                await role.live.remove(msg.site_id, by)
-        elif isinstance(msg, m.EndSessionMessage):
-            # As POST /api/sessions/{id}/close: the store first, so nobody can join again.
-            session_id = role.live.conference.session_id
-            try:
-                await asyncio.to_thread(
-                    self.store.set_session_state, session_id, SessionState.CLOSED
-                )
-            except StoreError as exc:
-                raise SignalingError(ErrorCode(exc.code), str(exc)) from None
-            await self.sessions.close(session_id, by)
-        else:
-            command = _operator_command(msg, by)
-            if command is None:
-                raise SignalingError(ErrorCode.FORBIDDEN, msg.type)
-            with _domain_errors():
-                role.live.command(command)
-
-    async def _detach(self, conn: Connection, role: _SiteRole | _OperatorRole | None) -> None:
-        if isinstance(role, _SiteRole):
-            await role.live.detach_site(role.site_id, conn)
-        elif isinstance(role, _OperatorRole):
-            role.live.detach_operator(conn)
+            joined.live.detach_operator(conn)
 
     @staticmethod
     async def _check(check: Callable[[str], T], token: str) -> T:

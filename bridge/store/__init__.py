@@ -1,6 +1,9 @@
-"""Persistence: sites, sessions and rosters, join tokens, operators, in one SQLite file.
+"""Persistence: sites, sessions with their rosters and staff, join tokens, accounts, the
+audit log, in one SQLite file.
 
-Everything callers need is re-exported here; import from ``bridge.store``.
+Everything callers need is re-exported here; import from ``bridge.store``. A ``Store`` is
+one ``Database`` and a repository per aggregate: ``store.sites``, ``store.sessions``,
+``store.tokens``, ``store.accounts``, ``store.audit``, ``store.meta``.
 """
 
 from bridge.store.errors import (
@@ -13,6 +16,10 @@ from bridge.store.errors import (
     TokenExpired,
 )
 from bridge.store.records import (
+    Account,
+    AccountRole,
+    AuditEntry,
+    Duty,
     IssuedToken,
     JoinGrant,
     Operator,
@@ -22,10 +29,14 @@ from bridge.store.records import (
     Site,
     SiteLevel,
 )
-from bridge.store.repository import Store
+from bridge.store.store import Store
 
 __all__ = [
+    "Account",
+    "AccountRole",
+    "AuditEntry",
     "Conflict",
+    "Duty",
     "InvalidCredentials",
     "InvalidInput",
     "InvalidToken",

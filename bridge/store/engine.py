@@ -1,4 +1,6 @@
-"""The SQLite engine, the short transactions every store call runs in, and the clock.
+"""The database: the SQLite engine, the short transactions every store call runs in, the
+clock, and the migrations run on open. The repositories (``sites.py``, ``sessions.py`` …)
+share one ``Database`` and hold no state of their own.
 
 One file, WAL, foreign keys on, and transactions whose start we pick.
 
@@ -122,29 +124,32 @@ class Database:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _clock(self) -> datetime:
+    def clock(self) -> datetime:
+        """Now, aware and in UTC."""
         now = self._now()
         if now.tzinfo is None:
             raise ValueError("the store's clock must return aware datetimes")
         return now.astimezone(UTC)
 
-    def _insert(
+    def insert(
         self, conn: Connection, table: Table, values: dict[str, Any]
     ) -> tuple[int, datetime]:
         """Insert one row stamped ``created_at``; returns its id and that stamp."""
-        created_at = self._clock()
+        created_at = self.clock()
         result = conn.execute(insert(table).values(**values, created_at=created_at))
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0]), created_at
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (DEFERRED: never waits for a writer under WAL)."""
         with self._connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (IMMEDIATE: takes the write lock up front)."""
         with self._connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():

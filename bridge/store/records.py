@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class SiteLevel(StrEnum):
@@ -28,9 +30,21 @@ class SessionState(StrEnum):
     CLOSED = "closed"
 
 
-class OperatorRole(StrEnum):
+class AccountRole(StrEnum):
+    """What kind of account; what each may do is ``bridge.permissions``' business."""
+
     ADMIN = "admin"
+    OFFICE = "office"
+    ORGANISER = "organiser"
     OPERATOR = "operator"
+    OBSERVER = "observer"
+
+
+class Duty(StrEnum):
+    """What an account assigned to a session does there."""
+
+    OPERATOR = "operator"
+    OBSERVER = "observer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +65,43 @@ class Session:
     created_at: datetime
     # Site ids in roster order; the host site is always on it.
     roster: tuple[int, ...]
+    # The account that organises it (None: made before organisers existed, or by the CLI).
+    organiser_id: int | None = None
+    # Assigned account id -> its duty there.
+    staff: Mapping[int, Duty] = field(default_factory=dict)
+
+    @property
+    def operator_ids(self) -> frozenset[int]:
+        return frozenset(a for a, duty in self.staff.items() if duty is Duty.OPERATOR)
+
+    @property
+    def observer_ids(self) -> frozenset[int]:
+        return frozenset(a for a, duty in self.staff.items() if duty is Duty.OBSERVER)
 
 
 @dataclass(frozen=True, slots=True)
-class Operator:
+class Account:
     id: int
     username: str
-    role: OperatorRole
+    role: AccountRole
+
+
+# The names from before there were several kinds of account.
+Operator = Account
+OperatorRole = AccountRole
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log: who (``by``, a principal such as "account:admin" or
+    "site:3") did what (``action``, with ``detail``) when, in which session if any."""
+
+    id: int
+    session_id: int | None
+    at: datetime
+    by: str
+    action: str
+    detail: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

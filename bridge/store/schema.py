@@ -30,7 +30,7 @@ from sqlalchemy import (
     func,
 )
 
-from bridge.store.records import OperatorRole, SessionState, SiteLevel
+from bridge.store.records import AccountRole, Duty, SessionState, SiteLevel
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -70,7 +70,8 @@ def _one_of(column: str, values: list[str]) -> str:
 
 SITE_LEVELS = [level.value for level in SiteLevel]
 SESSION_STATES = [state.value for state in SessionState]
-OPERATOR_ROLES = [role.value for role in OperatorRole]
+ACCOUNT_ROLES = [role.value for role in AccountRole]
+DUTIES = [duty.value for duty in Duty]
 
 sites = Table(
     "sites",
@@ -100,8 +101,11 @@ sessions = Table(
     Column("host_site_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False),
     Column("state", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Deleting an account leaves its sessions, unorganised, rather than deleting them.
+    Column("organiser_id", Integer, ForeignKey("operators.id", ondelete="SET NULL")),
     CheckConstraint(_one_of("state", SESSION_STATES), name="state"),
     Index("ix_sessions_created_at", "created_at"),
+    Index("ix_sessions_organiser_id", "organiser_id"),
 )
 
 # A session's roster: which sites take part, in the order the hall sees them.
@@ -140,6 +144,7 @@ join_tokens = Table(
     Index("ix_join_tokens_expires_at", "expires_at"),
 )
 
+# The accounts. The table keeps its first name, from when every account was an operator.
 operators = Table(
     "operators",
     metadata,
@@ -149,7 +154,7 @@ operators = Table(
     Column("password_hash", Text, nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint(_one_of("role", OPERATOR_ROLES), name="role"),
+    CheckConstraint(_one_of("role", ACCOUNT_ROLES), name="role"),
 )
 
 operator_tokens = Table(
@@ -166,6 +171,32 @@ operator_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_operator_tokens_operator_id", "operator_id"),
     Index("ix_operator_tokens_expires_at", "expires_at"),
+)
+
+# Who is assigned to a session, and as what.
+session_staff = Table(
+    "session_staff",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Integer, ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    Column("duty", String(16), nullable=False),
+    PrimaryKeyConstraint("session_id", "account_id"),
+    CheckConstraint(_one_of("duty", DUTIES), name="duty"),
+    Index("ix_session_staff_account_id", "account_id"),
+)
+
+# The audit log, append only. No foreign keys on purpose: history outlives what it is
+# about, and one odd entry must not fail the batch it is written in.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_session_id_id", "session_id", "id"),
 )
 
 # The server's own bookkeeping (e.g. which session is the demo one).

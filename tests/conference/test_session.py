@@ -100,3 +100,22 @@ def test_events_always_describe_the_state_that_results(sequence):
     for site in (1, 2, 3):
         last = [x for x in sequence if isinstance(x, Mute | Unmute) and x.site_id == site]
         assert c.is_muted(site) == (bool(last) and isinstance(last[-1], Mute))
+
+
+def test_events_carry_who_caused_them_when_and_by_which_command():
+    from datetime import UTC, datetime
+
+    from bridge.conference import Join, Mute, MuteAllExceptHost
+
+    c = Conference(
+        7,
+        "Giao ban",
+        1,
+        [RosterSite(1, "Trung ương", "central"), RosterSite(2, "Tỉnh A", "province")],
+    )
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    [joined] = c.handle(Join(2), at)
+    assert (joined.by, joined.at, joined.cause) == ("site:2", at, "join")
+    [muted] = c.handle(Mute(2, "account:thu.ky"), at)
+    assert (muted.by, muted.cause) == ("account:thu.ky", "mute")
+    assert c.handle(MuteAllExceptHost("account:thu.ky"), at) == []  # nothing changed

@@ -119,16 +119,14 @@ async def test_bad_messages_get_errors_while_other_sites_audio_continues_without
 async def test_expired_token_wrong_session_and_closed_session_are_refused(bridge):
     store = Store(bridge.database)
     try:
-        sites = store.roster_sites(1)
-        other = store.create_session(
+        sites = store.sessions.roster_sites(1)
+        other = store.sessions.create(
             "Phiên khác", sites[0].id, [s.id for s in sites], SessionState.OPEN
         )
-        other_token = store.issue_join_token(other.id, sites[1].id, timedelta(hours=1)).token
-        expired = store.issue_join_token(1, sites[1].id, timedelta(milliseconds=1)).token
-        scheduled = store.create_session("Sắp diễn ra", sites[0].id, [s.id for s in sites])
-        scheduled_token = store.issue_join_token(
-            scheduled.id, sites[1].id, timedelta(hours=1)
-        ).token
+        other_token = store.tokens.issue(other.id, sites[1].id, timedelta(hours=1)).token
+        expired = store.tokens.issue(1, sites[1].id, timedelta(milliseconds=1)).token
+        scheduled = store.sessions.create("Sắp diễn ra", sites[0].id, [s.id for s in sites])
+        scheduled_token = store.tokens.issue(scheduled.id, sites[1].id, timedelta(hours=1)).token
     finally:
         store.close()
     await asyncio.sleep(0.05)

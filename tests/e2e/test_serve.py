@@ -113,7 +113,7 @@ def test_api_creates_sites_and_sessions_and_issues_working_links(bridge):
 
 
 def test_pages_are_served_with_a_strict_content_security_policy(bridge):
-    for path in ("/console", "/site/1", "/api/sites", "/static/css/bridge.css"):
+    for path in ("/console", "/site/1", "/api/sites", "/static/css/common.css"):
         response = httpx.get(bridge.url + path)
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, path

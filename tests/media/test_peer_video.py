@@ -6,11 +6,12 @@ from aiortc import RTCPeerConnection, RTCRtpSender
 from bridge.media.forwarder import VideoForwarder
 from bridge.media.ice import restrict_host_addresses, rtc_configuration
 from bridge.media.peer import SitePeer
-from bridge.mixer.mixer import Mixer
+from bridge.media.rtp_out import DirectRtpSender
+from bridge.media.transport import SiteTransport
 from endpoints.audio import SilenceTrack
 
 
-async def answer_for(codecs: list[str]) -> tuple[SitePeer, str, Mixer]:
+async def answer_for(codecs: list[str]) -> tuple[SitePeer, str, DirectRtpSender]:
     site = RTCPeerConnection(rtc_configuration([]))
     site.addTransceiver(SilenceTrack(), direction="sendrecv")
     video = site.addTransceiver("video", direction="sendrecv")
@@ -19,11 +20,11 @@ async def answer_for(codecs: list[str]) -> tuple[SitePeer, str, Mixer]:
         [c for name in codecs for c in available if c.mimeType == f"video/{name}"]
     )
     await site.setLocalDescription(await site.createOffer())
-    mixer = Mixer()
-    peer = SitePeer(2, mixer, [], lambda state: None, forwarder=VideoForwarder())
+    output = DirectRtpSender()  # the peer is handed its audio, no mixer needed
+    peer = SitePeer(2, lambda *packet: None, output, [], lambda state: None, VideoForwarder())
     answer = await peer.answer(site.localDescription.sdp)
     await site.close()
-    return peer, answer, mixer
+    return peer, answer, output
 
 
 def rtpmap(sdp: str) -> list[str]:
@@ -37,12 +38,14 @@ def rtpmap(sdp: str) -> list[str]:
 async def test_the_bridge_prefers_vp8_and_accepts_constrained_baseline_h264(offered, used):
     restrict_host_addresses(["127.0.0.1"])
     try:
-        peer, answer, mixer = await answer_for(offered)
+        peer, answer, output = await answer_for(offered)
         assert peer.video_codec == used
+        assert isinstance(peer, SiteTransport)
+        assert await peer.audio_statistics() is not None
         video_part = answer.split("m=video", 1)[1]
         assert "a=sendrecv" in video_part
         assert rtpmap(video_part)[0] == used
         await peer.close()
-        await mixer.close()
+        output.stop()
     finally:
         restrict_host_addresses(None)

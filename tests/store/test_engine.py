@@ -11,20 +11,20 @@ from tests.store.conftest import CHEAP_HASHER
 
 
 def test_concurrent_writers_neither_fail_nor_lose_writes(store: Store) -> None:
-    central = store.create_site("Trung ương", SiteLevel.CENTRAL)
+    central = store.sites.create("Trung ương", SiteLevel.CENTRAL)
 
     def work(worker: int) -> None:
         for n in range(20):
-            site = store.create_site(f"Tỉnh {worker}-{n}", SiteLevel.PROVINCE, central.id)
-            session = store.create_session(f"Phiên {worker}-{n}", central.id, [site.id])
-            token = store.issue_join_token(session.id, site.id, timedelta(hours=1))
-            assert store.check_join_token(token.token).site_id == site.id
-            store.set_session_state(session.id, SessionState.OPEN)
+            site = store.sites.create(f"Tỉnh {worker}-{n}", SiteLevel.PROVINCE, central.id)
+            session = store.sessions.create(f"Phiên {worker}-{n}", central.id, [site.id])
+            token = store.tokens.issue(session.id, site.id, timedelta(hours=1))
+            assert store.tokens.check(token.token).site_id == site.id
+            store.sessions.set_state(session.id, SessionState.OPEN)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(work, range(8)))
-    assert len(store.list_sites()) == 1 + 8 * 20
-    assert {s.state for s in store.list_sessions()} == {SessionState.OPEN}
+    assert len(store.sites.list()) == 1 + 8 * 20
+    assert {s.state for s in store.sessions.list()} == {SessionState.OPEN}
 
 
 def test_two_stores_opening_one_new_file_at_once(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_two_stores_opening_one_new_file_at_once(tmp_path: Path) -> None:
 
     def open_and_write(worker: int) -> int:
         with Store(path, password_hasher=CHEAP_HASHER) as store:
-            return store.create_site(f"Site {worker}", SiteLevel.PROVINCE).id
+            return store.sites.create(f"Site {worker}", SiteLevel.PROVINCE).id
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         ids = list(pool.map(open_and_write, range(4)))

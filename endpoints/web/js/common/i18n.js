@@ -1,7 +1,7 @@
 /*
  * i18n.js — the message catalogue shared by the site page and the operator console.
  *
- * Served as /static/js/i18n.js (an ES module, no build step). Every user-visible string lives
+ * Served as /static/js/common/i18n.js (an ES module, no build step). Every user-visible string lives
  * in /static/i18n/vi.json and /static/i18n/en.json under dotted keys ("site.status.connecting").
  * Vietnamese is the default; English is available.
  *

@@ -1,0 +1,152 @@
+"""The media side of a live session, behind one small protocol.
+
+``LiveSession`` is given a ``MediaSide``; it never builds peers, mixers or forwarders
+itself. The real one, ``AiortcMedia``, composes the numpy mixer (``bridge.mixer``) and the
+aiortc peers and video path (``bridge.media``) — the only place the two meet, so neither
+package imports the other. It allocates a site's mixer slot before its transport is built
+and frees it when the transport closes, and hands the peer its audio input (where received
+packets go) and output (what the tick sends). Tests give a ``LiveSession`` a fake media
+side instead (tests/live/fakes.py); later the same protocol can front worker processes, a
+cascade link or a recorder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bridge.live.quality import QualityMonitor
+from bridge.media.forwarder import VideoForwarder
+from bridge.media.peer import SitePeer
+from bridge.media.preview import ConsolePeer
+from bridge.media.rtp_out import DirectRtpSender
+from bridge.media.video_tap import count_codec_use
+from bridge.mixer.core import MixerConfig
+from bridge.mixer.mixer import EncodingConfig, Mixer
+
+log = logging.getLogger(__name__)
+
+QUALITY_EVERY = 10  # quality samples per published round; each sample reads a tenth
+
+
+class Transport(Protocol):
+    """One participant's media connection (a site's peer, a console's preview peer)."""
+
+    async def answer(self, offer_sdp: str) -> str: ...
+    async def add_candidate(
+        self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None
+    ) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MediaSide(Protocol):
+    """What a live session asks of its media: transports, mute, routing, meters."""
+
+    def site_transport(
+        self, site_id: int, on_state: Callable[[str], None], muted: bool
+    ) -> Transport: ...
+    def console_transport(self, key: int, roster: list[int]) -> Transport: ...
+    def set_muted(self, site_id: int, muted: bool) -> None: ...
+    def route(self, viewer: int, source: int | None) -> None: ...
+    def meters(self) -> dict[int, tuple[float, bool]]: ...
+    def dominant(self) -> int | None: ...
+    async def sample_quality(self) -> None: ...
+    def quality(self) -> list[Any]: ...
+    def metrics(self) -> dict[str, Any]: ...
+    def reset_metrics(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class AiortcMedia:
+    """The bridge's own media: one aiortc peer per site, the mixer, the video forwarder."""
+
+    def __init__(
+        self,
+        ice_servers: list[dict[str, str]],
+        mixer_config: MixerConfig | None = None,
+        encoding: EncodingConfig | None = None,
+    ) -> None:
+        self.ice_servers = ice_servers
+        self.mixer = Mixer(mixer_config, encoding)
+        self.forwarder = VideoForwarder()
+        self._peers: dict[int, SitePeer] = {}
+        self._quality = QualityMonitor(QUALITY_EVERY)
+
+    def site_transport(
+        self, site_id: int, on_state: Callable[[str], None], muted: bool
+    ) -> Transport:
+        output = DirectRtpSender()
+        self.mixer.add_site(site_id, output, muted=muted)
+        audio_input = self.mixer.input(site_id)
+        peer = SitePeer(
+            site_id, audio_input, output, self.ice_servers, on_state, forwarder=self.forwarder
+        )
+        self._peers[site_id] = peer
+        return _SiteMedia(self, site_id, peer)
+
+    def _forget(self, site_id: int, peer: SitePeer) -> None:
+        if self._peers.get(site_id) is peer:
+            del self._peers[site_id]
+
+    def console_transport(self, key: int, roster: list[int]) -> Transport:
+        return ConsolePeer(key, roster, self.forwarder, self.ice_servers)
+
+    def set_muted(self, site_id: int, muted: bool) -> None:
+        self.mixer.set_muted(site_id, muted)
+
+    def route(self, viewer: int, source: int | None) -> None:
+        self.forwarder.route(viewer, source)
+
+    def meters(self) -> dict[int, tuple[float, bool]]:
+        return self.mixer.meters()
+
+    def dominant(self) -> int | None:
+        return self.mixer.dominant()
+
+    async def sample_quality(self) -> None:
+        """Read the next tenth of the sites' link statistics (bounded work per call)."""
+        try:
+            await self._quality.read_some(self._peers)
+        except Exception:  # never let statistics stop the meters
+            log.exception("reading link quality failed")
+
+    def quality(self) -> list[Any]:
+        return self._quality.entries()
+
+    def metrics(self) -> dict[str, Any]:
+        counts = count_codec_use()
+        video = {**self.forwarder.metrics(), "encodes": counts.encodes, "decodes": counts.decodes}
+        return {**self.mixer.metrics(), "video": video}
+
+    def reset_metrics(self) -> None:
+        self.mixer.clock.lateness.clear()
+        self.mixer.latency.clear()
+        self.forwarder.switch_wait.clear()
+
+    async def close(self) -> None:
+        self.forwarder.close()
+        await self.mixer.close()
+
+
+class _SiteMedia:
+    """A site's transport as the live session sees it: its peer, forgotten (statistics,
+    mixer slot) when closed."""
+
+    def __init__(self, media: AiortcMedia, site_id: int, peer: SitePeer) -> None:
+        self._media = media
+        self.site_id = site_id
+        self.peer = peer
+
+    async def answer(self, offer_sdp: str) -> str:
+        return await self.peer.answer(offer_sdp)
+
+    async def add_candidate(
+        self, candidate: str, sdp_mid: str | None, sdp_mline_index: int | None
+    ) -> None:
+        await self.peer.add_candidate(candidate, sdp_mid, sdp_mline_index)
+
+    async def close(self) -> None:
+        self._media._forget(self.site_id, self.peer)
+        self._media.mixer.remove_site(self.site_id)  # its mix stops before its connection
+        await self.peer.close()

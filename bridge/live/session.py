@@ -1,0 +1,355 @@
+"""A live session: the thin shell around one ``Conference``.
+
+Like a protocol object under its connection: a command goes to the domain, and each event
+the domain returns goes to the effect handlers registered on the session — the media's
+(mute in the mixer, re-route the video and tell each site what to send) first, then
+whatever the layers above registered (the broadcast to sites and consoles, the audit
+log). The session holds who is connected (one participant and one transport per site, any
+number of consoles) and is given its media side; it builds none of it, so it runs in
+process with fakes. Everything here runs on the event loop; nothing blocks, and every send
+goes through a participant's bounded outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bridge.conference import (
+    CloseSession,
+    Command,
+    Conference,
+    DominantTalker,
+    Join,
+    Leave,
+    MediaConnected,
+    MediaLost,
+    RemoveSite,
+    ShownChanged,
+    ShownMode,
+    SiteChanged,
+    SitesChanged,
+)
+from bridge.conference.video import VideoSend, video_send
+from bridge.live.effects import Effects
+from bridge.live.media import MediaSide, Transport
+
+log = logging.getLogger(__name__)
+
+METER_INTERVAL_S = 0.1  # 10 Hz: a meter needs no more, and 100 consoles x sites adds up
+QUALITY_EVERY = 10  # meter ticks per published quality round (1 Hz)
+VOICE_INTERVAL_S = 0.1  # how often the dominant talker is looked at in voice mode
+
+
+class Ending(StrEnum):
+    """Why the session ends a participant's connection (the protocol's error codes)."""
+
+    REPLACED = "replaced"
+    REMOVED = "removed"
+    SESSION_CLOSED = "session_closed"
+
+
+class Replaced(Exception):
+    """The participant's connection was replaced by a newer one of the same site (or the
+    console left while its answer was being made)."""
+
+
+class Participant(Protocol):
+    """A site's or a console's signaling connection, as the live session sees it."""
+
+    def send(self, message: Mapping[str, Any]) -> None: ...
+    def end(self, reason: Ending) -> None: ...
+    def video(self, send: VideoSend) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _SiteLink:
+    participant: Participant
+    transport: Transport | None = None
+    video_send: VideoSend | None = None  # the last instruction sent to it
+
+
+Feed = Callable[[Any], None]
+
+
+class LiveSession:
+    def __init__(
+        self,
+        conference: Conference,
+        media: MediaSide,
+        ice_servers: list[dict[str, str]],
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.conference = conference
+        self.media = media
+        self.ice_servers = ice_servers
+        self.effects = Effects()
+        self._now = now
+        self._sites: dict[int, _SiteLink] = {}
+        self._operators: list[Participant] = []  # in arrival order
+        self._consoles: dict[Participant, Transport] = {}  # consoles watching previews
+        self._console_keys = 0
+        self._meters: asyncio.Task[None] | None = None
+        self._voice: asyncio.Task[None] | None = None
+        self.meter_feeds: list[Feed] = []  # called with the mixer's meters, 10 Hz
+        self.quality_feeds: list[Feed] = []  # called with link quality entries, 1 Hz
+        # The media's own effects come first: the mix and the routes change before anyone
+        # is told.
+        self.effects.on(SiteChanged, handler=self._mute_one)
+        self.effects.on(SitesChanged, handler=self._mute_many)
+        self.effects.on(ShownChanged, handler=self._shown_changed)
+
+    # ---- who is here -----------------------------------------------------------------
+
+    def participants(self) -> Iterator[Participant]:
+        """Every connected site and console (the broadcast's audience)."""
+        for link in self._sites.values():
+            yield link.participant
+        yield from self._operators
+
+    def consoles(self) -> list[Participant]:
+        return list(self._operators)
+
+    def site_participant(self, site_id: int) -> Participant | None:
+        link = self._sites.get(site_id)
+        return link.participant if link is not None else None
+
+    @property
+    def previews_watched(self) -> bool:
+        return bool(self._consoles)
+
+    @property
+    def empty(self) -> bool:
+        return not self._sites and not self._operators
+
+    # ---- commands --------------------------------------------------------------------
+
+    def command(self, command: Command) -> None:
+        """Feed a command to the domain; hand each event to the effect handlers."""
+        for event in self.conference.handle(command, self._now()):
+            self.effects.dispatch(event)
+
+    # ---- sites -----------------------------------------------------------------------
+
+    def attach_site(self, site_id: int, participant: Participant, by: str = "") -> None:
+        """A site's join was accepted; an older connection of the same site is replaced."""
+        old = self._sites.pop(site_id, None)
+        if old is not None:
+            old.participant.end(Ending.REPLACED)
+            if old.transport is not None:
+                asyncio.get_running_loop().create_task(old.transport.close())
+            self.command(Leave(site_id, by))
+        # The others hear of the join now; the joining site learns its state from the
+        # replies to its join, so it is registered after the event.
+        self.command(Join(site_id, by))
+        self._sites[site_id] = _SiteLink(participant)
+
+    def welcome(self, site_id: int) -> None:
+        """After a site's join replies: whether to send its camera."""
+        link = self._sites.get(site_id)
+        if link is not None:
+            self._instruct(site_id, link)
+
+    async def offer(self, site_id: int, participant: Participant, sdp: str) -> str:
+        """Answer a site's offer with a fresh transport (a renegotiating site gets a new
+        one)."""
+        link = self._current(site_id, participant)
+        if link.transport is not None:
+            old, link.transport = link.transport, None
+            await old.close()
+
+        def on_state(state: str) -> None:
+            self._on_media_state(site_id, transport, state)
+
+        transport = self.media.site_transport(
+            site_id, on_state, muted=self.conference.is_muted(site_id)
+        )
+        link.transport = transport
+        try:
+            answer = await transport.answer(sdp)
+        except Exception:
+            if link.transport is transport:
+                link.transport = None
+            await transport.close()
+            raise
+        self._reroute()
+        return answer
+
+    async def candidate(
+        self, site_id: int, participant: Participant, line: str, mid: str | None, index: int | None
+    ) -> None:
+        link = self._current(site_id, participant)
+        if link.transport is not None:
+            await link.transport.add_candidate(line, mid, index)
+
+    async def detach_site(self, site_id: int, participant: Participant, by: str = "") -> None:
+        """The site left or its connection dropped (ignored if it was already replaced)."""
+        link = self._sites.get(site_id)
+        if link is None or link.participant is not participant:
+            return
+        del self._sites[site_id]
+        if link.transport is not None:
+            await link.transport.close()
+        self.command(Leave(site_id, by))
+
+    async def remove(self, site_id: int, by: str) -> None:
+        """Remove a site: the domain first (it refuses an unknown or offline site), then
+        its connection is closed with ``removed`` before anyone is told, so the site hears
+        the reason rather than its own departure."""
+        self.conference.site(site_id)
+        link = self._sites.get(site_id)
+        if link is None:
+            self.command(RemoveSite(site_id, by))  # raises SiteOffline unless it is joined
+            return
+        del self._sites[site_id]
+        link.participant.end(Ending.REMOVED)
+        self.command(RemoveSite(site_id, by))
+        if link.transport is not None:
+            await link.transport.close()
+
+    def _current(self, site_id: int, participant: Participant) -> _SiteLink:
+        link = self._sites.get(site_id)
+        if link is None or link.participant is not participant:
+            raise Replaced()
+        return link
+
+    def _on_media_state(self, site_id: int, transport: Transport, state: str) -> None:
+        link = self._sites.get(site_id)
+        if link is None or link.transport is not transport:
+            return  # a replaced transport's last words
+        if state == "connected":
+            self.command(MediaConnected(site_id))
+        elif state in ("failed", "closed"):
+            self.command(MediaLost(site_id))
+
+    # ---- consoles --------------------------------------------------------------------
+
+    def attach_operator(self, participant: Participant) -> None:
+        if participant not in self._operators:
+            self._operators.append(participant)
+        if self._meters is None:
+            self._meters = asyncio.get_running_loop().create_task(self._send_meters())
+
+    def detach_operator(self, participant: Participant) -> None:
+        if participant in self._operators:
+            self._operators.remove(participant)
+        console = self._consoles.pop(participant, None)
+        if console is not None:
+            asyncio.get_running_loop().create_task(console.close())
+            self._reroute()
+        if not self._operators and self._meters is not None:
+            self._meters.cancel()
+            self._meters = None
+
+    async def console_offer(self, participant: Participant, sdp: str) -> str:
+        """A console asks for previews (one recvonly video m-line per roster site, in
+        roster order); a console that offers again gets a fresh transport."""
+        old = self._consoles.pop(participant, None)
+        if old is not None:
+            await old.close()
+        self._console_keys += 1
+        roster = [site.id for site in self.conference.roster()]
+        console = self.media.console_transport(-self._console_keys, roster)
+        try:
+            answer = await console.answer(sdp)
+        except Exception:
+            await console.close()
+            raise
+        if participant not in self._operators:  # left while the answer was made
+            await console.close()
+            raise Replaced()
+        self._consoles[participant] = console
+        self._reroute()
+        return answer
+
+    async def console_candidate(
+        self, participant: Participant, line: str, mid: str | None, index: int | None
+    ) -> None:
+        console = self._consoles.get(participant)
+        if console is not None:
+            await console.add_candidate(line, mid, index)
+
+    async def _send_meters(self) -> None:
+        """Levels and talk state to consoles, at most 10 times a second (never to sites);
+        a tenth of the link statistics read each time, published once a second."""
+        ticks = 0
+        while True:
+            await asyncio.sleep(METER_INTERVAL_S)
+            ticks += 1
+            await self.media.sample_quality()
+            if ticks % QUALITY_EVERY == 0:
+                entries = self.media.quality()
+                if entries:
+                    for feed in self.quality_feeds:
+                        feed(entries)
+            meters = self.media.meters()
+            if meters:
+                for feed in self.meter_feeds:
+                    feed(meters)
+
+    # ---- media effects ---------------------------------------------------------------
+
+    def _mute_one(self, event: SiteChanged) -> None:
+        self.media.set_muted(event.site.id, event.site.muted)
+
+    def _mute_many(self, event: SitesChanged) -> None:
+        for site in event.sites:
+            self.media.set_muted(site.id, site.muted)
+
+    def _shown_changed(self, event: ShownChanged) -> None:
+        self._reroute()
+        if event.shown.mode is ShownMode.VOICE and self._voice is None:
+            self._voice = asyncio.get_running_loop().create_task(self._voice_loop())
+
+    def _reroute(self) -> None:
+        """Point every viewer at the source the domain says it sees, and tell each site
+        what to send (``bridge.conference.video``)."""
+        shown = self.conference.shown
+        for site_id in self._sites:
+            self.media.route(site_id, shown.source_for(site_id))
+        for site_id, link in self._sites.items():
+            self._instruct(site_id, link)
+
+    def _instruct(self, site_id: int, link: _SiteLink) -> None:
+        send = video_send(site_id, self.conference.shown, self.previews_watched)
+        if link.video_send is not send:
+            link.video_send = send
+            link.participant.video(send)
+
+    async def _voice_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(VOICE_INTERVAL_S)
+            if self.conference.shown.mode is ShownMode.VOICE:
+                self.command(DominantTalker(self.media.dominant(), loop.time()))
+
+    # ---- the end ---------------------------------------------------------------------
+
+    async def close(self, by: str = "system") -> None:
+        """End the session: tell everyone, drop every transport, stop the media."""
+        self.command(CloseSession(by))
+        links = list(self._sites.values())
+        self._sites.clear()
+        for link in links:
+            link.participant.end(Ending.SESSION_CLOSED)
+            if link.transport is not None:
+                await link.transport.close()
+        for operator in list(self._operators):
+            operator.end(Ending.SESSION_CLOSED)
+            self.detach_operator(operator)
+        if self._voice is not None:
+            self._voice.cancel()
+            self._voice = None
+        for console in list(self._consoles.values()):
+            await console.close()
+        self._consoles.clear()
+        await self.media.close()

@@ -1,0 +1,329 @@
+"""Every private member of aiortc and aioice the bridge reads or writes, and every change it
+makes to them, behind named accessors; no other module of the bridge touches either
+library's private members (tests/media/test_aiortc_private.py walks the source to hold it).
+
+The media path needs what the libraries do not offer publicly: encoded packets and frames
+in and out without aiortc's decoder, encoder and per-packet tasks (rtp_tap, rtp_out,
+video_tap), and a choice of local ICE addresses (ice). What is reached for is written
+down here once, so a new aiortc or aioice release is checked against one list: the pinned
+versions are in pyproject.toml and ``TESTED_WITH``, ``check_versions`` refuses to start
+with others, and tests/media (test_rtp_tap, test_rtp_out, test_video_tap, test_forwarder)
+run every accessor through a real connection.
+
+Accessors used per packet are resolved when a stream is set up and return bound methods
+or the very objects aiortc uses, so the packet path costs what it did when it reached into
+aiortc itself. ``connected_link``, ``protect_and_send`` and ``SenderReport.update`` are the
+per-packet functions; they do only the attribute reads the send itself needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
+
+import aioice.ice
+import aiortc.rtcrtpreceiver
+import aiortc.rtcrtpsender
+from aioice.ice import StunProtocol
+from aiortc import RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.clock import current_ntp_time
+from aiortc.codecs import CODECS
+from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+
+# ---- versions -----------------------------------------------------------------------------
+
+# The releases every accessor below was written against and tested with; pyproject.toml pins
+# the same (tests/media/test_aiortc_private.py checks they agree).
+TESTED_WITH = {"aiortc": "1.16.0", "aioice": "0.13.0"}
+
+
+class UnsupportedVersion(RuntimeError):
+    """aiortc or aioice is not the release the media path was written against."""
+
+
+def installed_versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in TESTED_WITH:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def check_versions(installed: dict[str, str | None] | None = None) -> None:
+    """Raise ``UnsupportedVersion`` unless the installed aiortc and aioice are the pinned ones.
+
+    An error, not a warning: a moved private member does not always fail loudly (a renamed
+    sender counter is simply written to a new attribute, and the site's RTCP sender reports
+    go wrong in silence), so another release must pass tests/media before it is run.
+    """
+    installed = installed_versions() if installed is None else installed
+    wrong = [
+        f"{name} {installed.get(name) or 'missing'} (need {pinned})"
+        for name, pinned in TESTED_WITH.items()
+        if installed.get(name) != pinned
+    ]
+    if wrong:
+        found = ", ".join(wrong)
+        raise UnsupportedVersion(
+            f"Phiên bản thư viện media không được hỗ trợ: {found}; "
+            "hãy cài đúng phiên bản ghi trong pyproject.toml. / "
+            f"Unsupported media library version: {found}; "
+            "install the versions pinned in pyproject.toml."
+        )
+
+
+# ---- process-wide changes -------------------------------------------------------------------
+
+_original_get_host_addresses = aioice.ice.get_host_addresses
+_allowed_hosts: tuple[str, ...] | None = None
+
+
+def _restricted_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+    if _allowed_hosts is None:
+        return _original_get_host_addresses(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
+    return [a for a in _allowed_hosts if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+
+def restrict_host_addresses(addresses: Iterable[str] | None) -> None:
+    """Gather host candidates only on ``addresses`` (``None``: every interface, as aioice).
+
+    aioice offers no parameter for it, so the one module-level function its gathering calls
+    is replaced. Unlike aioice, a loopback address may be listed. Process-wide, as aioice's
+    gathering is; the last call wins.
+    """
+    global _allowed_hosts
+    _allowed_hosts = None if addresses is None else tuple(addresses)
+    aioice.ice.get_host_addresses = _restricted_host_addresses
+
+
+def set_codec_parameters(
+    kind: str, mime_type: str, parameters: dict[str, str | int | None]
+) -> None:
+    """Add ``parameters`` to aiortc's own codec table entry (every connection of the process
+    offers and answers with it; aiortc has no per-connection way)."""
+    for codec in CODECS[kind]:
+        if codec.mimeType.lower() == mime_type.lower():
+            codec.parameters.update(parameters)
+
+
+CodecFactory = Callable[[Any], Any]
+_factories_wrapped = False
+
+
+def wrap_codec_factories(
+    wrap_encoder: Callable[[Any, Any], Any], wrap_decoder: Callable[[Any, Any], Any]
+) -> None:
+    """Pass every encoder and decoder aiortc makes through ``wrap_encoder(encoder, codec)`` /
+    ``wrap_decoder(decoder, codec)`` (the sender and receiver modules' own ``get_encoder`` /
+    ``get_decoder``). Once per process: later calls change nothing."""
+    global _factories_wrapped
+    if _factories_wrapped:
+        return
+    real_encoder: CodecFactory = aiortc.rtcrtpsender.get_encoder
+    real_decoder: CodecFactory = aiortc.rtcrtpreceiver.get_decoder
+
+    def get_encoder(codec: Any) -> Any:
+        return wrap_encoder(real_encoder(codec), codec)
+
+    def get_decoder(codec: Any) -> Any:
+        return wrap_decoder(real_decoder(codec), codec)
+
+    aiortc.rtcrtpsender.get_encoder = get_encoder
+    aiortc.rtcrtpreceiver.get_decoder = get_decoder
+    _factories_wrapped = True
+
+
+# ---- transceivers ---------------------------------------------------------------------------
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    """The codecs negotiated on ``transceiver``, preferred first (empty before negotiation)."""
+    return list(transceiver._codecs)
+
+
+# ---- receivers ------------------------------------------------------------------------------
+
+# The receiver calls ``self.__jitter_buffer.add(packet)`` once per depayloaded packet.
+_JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
+_REMOTE_STREAMS = "_RTCRtpReceiver__remote_streams"
+_EXTENSION_IDS = "_HeaderExtensionsMap__ids"
+
+
+def jitter_buffer(receiver: RTCRtpReceiver) -> Any | None:
+    """The receiver's jitter buffer (what it hands each depayloaded packet), or None."""
+    return getattr(receiver, _JITTER_BUFFER, None)
+
+
+def replace_jitter_buffer(receiver: RTCRtpReceiver, buffer: Any) -> None:
+    """Make ``buffer`` (anything with ``add(packet) -> (pli_flag, frame | None)``) the one
+    the receiver hands each packet to."""
+    setattr(receiver, _JITTER_BUFFER, buffer)
+
+
+def receive_statistics(receiver: RTCRtpReceiver, ssrc: int) -> Any:
+    """The receiver's statistics of stream ``ssrc`` (``add(packet)`` per packet, read by its
+    receiver reports and getStats). ``KeyError`` until a packet of it went aiortc's way."""
+    return getattr(receiver, _REMOTE_STREAMS)[ssrc]
+
+
+async def send_pli(receiver: RTCRtpReceiver, media_ssrc: int) -> None:
+    """Send a PLI (RFC 4585 section 6.3.1) for ``media_ssrc`` through ``receiver``."""
+    await receiver._send_rtcp_pli(media_ssrc)
+
+
+# ---- senders --------------------------------------------------------------------------------
+
+# Name-mangled RTCRtpSender members: its MID, header-extension map, NACK history, and what
+# its RTCP sender report reads.
+_MID = "_RTCRtpSender__mid"
+_EXTENSIONS = "_RTCRtpSender__rtp_header_extensions_map"
+_HISTORY = "_RTCRtpSender__rtp_history"
+_PACKETS = "_RTCRtpSender__packet_count"
+_OCTETS = "_RTCRtpSender__octet_count"
+_NTP = "_RTCRtpSender__ntp_timestamp"
+_RTP = "_RTCRtpSender__rtp_timestamp"
+
+Retransmit = Callable[[int], Coroutine[Any, Any, None]]
+
+
+def sender_ssrc(sender: RTCRtpSender) -> int:
+    return int(sender._ssrc)
+
+
+def sender_mid(sender: RTCRtpSender) -> str | None:
+    """The MID aiortc writes in the sender's packets (set when it starts)."""
+    mid: str | None = getattr(sender, _MID)
+    return mid
+
+
+def sender_header_extensions(sender: RTCRtpSender) -> HeaderExtensionsMap:
+    """The header-extension map aiortc serialises the sender's packets with."""
+    extensions: HeaderExtensionsMap = getattr(sender, _EXTENSIONS)
+    return extensions
+
+
+def sender_history(sender: RTCRtpSender) -> dict[int, RtpPacket]:
+    """What the sender retransmits from on a NACK: packets by sequence number modulo its
+    history size. The same dict for the sender's whole life."""
+    history: dict[int, RtpPacket] = getattr(sender, _HISTORY)
+    return history
+
+
+def wrap_retransmit(sender: RTCRtpSender, wrap: Callable[[Retransmit], Retransmit]) -> None:
+    """Replace what the sender does on a NACK with ``wrap(its own retransmit)``."""
+    sender._retransmit = wrap(sender._retransmit)  # type: ignore[method-assign,assignment]
+
+
+def redirect_keyframe_requests(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever the far end of ``sender`` asks for a keyframe (PLI/FIR);
+    on the pre-encoded path aiortc would ignore the request."""
+    if not callable(getattr(sender, "_send_keyframe", None)):
+        raise RuntimeError("aiortc's RTCRtpSender has no _send_keyframe to redirect")
+    sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def on_sender_start(sender: RTCRtpSender, hook: Callable[[RTCRtpSendParameters], None]) -> None:
+    """Call ``hook(parameters)`` when aiortc starts ``sender`` with its negotiated parameters,
+    just before the sender itself starts."""
+    start = sender.send
+
+    async def send(parameters: RTCRtpSendParameters) -> None:
+        hook(parameters)
+        await start(parameters)
+
+    sender.send = send  # type: ignore[method-assign]
+
+
+def running_sender() -> tuple[RTCRtpSender, RTCRtpCodecParameters] | None:
+    """The ``RTCRtpSender`` whose RTP task is running, and its negotiated codec.
+
+    Called from a track's ``recv``: aiortc's ``_run_rtp(self, codec)`` coroutine is that
+    task's outermost frame, and it starts only once DTLS is up and SRTP keyed."""
+    task = asyncio.current_task()
+    frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+    if frame is None:
+        return None
+    sender, codec = frame.f_locals.get("self"), frame.f_locals.get("codec")
+    if isinstance(sender, RTCRtpSender) and isinstance(codec, RTCRtpCodecParameters):
+        return sender, codec
+    return None
+
+
+class SenderReport:
+    """Keeps what aiortc's RTCP sender report reads (packet and octet counts, and the latest
+    NTP/RTP timestamp pair) true for packets sent past its sender task. The NTP clock is
+    read at most every 100 ms: it costs more than sending a packet, and the pair stays
+    exact because the RTP timestamp is recorded with it."""
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+        self._ntp_at = -1.0
+
+    def update(self, packets: int, octets: int, rtp_timestamp: int, now: float) -> None:
+        sender = self._sender
+        setattr(sender, _PACKETS, packets)
+        setattr(sender, _OCTETS, octets)
+        if now - self._ntp_at >= 0.1:
+            self._ntp_at = now
+            setattr(sender, _NTP, current_ntp_time())
+            setattr(sender, _RTP, rtp_timestamp)
+
+
+# ---- DTLS and ICE ---------------------------------------------------------------------------
+
+
+def connected_link(sender: RTCRtpSender) -> tuple[Any, Any] | None:
+    """The sender's DTLS transport and nominated ICE pair, or None until both are up.
+    Per packet: the state can change under a stream at any time."""
+    dtls: Any = sender.transport
+    pair = dtls.transport._connection._nominated.get(1)
+    if dtls._state is not DtlsState.CONNECTED or pair is None:
+        return None
+    return dtls, pair
+
+
+def protect_and_send(dtls: Any, pair: Any, rtp: bytes, relayed: set[asyncio.Future[None]]) -> None:
+    """SRTP-protect one RTP packet with the transport's session and send it on ``pair``.
+
+    Raises what the SRTP session or the socket raise. A relayed (TURN) pair wraps data in
+    its own framing in a coroutine: rare, so it is scheduled (and kept in ``relayed``
+    until done) rather than reimplemented.
+    """
+    protected = dtls._tx_srtp.protect(rtp)
+    protocol = pair.protocol
+    if type(protocol) is StunProtocol:
+        protocol.transport.sendto(protected, pair.remote_addr)
+    else:
+        task = asyncio.ensure_future(protocol.send_data(protected, pair.remote_addr))
+        relayed.add(task)
+        task.add_done_callback(relayed.discard)
+
+
+def srtp_unprotect(dtls: Any) -> Callable[[bytes], bytes]:
+    """The DTLS transport's SRTP ``unprotect`` for received RTP (keyed once DTLS is up)."""
+    unprotect: Callable[[bytes], bytes] = dtls._rx_srtp.unprotect
+    return unprotect
+
+
+def audio_level_id(dtls: Any) -> int | None:
+    """The negotiated id of the ssrc-audio-level header extension, None if not negotiated."""
+    level_id: int | None = getattr(dtls._rtp_header_extensions_map, _EXTENSION_IDS).audio_level
+    return level_id
+
+
+def divert_datagrams(
+    dtls: Any, handler: Callable[[bytes, int], None]
+) -> Callable[[bytes, int], None]:
+    """Hand every datagram the transport's ICE connection receives to ``handler`` instead,
+    and return where they went until now (for ``handler`` to pass on what it does not take).
+    Lasts as long as the connection."""
+    connection: Any = dtls.transport._connection
+    forward: Callable[[bytes, int], None] = connection.data_received
+    connection.data_received = handler
+    return forward

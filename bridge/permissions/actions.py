@@ -1,0 +1,99 @@
+"""Every action a principal can take: one per HTTP route and WebSocket message.
+
+The values are sent to the console (``ready.actions``) and named in the audit log: keep them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    # Anyone.
+    LOGIN = "login"
+    PING = "ping"
+    # HTTP.
+    LOGOUT = "logout"
+    ACCOUNT_LIST = "account.list"
+    ACCOUNT_CREATE = "account.create"
+    SITE_LIST = "site.list"
+    SITE_CREATE = "site.create"
+    SESSION_LIST = "session.list"
+    SESSION_CREATE = "session.create"
+    SESSION_VIEW = "session.view"
+    SESSION_LIVE = "session.live"
+    SESSION_AUDIT = "session.audit"
+    SESSION_OPEN = "session.open"
+    SESSION_CLOSE = "session.close"
+    SESSION_LINKS = "session.links"
+    SESSION_STAFF = "session.staff"
+    METRICS_VIEW = "metrics.view"
+    METRICS_RESET = "metrics.reset"
+    # WebSocket, a staff console.
+    CONSOLE_JOIN = "console.join"
+    CONSOLE_PREVIEWS = "console.previews"
+    SITE_MUTE = "site.mute"
+    SITE_UNMUTE = "site.unmute"
+    SITE_SHOW = "site.show"
+    VOICE_SET = "voice.set"
+    HAND_LOWER = "hand.lower"
+    FLOOR_GIVE = "floor.give"
+    MUTE_ALL_EXCEPT_HOST = "mute.all_except_host"
+    UNMUTE_ALL = "unmute.all"
+    SITE_REMOVE = "site.remove"
+    SESSION_END = "session.end"
+    # WebSocket, a hall.
+    SITE_JOIN = "site.join"
+    SITE_MEDIA = "site.media"
+    SITE_HAND = "site.hand"
+    SITE_LEAVE = "site.leave"
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    scoped: bool  # about one session: ownership or assignment decides
+    writes: bool  # changes something (observers only read)
+    description: str
+
+
+A = Action
+INFO: dict[Action, ActionInfo] = {
+    A.LOGIN: ActionInfo(False, False, "log in"),
+    A.PING: ActionInfo(False, False, "check the connection"),
+    # Revoking one's own token changes nothing anyone else sees: a read for the policy's sake,
+    # so that an observer, who only reads, can still log out.
+    A.LOGOUT: ActionInfo(False, False, "log out (revoke one's own token)"),
+    A.ACCOUNT_LIST: ActionInfo(False, False, "list accounts"),
+    A.ACCOUNT_CREATE: ActionInfo(False, True, "create an account"),
+    A.SITE_LIST: ActionInfo(False, False, "list sites"),
+    A.SITE_CREATE: ActionInfo(False, True, "create a site"),
+    A.SESSION_LIST: ActionInfo(False, False, "list the sessions one may see"),
+    A.SESSION_CREATE: ActionInfo(False, True, "book a session"),
+    A.SESSION_VIEW: ActionInfo(True, False, "read a session"),
+    A.SESSION_LIVE: ActionInfo(True, False, "read a session's live state"),
+    A.SESSION_AUDIT: ActionInfo(True, False, "read a session's audit log"),
+    A.SESSION_OPEN: ActionInfo(True, True, "open a session"),
+    A.SESSION_CLOSE: ActionInfo(True, True, "close a session"),
+    A.SESSION_LINKS: ActionInfo(True, True, "issue join links"),
+    A.SESSION_STAFF: ActionInfo(True, True, "assign operators and observers"),
+    A.METRICS_VIEW: ActionInfo(False, False, "read the media path's metrics"),
+    A.METRICS_RESET: ActionInfo(False, True, "start a new metrics window"),
+    # A console and its previews change only what the caller itself receives.
+    A.CONSOLE_JOIN: ActionInfo(True, False, "open a session's console"),
+    A.CONSOLE_PREVIEWS: ActionInfo(True, False, "watch the sites' previews"),
+    A.SITE_MUTE: ActionInfo(True, True, "mute a site"),
+    A.SITE_UNMUTE: ActionInfo(True, True, "unmute a site"),
+    A.SITE_SHOW: ActionInfo(True, True, "choose the shown site"),
+    A.VOICE_SET: ActionInfo(True, True, "voice-activated switching on/off"),
+    A.HAND_LOWER: ActionInfo(True, True, "lower a site's hand"),
+    A.FLOOR_GIVE: ActionInfo(True, True, "give a site the floor"),
+    A.MUTE_ALL_EXCEPT_HOST: ActionInfo(True, True, "mute every site but the host"),
+    A.UNMUTE_ALL: ActionInfo(True, True, "unmute every site"),
+    A.SITE_REMOVE: ActionInfo(True, True, "remove a site from the session"),
+    A.SESSION_END: ActionInfo(True, True, "end the session for everyone"),
+    A.SITE_JOIN: ActionInfo(True, True, "join as a hall"),
+    A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video"),
+    A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
+    A.SITE_LEAVE: ActionInfo(True, True, "leave"),
+}

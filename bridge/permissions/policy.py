@@ -1,0 +1,148 @@
+"""One policy: may this principal take this action (on this session)?
+
+Two questions, asked in order. Does the role allow the action at all (``_BY_ROLE``, a
+table)? And for an action about one session, is the principal tied to it — the organiser
+of it, an operator or observer assigned to it, a hall holding a token for it? Admin and
+office are tied to every session. Everything not granted is refused; the reason says which
+question failed, for the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bridge.permissions.actions import INFO, Action
+from bridge.permissions.roles import Role
+
+A = Action
+_ANYONE = frozenset({A.LOGIN, A.PING})
+_HALL = frozenset({A.SITE_JOIN, A.SITE_MEDIA, A.SITE_HAND, A.SITE_LEAVE})
+# Everything about one session that only reads (board, readiness, audit, previews), taken
+# from the actions' own metadata so that a new write can never slip into an observer's hands.
+_CONSOLE_READ = frozenset(
+    a for a, info in INFO.items() if info.scoped and not info.writes and a not in _HALL
+)
+_LIVE_CONTROLS = frozenset(
+    {
+        A.SITE_MUTE,
+        A.SITE_UNMUTE,
+        A.SITE_SHOW,
+        A.VOICE_SET,
+        A.HAND_LOWER,
+        A.FLOOR_GIVE,
+        A.MUTE_ALL_EXCEPT_HOST,
+        A.UNMUTE_ALL,
+        A.SITE_REMOVE,
+    }
+)
+# What running a session means, for whoever runs it (organiser or operator).
+_RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END})
+_STAFF = frozenset(a for a in Action if a not in _HALL)
+
+_BY_ROLE: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: _STAFF,
+    # The office runs everything but the accounts.
+    Role.OFFICE: _STAFF - {A.ACCOUNT_LIST, A.ACCOUNT_CREATE},
+    # An organiser books and owns its sessions, but does not operate them: the live
+    # controls are the operator's, so two people never fight over one hall's microphone.
+    Role.ORGANISER: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE})
+    | _CONSOLE_READ
+    | _RUN
+    | {A.SESSION_STAFF},
+    Role.OPERATOR: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
+    | _CONSOLE_READ
+    | _RUN
+    | _LIVE_CONTROLS,
+    Role.OBSERVER: frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ,
+    Role.SITE: _HALL,
+}
+_EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts: an account (``account_id``, ``name`` its username) or a hall's join token
+    (``site_id`` of ``session_id``)."""
+
+    role: Role
+    account_id: int | None = None
+    name: str = ""
+    site_id: int | None = None
+    session_id: int | None = None
+
+    @property
+    def by(self) -> str:
+        """The principal as the audit log and events name it."""
+        if self.role is Role.SITE:
+            return f"site:{self.site_id}"
+        return f"account:{self.name}"
+
+
+@dataclass(frozen=True)
+class SessionScope:
+    """A session as the policy sees it: who organises it and who is assigned to it."""
+
+    id: int
+    organiser_id: int | None = None
+    operator_ids: frozenset[int] = field(default_factory=frozenset)
+    observer_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str  # "ok", or why not: role, no_session, other_session, not_organiser, not_assigned
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+class Forbidden(Exception):
+    """Refused by the policy; the HTTP and WebSocket shells answer ``forbidden``."""
+
+    def __init__(self, action: Action, reason: str) -> None:
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.reason = reason
+
+
+def _tied(principal: Principal, session: SessionScope) -> str | None:
+    """None if the principal is tied to the session, else why not."""
+    role, account = principal.role, principal.account_id
+    if role in _EVERY_SESSION:
+        return None
+    if role is Role.SITE:
+        return None if principal.session_id == session.id else "other_session"
+    if role is Role.ORGANISER:
+        return None if account is not None and account == session.organiser_id else "not_organiser"
+    if role is Role.OPERATOR:
+        return None if account in session.operator_ids else "not_assigned"
+    # An observer watches the sessions it is assigned to, as observer or as operator.
+    assigned = session.observer_ids | session.operator_ids
+    return None if account in assigned else "not_assigned"
+
+
+def authorize(principal: Principal, action: Action, session: SessionScope | None) -> Decision:
+    """Allowed or not, and why; ``session`` is the one a session-scoped action is about."""
+    if action in _ANYONE:
+        return Decision(True, "ok")
+    if action not in _BY_ROLE[principal.role]:
+        return Decision(False, "role")
+    if not INFO[action].scoped:
+        return Decision(True, "ok")
+    if session is None:
+        return Decision(False, "no_session")
+    why_not = _tied(principal, session)
+    return Decision(why_not is None, why_not or "ok")
+
+
+def require(principal: Principal, action: Action, session: SessionScope | None) -> None:
+    """Raise ``Forbidden`` unless ``authorize`` allows."""
+    decision = authorize(principal, action, session)
+    if not decision.allowed:
+        raise Forbidden(action, decision.reason)
+
+
+def allowed_actions(principal: Principal, session: SessionScope | None) -> frozenset[Action]:
+    """Every action the principal may take (on ``session``): what a console is told."""
+    return frozenset(a for a in Action if authorize(principal, a, session).allowed)

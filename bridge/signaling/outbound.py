@@ -1,0 +1,322 @@
+"""Every message the bridge sends over the WebSocket (docs/protocol.md, "Server → client"),
+typed, and the functions that build them from domain values.
+
+The shapes are ``TypedDict``s: mypy checks every builder against them, tests validate
+every frame a real bridge sends against ``ServerMessage``, and they cost nothing at run
+time (meters go to every console ten times a second). ``OUTBOUND_TYPES`` is derived from
+the shapes, never kept by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, NotRequired, get_args, get_type_hints
+
+# typing_extensions: pydantic validates these shapes in the tests, which on Python 3.11 it
+# does only for its TypedDict.
+from typing_extensions import TypedDict
+
+from bridge.conference import (
+    Conference,
+    Event,
+    FloorChanged,
+    SessionChanged,
+    ShownChanged,
+    ShownState,
+    SiteChanged,
+    SitesChanged,
+    SiteStatus,
+)
+from bridge.conference.video import VideoSend
+
+RefId = str | int | None
+
+
+class SiteEntry(TypedDict):
+    id: int
+    name: str
+    level: str
+    host: bool
+    state: Literal["offline", "connecting", "connected"]
+    muted: bool
+    hand_raised: bool
+    hand_seq: int | None
+    removed: bool
+
+
+class SessionEntry(TypedDict):
+    id: int
+    title: str
+    state: str
+    host_site_id: int
+
+
+class IceServer(TypedDict):
+    urls: str | list[str]
+    username: NotRequired[str]
+    credential: NotRequired[str]
+
+
+class JoinedMessage(TypedDict):
+    type: Literal["joined"]
+    ref_id: RefId
+    site: SiteEntry
+    session: SessionEntry
+    ice_servers: list[IceServer]
+
+
+class StaffEntry(TypedDict):
+    username: str
+    role: str
+
+
+class ReadyMessage(TypedDict):
+    type: Literal["ready"]
+    ref_id: RefId
+    operator: StaffEntry
+    session: SessionEntry
+    # The actions this account may take in this session (bridge.permissions.Action
+    # values): the console hides or disables the rest.
+    actions: list[str]
+
+
+class AnswerMessage(TypedDict):
+    type: Literal["answer"]
+    sdp: str
+    ref_id: RefId
+
+
+class RosterMessage(TypedDict):
+    type: Literal["roster"]
+    session_id: int
+    sites: list[SiteEntry]
+
+
+class SiteMessage(TypedDict):
+    type: Literal["site"]
+    site: SiteEntry
+
+
+class SitesMessage(TypedDict):
+    type: Literal["sites"]
+    sites: list[SiteEntry]
+
+
+class SessionMessage(TypedDict):
+    type: Literal["session"]
+    session: SessionEntry
+
+
+class ShownMessage(TypedDict):
+    type: Literal["shown"]
+    site_id: int
+    previous: int | None
+    mode: Literal["manual", "voice"]
+    hold_s: float
+
+
+class FloorMessage(TypedDict):
+    type: Literal["floor"]
+    site_id: int | None
+
+
+class VideoMessage(TypedDict):
+    type: Literal["video"]
+    send: Literal["full", "preview", "off"]
+
+
+class QualityEntry(TypedDict):
+    id: int
+    grade: Literal["good", "fair", "poor", "unknown"]
+    rtt_ms: float | None
+    loss_in_pct: float | None
+    loss_out_pct: float | None
+    jitter_in_ms: float | None
+    jitter_out_ms: float | None
+
+
+class QualityMessage(TypedDict):
+    type: Literal["quality"]
+    sites: list[QualityEntry]
+
+
+class MeterEntry(TypedDict):
+    id: int
+    level: float
+    talking: bool
+
+
+class MetersMessage(TypedDict):
+    type: Literal["meters"]
+    sites: list[MeterEntry]
+
+
+class PongMessage(TypedDict):
+    type: Literal["pong"]
+    ref_id: RefId
+
+
+class ErrorMessage(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+    ref_id: RefId
+
+
+ServerMessage = (
+    JoinedMessage
+    | ReadyMessage
+    | AnswerMessage
+    | RosterMessage
+    | SiteMessage
+    | SitesMessage
+    | SessionMessage
+    | ShownMessage
+    | FloorMessage
+    | VideoMessage
+    | QualityMessage
+    | MetersMessage
+    | PongMessage
+    | ErrorMessage
+)
+
+OUTBOUND_TYPES: frozenset[str] = frozenset(
+    get_args(get_type_hints(shape)["type"])[0] for shape in get_args(ServerMessage)
+)
+
+
+# ---- entries ---------------------------------------------------------------------------
+
+
+def site_entry(site: SiteStatus) -> SiteEntry:
+    return {
+        "id": site.id,
+        "name": site.name,
+        "level": site.level,
+        "host": site.host,
+        "state": site.state.value,
+        "muted": site.muted,
+        "hand_raised": site.hand_raised,
+        "hand_seq": site.hand_seq,
+        "removed": site.removed,
+    }
+
+
+def session_entry(conference: Conference) -> SessionEntry:
+    return {
+        "id": conference.session_id,
+        "title": conference.title,
+        "state": conference.state,
+        "host_site_id": conference.host_site_id,
+    }
+
+
+# ---- messages --------------------------------------------------------------------------
+
+
+def joined(
+    ref_id: RefId,
+    site: SiteStatus,
+    conference: Conference,
+    ice_servers: Sequence[Mapping[str, Any]],
+) -> JoinedMessage:
+    return {
+        "type": "joined",
+        "ref_id": ref_id,
+        "site": site_entry(site),
+        "session": session_entry(conference),
+        "ice_servers": [dict(s) for s in ice_servers],  # type: ignore[misc]
+    }
+
+
+def ready(
+    ref_id: RefId, username: str, role: str, conference: Conference, actions: Iterable[str]
+) -> ReadyMessage:
+    return {
+        "type": "ready",
+        "ref_id": ref_id,
+        "operator": {"username": username, "role": role},
+        "session": session_entry(conference),
+        "actions": sorted(actions),
+    }
+
+
+def answer(sdp: str, ref_id: RefId) -> AnswerMessage:
+    return {"type": "answer", "sdp": sdp, "ref_id": ref_id}
+
+
+def roster(conference: Conference) -> RosterMessage:
+    return {
+        "type": "roster",
+        "session_id": conference.session_id,
+        "sites": [site_entry(s) for s in conference.roster()],
+    }
+
+
+def site(status: SiteStatus) -> SiteMessage:
+    return {"type": "site", "site": site_entry(status)}
+
+
+def sites(statuses: Iterable[SiteStatus]) -> SitesMessage:
+    """Several site entries that changed at once (one message instead of one per site)."""
+    return {"type": "sites", "sites": [site_entry(s) for s in statuses]}
+
+
+def session(conference: Conference) -> SessionMessage:
+    return {"type": "session", "session": session_entry(conference)}
+
+
+def shown(state: ShownState) -> ShownMessage:
+    return {
+        "type": "shown",
+        "site_id": state.site_id,
+        "previous": state.previous,
+        "mode": state.mode.value,
+        "hold_s": state.hold_s,
+    }
+
+
+def floor(site_id: int | None) -> FloorMessage:
+    return {"type": "floor", "site_id": site_id}
+
+
+def video(send: VideoSend) -> VideoMessage:
+    return {"type": "video", "send": send.value}
+
+
+def meters(levels: Mapping[int, tuple[float, bool]]) -> MetersMessage:
+    return {
+        "type": "meters",
+        "sites": [
+            {"id": site_id, "level": round(max(level, -120.0), 1), "talking": talking}
+            for site_id, (level, talking) in levels.items()
+        ],
+    }
+
+
+def quality(entries: list[QualityEntry]) -> QualityMessage:
+    return {"type": "quality", "sites": entries}
+
+
+def pong(ref_id: RefId) -> PongMessage:
+    return {"type": "pong", "ref_id": ref_id}
+
+
+def error(code: str, message: str, ref_id: RefId = None) -> ErrorMessage:
+    return {"type": "error", "code": code, "message": message, "ref_id": ref_id}
+
+
+# ---- events ----------------------------------------------------------------------------
+
+_FOR_EVENT: dict[type, Callable[[Any, Conference], ServerMessage]] = {
+    SiteChanged: lambda e, c: site(e.site),
+    SitesChanged: lambda e, c: sites(e.sites),
+    FloorChanged: lambda e, c: floor(e.site_id),
+    SessionChanged: lambda e, c: session(c),
+    ShownChanged: lambda e, c: shown(e.shown),
+}
+
+
+def for_event(event: Event, conference: Conference) -> ServerMessage:
+    """The message everyone is told of a domain event."""
+    return _FOR_EVENT[type(event)](event, conference)

@@ -1,0 +1,200 @@
+"""``store.sessions``: sessions, their rosters, their organiser and staff.
+
+No rule lives here beyond what keeps the rows consistent: which state may follow which is
+``bridge.conference.lifecycle``'s, applied by ``bridge.use_cases``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bridge.store import schema as t
+from bridge.store.engine import Database
+from bridge.store.errors import Conflict, InvalidInput, NotFound, clean_text, parse_enum
+from bridge.store.records import Duty, Session, SessionState, Site
+from bridge.store.sites import site_of
+
+MAX_TITLE_CHARS = 200
+
+
+class Sessions:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        title: str,
+        host_site_id: int,
+        roster: Sequence[int],
+        state: SessionState = SessionState.SCHEDULED,
+        *,
+        organiser_id: int | None = None,
+    ) -> Session:
+        """A new session. The roster keeps the given order; the host site is put first
+        when it is not on it already."""
+        title = clean_text(title, "session title", MAX_TITLE_CHARS)
+        state = parse_enum(SessionState, state, "session state")
+        site_ids = builtins.list(roster)
+        if host_site_id not in site_ids:
+            site_ids.insert(0, host_site_id)
+        if len(set(site_ids)) != len(site_ids):
+            raise InvalidInput("a site appears more than once on the roster")
+        with self._db.write() as conn:
+            known = set(conn.scalars(select(t.sites.c.id).where(t.sites.c.id.in_(site_ids))))
+            missing = [site_id for site_id in site_ids if site_id not in known]
+            if missing:
+                raise InvalidInput(f"no such sites: {missing}")
+            if organiser_id is not None and not _account_exists(conn, organiser_id):
+                raise InvalidInput(f"no account {organiser_id}")
+            values = {
+                "title": title,
+                "host_site_id": host_site_id,
+                "state": state,
+                "organiser_id": organiser_id,
+            }
+            session_id, created_at = self._db.insert(conn, t.sessions, values)
+            conn.execute(
+                insert(t.roster),
+                [
+                    {"session_id": session_id, "site_id": site_id, "position": position}
+                    for position, site_id in enumerate(site_ids)
+                ],
+            )
+        return Session(
+            session_id, title, host_site_id, state, created_at, tuple(site_ids), organiser_id
+        )
+
+    def get(self, session_id: int) -> Session:
+        """The session with its roster, organiser and staff."""
+        with self._db.read() as conn:
+            found = _sessions(conn, session_id)
+        if not found:
+            raise NotFound(f"no session {session_id}")
+        return found[0]
+
+    def set_state(
+        self, session_id: int, state: SessionState, *, expected: SessionState | None = None
+    ) -> Session:
+        """Write ``state``. With ``expected``, only if the session is still in that state
+        (``Conflict`` otherwise): a caller that checked a rule against what it read is
+        sure nobody changed the state in between."""
+        state = parse_enum(SessionState, state, "session state")
+        with self._db.write() as conn:
+            where = t.sessions.c.id == session_id
+            current = conn.execute(select(t.sessions.c.state).where(where)).scalar()
+            if current is None:
+                raise NotFound(f"no session {session_id}")
+            if expected is not None and current != expected:
+                raise Conflict(f"session {session_id} is {current} now, not {expected}")
+            if current != state:
+                conn.execute(update(t.sessions).where(where).values(state=state))
+            return _sessions(conn, session_id)[0]
+
+    def roster_sites(self, session_id: int) -> builtins.list[Site]:
+        """The session's sites in roster order."""
+        query = (
+            select(t.sites)
+            .join(t.roster, t.roster.c.site_id == t.sites.c.id)
+            .where(t.roster.c.session_id == session_id)
+            .order_by(t.roster.c.position)
+        )
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        # The host is always on the roster, so an empty one means there is no session.
+        if not rows:
+            raise NotFound(f"no session {session_id}")
+        return [site_of(row) for row in rows]
+
+    # -- staff ---------------------------------------------------------------------------
+
+    def assign(self, session_id: int, account_id: int, duty: Duty | str) -> None:
+        """Assign the account to the session with ``duty`` (replacing an earlier duty);
+        ``duty`` is checked (``InvalidInput``)."""
+        checked = parse_enum(Duty, duty, "duty")
+        upsert = sqlite_insert(t.session_staff).values(
+            session_id=session_id, account_id=account_id, duty=checked
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["session_id", "account_id"], set_={"duty": checked}
+        )
+        with self._db.write() as conn:
+            _check_session(conn, session_id)
+            if not _account_exists(conn, account_id):
+                raise NotFound(f"no account {account_id}")
+            conn.execute(upsert)
+
+    def unassign(self, session_id: int, account_id: int) -> bool:
+        """Withdraw the account from the session; whether it was assigned."""
+        staff = t.session_staff.c
+        query = delete(t.session_staff).where(
+            staff.session_id == session_id, staff.account_id == account_id
+        )
+        with self._db.write() as conn:
+            _check_session(conn, session_id)
+            return conn.execute(query).rowcount > 0
+
+    def staff(self, session_id: int) -> dict[int, Duty]:
+        """Assigned account id -> duty."""
+        with self._db.read() as conn:
+            _check_session(conn, session_id)
+            return _staff(conn, session_id).get(session_id, {})
+
+    def list(self) -> builtins.list[Session]:
+        """Every session, newest first."""
+        with self._db.read() as conn:
+            return _sessions(conn)
+
+
+def _check_session(conn: Connection, session_id: int) -> None:
+    query = select(t.sessions.c.id).where(t.sessions.c.id == session_id)
+    if conn.execute(query).first() is None:
+        raise NotFound(f"no session {session_id}")
+
+
+def _account_exists(conn: Connection, account_id: int) -> bool:
+    query = select(t.operators.c.id).where(t.operators.c.id == account_id)
+    return conn.execute(query).first() is not None
+
+
+def _staff(conn: Connection, session_id: int | None) -> dict[int, dict[int, Duty]]:
+    query = select(t.session_staff).order_by(t.session_staff.c.account_id)
+    if session_id is not None:
+        query = query.where(t.session_staff.c.session_id == session_id)
+    found: dict[int, dict[int, Duty]] = {}
+    for row in conn.execute(query):
+        found.setdefault(row.session_id, {})[row.account_id] = Duty(row.duty)
+    return found
+
+
+def _sessions(conn: Connection, session_id: int | None = None) -> builtins.list[Session]:
+    """Sessions (all, or the one) newest first, each with its roster and staff, in three
+    queries however many there are."""
+    query = select(t.sessions).order_by(t.sessions.c.created_at.desc(), t.sessions.c.id.desc())
+    members = select(t.roster.c.session_id, t.roster.c.site_id).order_by(t.roster.c.position)
+    if session_id is not None:
+        query = query.where(t.sessions.c.id == session_id)
+        members = members.where(t.roster.c.session_id == session_id)
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    rosters: dict[int, builtins.list[int]] = {}
+    for member in conn.execute(members):
+        rosters.setdefault(member.session_id, []).append(member.site_id)
+    staff = _staff(conn, session_id)
+    return [
+        Session(
+            row.id,
+            row.title,
+            row.host_site_id,
+            SessionState(row.state),
+            row.created_at,
+            tuple(rosters.get(row.id, ())),
+            row.organiser_id,
+            staff.get(row.id, {}),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,65 @@
+"""``Store``: one database and the repositories over it, one per aggregate.
+
+    store.sites      sites in their tree
+    store.sessions   sessions, rosters, organiser and staff
+    store.tokens     join tokens
+    store.accounts   accounts, passwords, login tokens
+    store.audit      the audit log
+    store.meta       the server's own key/value bookkeeping
+
+Synchronous on purpose: each call is one short transaction of well under a millisecond
+(bar password hashing), and async callers run it in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Self
+
+from argon2 import PasswordHasher
+
+from bridge.store.accounts import Accounts
+from bridge.store.audit import AuditTrail
+from bridge.store.engine import Database, utc_now
+from bridge.store.meta import Meta
+from bridge.store.secrets import Passwords
+from bridge.store.sessions import Sessions
+from bridge.store.sites import Sites
+from bridge.store.tokens import JoinTokens
+
+
+class Store:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        now: Callable[[], datetime] = utc_now,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
+        """Open the database file at ``path`` (creating it and its folder if needed) and
+        migrate it to the newest schema. ``now`` is the clock, returning aware datetimes
+        (tests move it); ``password_hasher`` must hash with argon2id and defaults to
+        OWASP's argon2id baseline (see ``secrets.py``)."""
+        passwords = Passwords(password_hasher)
+        self.db = Database(path, now)
+        self.sites = Sites(self.db)
+        self.sessions = Sessions(self.db)
+        self.tokens = JoinTokens(self.db)
+        self.accounts = Accounts(self.db, passwords)
+        self.audit = AuditTrail(self.db)
+        self.meta = Meta(self.db)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,75 @@
+"""What HTTP, CLI and WebSocket do alike to a session: the domain's rules applied to the
+store. Synchronous, like the store (async callers run them in a thread).
+
+Errors are the store's (``StoreError`` and its ``.code``): a refused transition is a
+``Conflict`` (HTTP 409), links for a closed session ``InvalidInput``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bridge.conference.lifecycle import (
+    SessionIsClosed,
+    TransitionRefused,
+    check_links,
+    check_transition,
+)
+from bridge.store import Conflict, InvalidInput, Session, SessionState, Store
+
+# A state write that loses a race is read and checked again this many times.
+_ATTEMPTS = 3
+
+
+def open_session(store: Store, session_id: int) -> Session:
+    return move_session(store, session_id, SessionState.OPEN)
+
+
+def close_session(store: Store, session_id: int) -> Session:
+    return move_session(store, session_id, SessionState.CLOSED)
+
+
+def move_session(store: Store, session_id: int, target: SessionState) -> Session:
+    """Move the session to ``target`` if the lifecycle allows it from its current state.
+
+    The check and the write are two transactions; the write names the state the check
+    saw, so a change in between (an operator closing the session meanwhile) is seen and
+    the rule applied again to the new state."""
+    for attempt in range(_ATTEMPTS):
+        session = store.sessions.get(session_id)
+        try:
+            check_transition(session.state, target)
+        except TransitionRefused as exc:
+            raise Conflict(str(exc)) from exc
+        if session.state == target:
+            return session
+        try:
+            return store.sessions.set_state(session_id, target, expected=session.state)
+        except Conflict:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def issue_join_links(
+    store: Store, session_id: int, valid_for: timedelta, base_url: str
+) -> list[dict[str, Any]]:
+    """A fresh join link for every roster site (older links stay valid until they expire)."""
+    session = store.sessions.get(session_id)
+    try:
+        check_links(session.state)
+    except SessionIsClosed as exc:
+        raise InvalidInput(f"session {session_id} is closed") from exc
+    links = []
+    for site in store.sessions.roster_sites(session_id):
+        issued = store.tokens.issue(session_id, site.id, valid_for)
+        links.append(
+            {
+                "site_id": site.id,
+                "site_name": site.name,
+                "url": f"{base_url}/site/{session_id}#token={issued.token}",
+                "expires_at": issued.expires_at.isoformat(),
+            }
+        )
+    return links

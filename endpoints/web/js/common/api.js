@@ -1,0 +1,51 @@
+/*
+ * api.js — the HTTP JSON API client: `Accept-Language` set to the UI language, an optional
+ * `Authorization: Bearer <token>`, and errors as ApiError. The API answers errors as
+ * {error: {code, message}}; `text()` shows our catalogue's words for the code, falling
+ * back to the server's localized message.
+ */
+
+import { currentLang, errorText, t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message || code);
+    this.code = code;
+    this.serverMessage = message || null;
+    this.status = status;
+  }
+
+  text() {
+    if (this.code === "http") return t("error.http", { status: this.status });
+    return errorText(this.code, this.serverMessage);
+  }
+}
+
+export async function request(method, path, { body, token } = {}) {
+  const headers = { Accept: "application/json", "Accept-Language": currentLang() };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError("network", null, 0);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(err.code || "http", err.message, response.status);
+  }
+  return data;
+}

@@ -1,0 +1,95 @@
+/*
+ * board.js — the board of one session: its title and state, the connection, the roster
+ * table (roster.js), the hands queue (hands.js) and the action bar (action-bar.js).
+ * From 13 sites on it is compact (a grid of one-line rows, three across at 1366 px), so 60
+ * sites fit a 1366×768 screen; the "compact" button overrides that and the choice is
+ * remembered (localStorage "bridge.console.density").
+ */
+
+import { localStore } from "../common/dom.js";
+import { errorText, t } from "../common/i18n.js";
+import { renderActionBar } from "./action-bar.js";
+import { socket } from "./connection.js";
+import { dom } from "./elements.js";
+import { renderHands } from "./hands.js";
+import { model, siteName } from "./model.js";
+import { restartPreviews, stopPreviews } from "./previews.js";
+import { renderRows } from "./roster.js";
+
+const DENSITY_KEY = "bridge.console.density";
+const DENSE_FROM = 13; // sites: from this many on, the board is compact unless told otherwise
+
+export function renderBoard() {
+  const session = model.session;
+  dom.boardTitle.textContent = session ? session.title : t("console.board.loading");
+  dom.boardState.dataset.state = session ? session.state : "";
+  dom.boardState.textContent = session
+    ? t(`state.session.${session.state}`, {}, session.state)
+    : "";
+  dom.boardState.hidden = !session;
+
+  const state = model.state;
+  dom.conn.dataset.state = state;
+  const seconds = socket.secondsToRetry();
+  if (state === "stopped") {
+    dom.connText.textContent = errorText(model.lastError && model.lastError.code,
+      model.lastError && model.lastError.message);
+  } else if ((state === "reconnecting" || state === "waiting") && seconds !== null) {
+    dom.connText.textContent = t(`console.conn.${state}_in`, { seconds });
+  } else {
+    dom.connText.textContent = t(`console.conn.${state}`, {}, "");
+  }
+  renderRoster();
+}
+
+function densityOverride() {
+  const saved = localStore.get(DENSITY_KEY);
+  return saved === "dense" || saved === "comfortable" ? saved : null;
+}
+
+export function toggleDensity() {
+  localStore.set(DENSITY_KEY, model.dense ? "comfortable" : "dense");
+  renderBoard();
+}
+
+export function renderRoster() {
+  const override = densityOverride();
+  const wasDense = model.dense;
+  model.dense = override ? override === "dense" : model.sites.length >= DENSE_FROM;
+  if (wasDense !== model.dense && model.state === "ready") {
+    // Previews belong to the full board only: the compact one has no room for pictures,
+    // and a console that shows none should not pull sixty small streams.
+    if (model.dense) stopPreviews();
+    else restartPreviews();
+  }
+  dom.rosterTable.dataset.density = model.dense ? "dense" : "comfortable";
+  dom.density.setAttribute("aria-pressed", String(model.dense));
+  if (model.selected !== null && !model.sites.some((s) => s.id === model.selected)) {
+    model.selected = null;
+  }
+  renderRows();
+  const emptyKey =
+    model.state === "ready"
+      ? "console.roster.empty"
+      : model.state === "waiting"
+        ? "console.roster.waiting"
+        : null;
+  dom.rosterEmpty.hidden = model.sites.length > 0 || !emptyKey;
+  dom.rosterEmpty.textContent = emptyKey ? t(emptyKey) : "";
+
+  const count = (pred) => model.sites.filter(pred).length;
+  dom.summary.textContent = model.sites.length
+    ? t("console.board.summary", {
+        total: model.sites.length,
+        connected: count((s) => s.state === "connected"),
+        connecting: count((s) => s.state === "connecting"),
+        offline: count((s) => s.state === "offline"),
+        muted: count((s) => s.muted),
+      })
+    : "";
+  const shownId = model.shown ? model.shown.site_id : null;
+  dom.floor.textContent = model.floor !== null ? siteName(model.floor) : t("console.floor.none");
+  dom.shown.textContent = shownId !== null ? siteName(shownId) : "—";
+  renderHands();
+  renderActionBar();
+}

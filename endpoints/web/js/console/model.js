@@ -1,0 +1,72 @@
+/*
+ * model.js — what the console knows. For tests, `window.bridgeConsole` is one live object:
+ *   state     "logged_out" | "sessions" | "connecting" | "ready" | "reconnecting" | "waiting"
+ *             | "ended" | "stopped"
+ *   sites     site entries in roster order (as the server sent them)
+ *   session, operator, sessions (the list from GET /api/sessions), lastError, log (entries,
+ *   newest first), ws, shown, floor (site id or null), quality (site id → `quality` entry),
+ *   selected (site id or null), dense (bool: the compact board is on), actions (what this
+ *   account may do in this session, from `ready`; null when the bridge does not say: all)
+ */
+
+import { handQueue } from "./actions.js";
+
+export const model = {
+  state: "logged_out",
+  sites: [],
+  session: null,
+  operator: null,
+  sessions: [],
+  lastError: null,
+  log: [],
+  ws: null,
+  shown: null, // the last `shown` event: {site_id, previous, mode, hold_s}
+  previewPc: null, // the receive-only peer connection that carries every site's preview
+  previewing: new Set(), // site ids whose preview is playing
+  meters: new Map(), // site id -> the last `meters` entry: {id, level (dBFS), talking}
+  floor: null, // the site that has the floor (a `floor` event), or null
+  quality: new Map(), // site id -> the last `quality` entry
+  selected: null, // the site id the keyboard shortcuts and the selected bar act on
+  dense: false,
+  actions: null,
+};
+window.bridgeConsole = model;
+
+/** The rest of the page's state, not shown to tests. */
+export const page = {
+  auth: null, // {token, expires_at, operator}
+  sessionId: null, // the session on the board
+  loginNoticeKey: null,
+  sessionsStatusKey: null,
+  sessionsError: null,
+  waitingForOpen: false, // the bridge said session_not_open: retry every 5 s
+};
+
+export const siteById = (siteId) => model.sites.find((s) => s.id === siteId) || null;
+
+export function siteName(siteId) {
+  const site = siteById(siteId);
+  return site ? site.name : `#${siteId}`;
+}
+
+/** What the action rules need to know of the board (actions.js). */
+export function boardNow() {
+  return {
+    ready: model.state === "ready",
+    floor: model.floor,
+    shownId: model.shown ? model.shown.site_id : null,
+  };
+}
+
+export const hands = () => handQueue(model.sites);
+
+export function handPlace(siteId) {
+  const i = hands().findIndex((s) => s.id === siteId);
+  return i >= 0 ? i + 1 : 0;
+}
+
+export function viewOf(state) {
+  if (state === "logged_out") return "login";
+  if (state === "sessions") return "sessions";
+  return "board";
+}

@@ -1,0 +1,53 @@
+/*
+ * views.js — the console's three views (login, the sessions list, the board), shown by
+ * `model.state`, and the header with the logged-in operator.
+ */
+
+import { t } from "../common/i18n.js";
+import { renderBoard } from "./board.js";
+import { dom } from "./elements.js";
+import { model, page, viewOf } from "./model.js";
+import { renderSessions } from "./sessions.js";
+
+export function setState(state) {
+  model.state = state;
+  render();
+}
+
+function showView(focusHeading) {
+  const view = viewOf(model.state);
+  const changed = dom.body.dataset.view !== view;
+  dom.body.dataset.view = view;
+  dom.loginView.hidden = view !== "login";
+  dom.sessionsView.hidden = view !== "sessions";
+  dom.boardView.hidden = view !== "board";
+  if (changed && focusHeading) {
+    const heading = { login: dom.loginUser, sessions: dom.sessionsHeading, board: dom.boardTitle };
+    heading[view].focus();
+  }
+}
+
+export function render() {
+  showView(true);
+  renderHeader();
+  renderLogin();
+  renderSessions();
+  renderBoard();
+}
+
+function renderHeader() {
+  const operator = page.auth && page.auth.operator;
+  dom.operator.hidden = !operator;
+  dom.logout.hidden = !page.auth;
+  if (operator) {
+    dom.operator.textContent = t("console.operator", {
+      username: operator.username,
+      role: t(`role.${operator.role}`, {}, operator.role),
+    });
+  }
+}
+
+function renderLogin() {
+  dom.loginNotice.hidden = !page.loginNoticeKey;
+  dom.loginNotice.textContent = page.loginNoticeKey ? t(page.loginNoticeKey) : "";
+}

@@ -1,0 +1,40 @@
+/*
+ * elements.js — the site page's DOM hooks: body#site-page[data-state][data-muted],
+ * #site-status[data-state], #site-status-text, #site-status-detail, #site-session-title,
+ * #site-name (their blocks #site-session-block / #site-site-block are hidden until `joined`),
+ * #site-host-badge, #site-muted (hidden unless muted), #site-roster-count,
+ * #site-audio-indicator[data-active], #site-level-bar, #site-remote-audio, #site-unlock-audio,
+ * #site-mic-warning, #site-floor (hidden while nobody has the floor) with #site-floor-name,
+ * #site-floor-own, #site-hand-block, #site-hand[data-raised][aria-pressed], #site-hand-status.
+ */
+
+import { byId as $ } from "../common/dom.js";
+
+export const dom = {
+  body: document.body,
+  videoSection: $("site-video"),
+  video: $("site-remote-video"),
+  shownName: $("site-shown-name"),
+  status: $("site-status"),
+  statusText: $("site-status-text"),
+  statusDetail: $("site-status-detail"),
+  sessionBlock: $("site-session-block"),
+  sessionTitle: $("site-session-title"),
+  siteBlock: $("site-site-block"),
+  siteName: $("site-name"),
+  hostBadge: $("site-host-badge"),
+  muted: $("site-muted"),
+  micWarning: $("site-mic-warning"),
+  rosterCount: $("site-roster-count"),
+  audioIndicator: $("site-audio-indicator"),
+  audioState: $("site-audio-state"),
+  levelBar: $("site-level-bar"),
+  audio: $("site-remote-audio"),
+  unlock: $("site-unlock-audio"),
+  floor: $("site-floor"),
+  floorName: $("site-floor-name"),
+  floorOwn: $("site-floor-own"),
+  handBlock: $("site-hand-block"),
+  hand: $("site-hand"),
+  handStatus: $("site-hand-status"),
+};

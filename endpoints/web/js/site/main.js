@@ -1,0 +1,71 @@
+/*
+ * main.js — the site page (site.html, GET /site/{session_id}#token=…): a hall PC joins its
+ * session by itself and stays joined. The page runs unattended, full screen; the people in
+ * the hall are not technicians, so it needs no clicks and says plainly what is happening.
+ * Signaling follows docs/protocol.md.
+ *
+ *   state.js       what the page knows (window.bridgeSite, for tests)
+ *   elements.js    its DOM hooks
+ *   render.js      the page drawn from the state
+ *   link.js        session id and join token from the link
+ *   connection.js  the socket, join, retries and final states
+ *   messages.js    what the bridge says
+ *   media.js       microphone, camera, peer connection
+ *   meter.js       the incoming sound level
+ *
+ * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
+ * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
+ * the floor (`floor` events) is named under the shown site's name; a hall that has the floor
+ * sees it said plainly (and cannot raise its hand meanwhile). `leave` on pagehide.
+ */
+
+import { applyTranslations, bindLangButtons, detectLang, onLangChange, setLang } from "../common/i18n.js";
+import { finish, isStopped, retryNowIfWaiting, send, start } from "./connection.js";
+import { dom } from "./elements.js";
+import { readLink } from "./link.js";
+import { METER_INTERVAL_MS, meterTick, resumeAudio } from "./meter.js";
+import { render } from "./render.js";
+import { diag } from "./state.js";
+
+async function main() {
+  bindLangButtons();
+  try {
+    await setLang(detectLang());
+  } catch (err) {
+    console.error("bridge site: no catalogue", err); // the HTML's Vietnamese text remains
+  }
+  onLangChange(() => render());
+  applyTranslations(document);
+  window.addEventListener("online", retryNowIfWaiting);
+
+  dom.hand.addEventListener("click", () => {
+    if (!diag.site || dom.hand.disabled) return;
+    send({ type: "hand", raised: !diag.site.hand_raised });
+  });
+  dom.unlock.addEventListener("click", () => {
+    dom.audio.play().then(() => {
+      dom.unlock.hidden = true;
+    });
+    resumeAudio();
+  });
+  window.addEventListener("pagehide", () => {
+    if (!isStopped()) send({ type: "leave" });
+  });
+  setInterval(meterTick, METER_INTERVAL_MS);
+
+  if (!("WebSocket" in window) || !("RTCPeerConnection" in window)) {
+    diag.lastError = "unsupported_browser";
+    finish("unsupported");
+    return;
+  }
+  const link = readLink();
+  diag.sessionId = link.sessionId;
+  if (!link.sessionId || !link.token) {
+    diag.lastError = link.sessionId ? "no_token" : "bad_link";
+    finish("invalid_link");
+    return;
+  }
+  start(link.sessionId, link.token);
+}
+
+main();

@@ -1,0 +1,253 @@
+/*
+ * media.js — the hall's peer connection: the microphone (echo cancellation, noise
+ * suppression and AGC on, off with `?raw=1`; without a microphone the hall still joins and
+ * listens), the camera (optional: without one the hall still sees) on a second, sendrecv
+ * transceiver, an offer sent once ICE gathering completes (or after 2 s), later candidates
+ * trickled as `candidate`. Incoming sound plays in <audio id="site-remote-audio">; what the
+ * bridge forwards — the shown site, or the host when this hall is shown — plays in
+ * <video id="site-remote-video">. `video {send: "off"}` pauses the camera's sender
+ * (replaceTrack(null): nothing leaves a hall that nobody sees, which is what poor links
+ * need); `"full"` (or `"preview"`) puts the camera back at once.
+ */
+
+import { conn, connected, scheduleReconnect, send, socket } from "./connection.js";
+import { dom } from "./elements.js";
+import { startMeter } from "./meter.js";
+import { render, renderShown } from "./render.js";
+import { diag, RAW } from "./state.js";
+
+const GATHERING_MAX_MS = 2_000; // aiortc does not need trickle, but never hold the offer long
+const DISCONNECTED_GRACE_MS = 5_000;
+const MEDIA_WATCHDOG_MS = 30_000; // joined but media never connected → start over
+
+let micStream = null;
+let cameraStream = null;
+
+function toIceServers(list) {
+  return list
+    .filter((s) => s && s.urls)
+    .map((s) => {
+      const server = { urls: s.urls };
+      if (s.username != null) server.username = s.username;
+      if (s.credential != null) server.credential = s.credential;
+      return server;
+    });
+}
+
+async function microphoneTrack() {
+  const live = micStream && micStream.getAudioTracks().find((tr) => tr.readyState === "live");
+  if (live) return live;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    diag.micAvailable = false;
+    diag.micError = "insecure_context";
+    return null;
+  }
+  const processing = !RAW;
+  try {
+    micStream = await navigator.mediaDevices.getUserMedia({
+      audio: {
+        echoCancellation: processing,
+        noiseSuppression: processing,
+        autoGainControl: processing,
+      },
+      video: false,
+    });
+    const track = micStream.getAudioTracks()[0] || null;
+    diag.micAvailable = Boolean(track);
+    diag.micError = null;
+    return track;
+  } catch (err) {
+    console.warn("bridge site: no microphone", err);
+    micStream = null;
+    diag.micAvailable = false;
+    diag.micError = err && err.name ? err.name : String(err);
+    return null;
+  }
+}
+
+/** The page has stopped for good: release the hall's microphone. */
+export function stopMicrophone() {
+  if (micStream) {
+    for (const track of micStream.getTracks()) track.stop();
+    micStream = null;
+  }
+}
+
+async function cameraTrack() {
+  const live =
+    cameraStream && cameraStream.getVideoTracks().find((tr) => tr.readyState === "live");
+  if (live) return live;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    diag.cameraAvailable = false;
+    return null;
+  }
+  try {
+    cameraStream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } },
+    });
+    const track = cameraStream.getVideoTracks()[0] || null;
+    diag.cameraAvailable = Boolean(track);
+    return track;
+  } catch (err) {
+    console.warn("bridge site: no camera", err);
+    cameraStream = null;
+    diag.cameraAvailable = false;
+    return null;
+  }
+}
+
+// The bridge says whether anyone sees this hall; a paused sender sends nothing at all.
+export function applyVideoSend() {
+  const sender = conn && conn.videoSender;
+  if (!sender) return;
+  const camera = cameraStream && cameraStream.getVideoTracks()[0];
+  const wanted = diag.videoSend === "off" || !camera ? null : camera;
+  if (sender.track !== wanted) {
+    sender.replaceTrack(wanted).catch((err) => console.warn("bridge site: camera switch", err));
+  }
+  // "preview": only operator consoles see this hall, as a thumbnail: a quarter of the
+  // size at 5 frames a second. Possible once negotiated (encodings exist).
+  const params = sender.getParameters();
+  if (wanted && params.encodings && params.encodings.length) {
+    const preview = diag.videoSend === "preview";
+    params.encodings[0].scaleResolutionDownBy = preview ? 4 : 1;
+    params.encodings[0].maxFramerate = preview ? 5 : 30;
+    params.encodings[0].maxBitrate = preview ? 100_000 : 800_000;
+    sender.setParameters(params).catch((err) => console.warn("bridge site: camera rate", err));
+  }
+}
+
+function playVideo(track) {
+  dom.video.srcObject = new MediaStream([track]);
+  const mark = (playing) => {
+    diag.videoPlaying = playing;
+    renderShown();
+  };
+  dom.video.onplaying = () => mark(true);
+  dom.video.onemptied = () => mark(false);
+  track.onended = () => mark(false);
+  const played = dom.video.play();
+  if (played && played.catch) played.catch(() => {}); // a muted video may always autoplay
+}
+
+export async function startMedia(gen, iceServers) {
+  const pc = new RTCPeerConnection({
+    iceServers: toIceServers(iceServers),
+    bundlePolicy: "max-bundle",
+    rtcpMuxPolicy: "require",
+  });
+  conn.pc = pc;
+  diag.pc = pc;
+
+  pc.addEventListener("track", (event) => {
+    if (!socket.isCurrent(gen)) return;
+    if (event.track.kind === "video") {
+      playVideo(event.track);
+      return;
+    }
+    const stream = event.streams[0] || new MediaStream([event.track]);
+    playRemote(stream);
+  });
+  pc.addEventListener("icecandidate", (event) => {
+    if (!socket.isCurrent(gen) || !conn.offerSent) return; // earlier ones are in the offer
+    const c = event.candidate;
+    if (c && c.candidate) {
+      send({
+        type: "candidate",
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+      });
+    } else if (!c && !conn.endOfCandidatesSent) {
+      conn.endOfCandidatesSent = true;
+      send({ type: "candidate", candidate: "", sdpMid: null, sdpMLineIndex: null });
+    }
+  });
+  pc.addEventListener("connectionstatechange", () => {
+    if (!socket.isCurrent(gen)) return;
+    onPeerState(pc.connectionState);
+  });
+
+  const track = await microphoneTrack();
+  if (!socket.isCurrent(gen)) return;
+  render();
+  if (track) pc.addTrack(track, micStream);
+  else pc.addTransceiver("audio", { direction: "sendrecv" }); // listen even without a mic
+  await cameraTrack();
+  if (!socket.isCurrent(gen)) return;
+  conn.videoSender = pc.addTransceiver("video", { direction: "sendrecv" }).sender;
+  applyVideoSend();
+
+  await pc.setLocalDescription(await pc.createOffer());
+  await gatheringComplete(pc, GATHERING_MAX_MS);
+  if (!socket.isCurrent(gen)) return;
+  const complete = pc.iceGatheringState === "complete";
+  send({ type: "offer", sdp: pc.localDescription.sdp });
+  conn.offerSent = true;
+  conn.endOfCandidatesSent = complete;
+  conn.watchdog = setTimeout(() => {
+    if (socket.isCurrent(gen) && pc.connectionState !== "connected") {
+      diag.lastError = "media_timeout";
+      scheduleReconnect();
+    }
+  }, MEDIA_WATCHDOG_MS);
+}
+
+function gatheringComplete(pc, maxMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, maxMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+function onPeerState(state) {
+  if (state === "connected") {
+    clearTimeout(conn.disconnectTimer);
+    conn.disconnectTimer = null;
+    clearTimeout(conn.watchdog);
+    connected();
+  } else if (state === "failed") {
+    diag.lastError = "media_failed";
+    scheduleReconnect();
+  } else if (state === "disconnected") {
+    if (!conn.disconnectTimer) {
+      const gen = conn.gen;
+      conn.disconnectTimer = setTimeout(() => {
+        if (!socket.isCurrent(gen)) return;
+        if (conn.pc && conn.pc.connectionState !== "connected") {
+          diag.lastError = "media_disconnected";
+          scheduleReconnect();
+        }
+      }, DISCONNECTED_GRACE_MS);
+    }
+  }
+}
+
+function playRemote(stream) {
+  dom.audio.srcObject = stream;
+  const played = dom.audio.play();
+  if (played && played.catch) {
+    played
+      .then(() => {
+        dom.unlock.hidden = true;
+        startMeter(stream);
+      })
+      .catch(() => {
+        // Autoplay refused (no kiosk flag, no click yet): one big button unlocks sound.
+        dom.unlock.hidden = false;
+        startMeter(stream);
+      });
+  } else {
+    startMeter(stream);
+  }
+}

@@ -1,0 +1,133 @@
+/*
+ * messages.js — what the bridge tells the site page (docs/protocol.md): `joined`, the roster
+ * and its changes, who has the floor, what is shown, whether to send video, the SDP answer
+ * and errors.
+ */
+
+import { conn, finish, scheduleReconnect, socket, waitForOpen } from "./connection.js";
+import { applyVideoSend, startMedia } from "./media.js";
+import { render } from "./render.js";
+import { diag } from "./state.js";
+
+/** Error codes after which the page stops for good, and the state it then shows. */
+export const FINAL_ERRORS = {
+  invalid_token: "invalid_link",
+  token_expired: "invalid_link",
+  wrong_session: "invalid_link",
+  session_closed: "ended",
+  replaced: "replaced",
+  removed: "removed",
+};
+
+export function handleMessage(message, gen) {
+  switch (message.type) {
+    case "joined":
+      diag.joins += 1;
+      diag.site = message.site;
+      diag.session = message.session;
+      diag.lastError = null;
+      diag.lastErrorMessage = null;
+      if (message.session && message.session.state === "closed") {
+        finish("ended");
+        return;
+      }
+      if (message.site) updateSite(message.site);
+      if (diag.state === "waiting") diag.state = "connecting";
+      render();
+      startMedia(gen, message.ice_servers || []).catch((err) => {
+        if (!socket.isCurrent(gen)) return;
+        console.error("bridge site: media setup failed", err);
+        diag.lastError = "media_setup";
+        diag.lastErrorMessage = String(err);
+        scheduleReconnect();
+      });
+      break;
+    case "roster":
+      diag.roster = Array.isArray(message.sites) ? message.sites : [];
+      updateOwnMuted();
+      render();
+      break;
+    case "site":
+      if (message.site) {
+        updateSite(message.site);
+        render();
+      }
+      break;
+    case "sites": // several sites at once (mute all, unmute all)
+      if (Array.isArray(message.sites)) {
+        for (const entry of message.sites) updateSite(entry);
+        render();
+      }
+      break;
+    case "floor":
+      diag.floor = message.site_id ?? null;
+      render();
+      break;
+    case "session":
+      diag.session = message.session;
+      if (message.session && message.session.state === "closed") finish("ended");
+      else render();
+      break;
+    case "shown":
+      diag.shown = message;
+      render();
+      break;
+    case "video":
+      diag.videoSend = message.send;
+      applyVideoSend();
+      break;
+    case "answer":
+      if (conn && conn.pc) {
+        conn.pc
+          .setRemoteDescription({ type: "answer", sdp: message.sdp })
+          .then(() => {
+            if (socket.isCurrent(gen)) applyVideoSend();
+          })
+          .catch((err) => {
+            if (!socket.isCurrent(gen)) return;
+            console.error("bridge site: answer rejected", err);
+            diag.lastError = "invalid_sdp";
+            scheduleReconnect();
+          });
+      }
+      break;
+    case "error":
+      handleError(message);
+      break;
+    default:
+      break; // pong and anything newer than this page
+  }
+}
+
+function handleError(message) {
+  diag.lastError = message.code || "unknown";
+  diag.lastErrorMessage = message.message || null;
+  const final = FINAL_ERRORS[message.code];
+  if (final) {
+    finish(final);
+  } else if (message.code === "session_not_open") {
+    waitForOpen();
+  } else if (message.code === "invalid_sdp") {
+    scheduleReconnect();
+  } else {
+    console.warn("bridge site: server error", message);
+  }
+}
+
+/** One site entry changed: keep the roster and, if it is this hall, the own entry. */
+function updateSite(entry) {
+  const i = diag.roster.findIndex((s) => s.id === entry.id);
+  if (i >= 0) diag.roster[i] = entry;
+  else if (diag.roster.length > 0) diag.roster.push(entry);
+  if (diag.site && entry.id === diag.site.id) {
+    diag.site = entry;
+    diag.muted = Boolean(entry.muted);
+  }
+}
+
+function updateOwnMuted() {
+  if (!diag.site) return;
+  const own = diag.roster.find((s) => s.id === diag.site.id);
+  if (own) diag.site = own;
+  diag.muted = Boolean(diag.site.muted);
+}

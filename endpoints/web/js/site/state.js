@@ -1,0 +1,51 @@
+/*
+ * state.js — what the site page knows, as one live object. For tests and diagnostics it is
+ * `window.bridgeSite`:
+ *   state        "starting" | "connecting" | "connected" | "reconnecting" | "waiting"
+ *                | "ended" | "invalid_link" | "replaced" | "removed" | "unsupported"
+ *   pc, ws       the current RTCPeerConnection / WebSocket (null between attempts)
+ *   lastError    last error code (protocol code, or "no_token" / "bad_link"), null if none
+ *   lastErrorMessage  the server's message for it
+ *   sessionId, site, session, roster (site entries), muted (bool), micAvailable (bool|null),
+ *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool),
+ *   shown (the last `shown` event), videoSend ("full" | "preview" | "off"), cameraAvailable
+ *   (bool|null), videoPlaying (bool), floor (site id with the floor, or null), handRaised,
+ *   retryAt (Date.now() time of the next reconnection attempt, null when none is waiting)
+ */
+
+const query = new URLSearchParams(location.search);
+/** `?raw=1`: no echo cancellation, noise suppression or AGC (a test tone would be suppressed). */
+export const RAW = query.get("raw") === "1";
+
+export const diag = {
+  state: "starting",
+  pc: null,
+  ws: null,
+  lastError: null,
+  lastErrorMessage: null,
+  sessionId: null,
+  site: null,
+  session: null,
+  roster: [],
+  muted: false,
+  micAvailable: null,
+  micError: null,
+  level: 0,
+  levelDb: -Infinity,
+  audioActive: false,
+  joins: 0,
+  raw: RAW,
+  shown: null,
+  videoSend: "full",
+  cameraAvailable: null,
+  videoPlaying: false,
+  floor: null,
+  handRaised: false,
+  retryAt: null,
+};
+window.bridgeSite = diag;
+
+/** Final states: the page stays as it is until a person reloads it. */
+export function isFinal(state) {
+  return ["ended", "invalid_link", "replaced", "removed", "unsupported"].includes(state);
+}

@@ -1,0 +1,106 @@
+"""Fakes of the live session's own ports, for in-process tests of the runtime shell: a
+participant that records what it is sent, and a media side that records what it is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.conference.video import VideoSend
+from bridge.live import Ending
+
+
+class FakeParticipant:
+    def __init__(self, name: str, journal: list[tuple[str, str, Any]] | None = None) -> None:
+        self.name = name
+        self.sent: list[Mapping[str, Any]] = []
+        self.videos: list[VideoSend] = []
+        self.ended: Ending | None = None
+        # One journal shared by several participants tells who heard what first.
+        self.journal = journal if journal is not None else []
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        self.sent.append(message)
+        self.journal.append((self.name, "send", message))
+
+    def end(self, reason: Ending) -> None:
+        self.ended = reason
+        self.journal.append((self.name, "end", reason))
+
+    def video(self, send: VideoSend) -> None:
+        self.videos.append(send)
+        self.journal.append((self.name, "video", send))
+
+
+@dataclass
+class FakeTransport:
+    site_id: int | None
+    on_state: Callable[[str], None] | None = None
+    closed: bool = False
+    candidates: list[str] = field(default_factory=list)
+    fail: bool = False
+
+    async def answer(self, offer_sdp: str) -> str:
+        if self.fail:
+            raise ValueError("bad offer")
+        return "answer:" + offer_sdp
+
+    async def add_candidate(self, candidate: str, mid: str | None, index: int | None) -> None:
+        self.candidates.append(candidate)
+
+    async def close(self) -> None:
+        self.closed = True
+
+    def connect(self) -> None:
+        assert self.on_state is not None
+        self.on_state("connected")
+
+
+class FakeMedia:
+    def __init__(self) -> None:
+        self.transports: list[FakeTransport] = []
+        self.consoles: list[FakeTransport] = []
+        self.muted: dict[int, bool] = {}
+        self.routes: dict[int, int | None] = {}
+        self.closed = False
+        self.fail_next = False
+
+    def site_transport(self, site_id: int, on_state: Callable[[str], None], muted: bool) -> Any:
+        transport = FakeTransport(site_id, on_state, fail=self.fail_next)
+        self.fail_next = False
+        self.muted[site_id] = muted
+        self.transports.append(transport)
+        return transport
+
+    def console_transport(self, key: int, roster: list[int]) -> Any:
+        console = FakeTransport(None)
+        self.consoles.append(console)
+        return console
+
+    def set_muted(self, site_id: int, muted: bool) -> None:
+        self.muted[site_id] = muted
+
+    def route(self, viewer: int, source: int | None) -> None:
+        self.routes[viewer] = source
+
+    def meters(self) -> dict[int, tuple[float, bool]]:
+        return {}
+
+    def dominant(self) -> int | None:
+        return None
+
+    async def sample_quality(self) -> None:
+        return None
+
+    def quality(self) -> list[dict[str, Any]]:
+        return []
+
+    def metrics(self) -> dict[str, Any]:
+        return {}
+
+    def reset_metrics(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,263 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bridge.permissions import (
+    INFO,
+    Action,
+    Forbidden,
+    Principal,
+    Role,
+    SessionScope,
+    allowed_actions,
+    authorize,
+    require,
+)
+
+A = Action
+ORGANISER = Principal(Role.ORGANISER, 10, "to.chuc")
+OPERATOR = Principal(Role.OPERATOR, 20, "dieu.hanh")
+OBSERVER = Principal(Role.OBSERVER, 30, "quan.sat")
+OFFICE = Principal(Role.OFFICE, 40, "van.phong")
+ADMIN = Principal(Role.ADMIN, 50, "admin")
+HALL = Principal(Role.SITE, None, "", site_id=3, session_id=7)
+SESSION = SessionScope(
+    7, organiser_id=10, operator_ids=frozenset({20}), observer_ids=frozenset({30})
+)
+OTHER = SessionScope(8, organiser_id=11, operator_ids=frozenset({21}), observer_ids=frozenset({31}))
+CONTROLS = {
+    A.SITE_MUTE,
+    A.SITE_UNMUTE,
+    A.SITE_SHOW,
+    A.VOICE_SET,
+    A.HAND_LOWER,
+    A.FLOOR_GIVE,
+    A.MUTE_ALL_EXCEPT_HOST,
+    A.UNMUTE_ALL,
+    A.SITE_REMOVE,
+}
+HALL_ACTIONS = {A.SITE_JOIN, A.SITE_MEDIA, A.SITE_HAND, A.SITE_LEAVE}
+
+
+READS = {A.SESSION_VIEW, A.SESSION_LIVE, A.SESSION_AUDIT, A.CONSOLE_JOIN, A.CONSOLE_PREVIEWS}
+RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
+ANYONE = {A.LOGIN, A.PING}
+
+
+def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
+    staff = set(Action) - HALL_ACTIONS
+    accounts = {A.ACCOUNT_LIST, A.ACCOUNT_CREATE}
+    expected = {
+        ADMIN: staff,
+        OFFICE: staff - accounts,
+        ORGANISER: ANYONE
+        | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
+        | READS
+        | RUN,
+        OPERATOR: ANYONE | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST} | READS | RUN | CONTROLS,
+        OBSERVER: ANYONE | {A.LOGOUT, A.SESSION_LIST} | READS,
+        HALL: ANYONE | HALL_ACTIONS,
+    }
+    for principal, actions in expected.items():
+        assert allowed_actions(principal, SESSION) == actions, principal.role
+
+
+def test_without_a_session_only_the_unscoped_actions_remain():
+    assert allowed_actions(OBSERVER, None) == ANYONE | {A.LOGOUT, A.SESSION_LIST}
+    assert allowed_actions(HALL, None) == ANYONE
+    assert A.SESSION_LIST in allowed_actions(ORGANISER, None)
+    assert not INFO[A.SESSION_LIST].scoped  # the caller filters the list by session.view
+
+
+def test_metrics_are_for_admin_and_office_only():
+    for principal in (ADMIN, OFFICE):
+        assert {A.METRICS_VIEW, A.METRICS_RESET} <= allowed_actions(principal, None)
+    for principal in (ORGANISER, OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.METRICS_VIEW, None).reason == "role"
+        assert authorize(principal, A.METRICS_RESET, None).reason == "role"
+
+
+def test_an_observer_may_watch_a_session_it_operates():
+    scope = SessionScope(9, operator_ids=frozenset({30}))
+    assert allowed_actions(OBSERVER, scope) >= READS
+    assert authorize(OBSERVER, A.SESSION_VIEW, SessionScope(9)).reason == "not_assigned"
+
+
+def test_an_operator_is_not_tied_by_being_an_observer_or_the_organiser():
+    assert not authorize(OPERATOR, A.SITE_MUTE, SessionScope(9, observer_ids=frozenset({20})))
+    assert not authorize(OPERATOR, A.SITE_MUTE, SessionScope(9, organiser_id=20))
+
+
+def test_an_organiser_is_not_tied_by_an_assignment():
+    assigned = SessionScope(9, operator_ids=frozenset({10}), observer_ids=frozenset({10}))
+    assert authorize(ORGANISER, A.SESSION_VIEW, assigned).reason == "not_organiser"
+
+
+def test_an_account_without_an_id_is_tied_to_no_session():
+    nobody = Principal(Role.ORGANISER, None, "x")
+    assert not authorize(nobody, A.SESSION_VIEW, SessionScope(9))
+    assert not authorize(Principal(Role.OPERATOR), A.SITE_MUTE, SessionScope(9))
+
+
+def test_a_hall_token_without_a_session_joins_nothing():
+    assert authorize(Principal(Role.SITE, site_id=3), A.SITE_JOIN, SESSION).reason == (
+        "other_session"
+    )
+
+
+def test_the_principal_names_itself_for_the_audit_log():
+    assert OPERATOR.by == "account:dieu.hanh"
+    assert HALL.by == "site:3"
+
+
+def test_action_values_are_the_wire_strings():
+    # The console and the audit log know actions by these strings: a rename breaks them.
+    assert {a.value for a in Action} == {
+        *("login", "logout", "account.list", "account.create", "site.list", "site.create"),
+        *("session.list", "session.create", "session.view", "session.live", "session.audit"),
+        *("session.open", "session.close", "session.links", "session.staff"),
+        *("metrics.view", "metrics.reset"),
+        *("console.join", "console.previews", "site.mute", "site.unmute", "site.show"),
+        *("voice.set", "hand.lower", "floor.give", "mute.all_except_host", "unmute.all"),
+        *("site.remove", "session.end"),
+        *("site.join", "site.media", "site.hand", "site.leave"),
+        "ping",
+    }
+
+
+def test_a_hall_may_only_send_its_own_media_hand_and_leave_in_its_own_session():
+    assert allowed_actions(HALL, SESSION) == HALL_ACTIONS | {A.LOGIN, A.PING}
+    assert authorize(HALL, A.SITE_MEDIA, OTHER).reason == "other_session"
+    assert authorize(HALL, A.SITE_MUTE, SESSION).reason == "role"
+
+
+def test_an_operator_operates_only_the_sessions_it_is_assigned_to():
+    assert CONTROLS | {A.SESSION_END, A.CONSOLE_JOIN} <= allowed_actions(OPERATOR, SESSION)
+    assert authorize(OPERATOR, A.SITE_MUTE, OTHER).reason == "not_assigned"
+    assert not authorize(OPERATOR, A.SESSION_CREATE, None)
+    assert not authorize(OPERATOR, A.SESSION_STAFF, SESSION)
+
+
+def test_an_organiser_owns_its_sessions_but_does_not_operate_them():
+    mine = allowed_actions(ORGANISER, SESSION)
+    assert {A.SESSION_STAFF, A.SESSION_LINKS, A.SESSION_END, A.CONSOLE_JOIN} <= mine
+    assert not mine & CONTROLS
+    assert authorize(ORGANISER, A.SESSION_VIEW, OTHER).reason == "not_organiser"
+    assert authorize(ORGANISER, A.SESSION_CREATE, None)
+
+
+def test_an_observer_only_reads_what_it_is_assigned_to():
+    mine = allowed_actions(OBSERVER, SESSION)
+    assert A.CONSOLE_JOIN in mine and A.SESSION_AUDIT in mine
+    assert not any(INFO[a].writes for a in mine)
+    assert not allowed_actions(OBSERVER, OTHER) & {A.SESSION_VIEW, A.CONSOLE_JOIN}
+
+
+def test_office_runs_every_session_but_not_the_accounts_and_admin_does_everything_staff():
+    assert allowed_actions(OFFICE, OTHER) >= CONTROLS
+    assert authorize(OFFICE, A.ACCOUNT_CREATE, None).reason == "role"
+    assert authorize(ADMIN, A.ACCOUNT_CREATE, None)
+    assert not allowed_actions(ADMIN, OTHER) & HALL_ACTIONS  # staff are not halls
+
+
+def test_a_session_action_without_a_session_is_refused():
+    assert authorize(OFFICE, A.SESSION_VIEW, None).reason == "no_session"
+
+
+def test_require_raises_forbidden_naming_the_action():
+    require(OPERATOR, A.SITE_MUTE, SESSION)
+    try:
+        require(OBSERVER, A.SITE_MUTE, SESSION)
+    except Forbidden as exc:
+        assert exc.action is A.SITE_MUTE and exc.reason == "role"
+    else:  # pragma: no cover
+        raise AssertionError("not refused")
+
+
+ids = st.integers(1, 6)
+principals = st.builds(
+    Principal,
+    role=st.sampled_from(Role),
+    account_id=st.one_of(st.none(), ids),
+    name=st.just("x"),
+    site_id=st.one_of(st.none(), ids),
+    session_id=st.one_of(st.none(), ids),
+)
+scopes = st.builds(
+    SessionScope,
+    id=ids,
+    organiser_id=st.one_of(st.none(), ids),
+    operator_ids=st.frozensets(ids, max_size=3),
+    observer_ids=st.frozensets(ids, max_size=3),
+)
+
+
+@given(principals, st.one_of(st.none(), scopes))
+def test_allowed_actions_agrees_with_authorize(principal, scope):
+    allowed = allowed_actions(principal, scope)
+    for action in Action:
+        assert (action in allowed) == authorize(principal, action, scope).allowed
+
+
+@given(principals, scopes)
+def test_only_halls_take_hall_actions_and_halls_take_nothing_else(principal, scope):
+    allowed = allowed_actions(principal, scope) - {A.LOGIN, A.PING}
+    if principal.role is Role.SITE:
+        assert allowed <= HALL_ACTIONS
+    else:
+        assert not allowed & HALL_ACTIONS
+
+
+@given(principals, scopes)
+def test_an_account_tied_to_nothing_gets_no_session_action_unless_admin_or_office(p, scope):
+    untied = SessionScope(scope.id)
+    scoped = {a for a in allowed_actions(p, untied) if INFO[a].scoped}
+    if p.role in (Role.ADMIN, Role.OFFICE):
+        assert scoped
+    elif p.role is not Role.SITE:
+        assert not scoped
+
+
+@given(principals, scopes, ids)
+def test_withdrawing_an_assignment_never_grants_more(principal, scope, account):
+    fewer = SessionScope(
+        scope.id,
+        scope.organiser_id,
+        scope.operator_ids - {account},
+        scope.observer_ids - {account},
+    )
+    assert allowed_actions(principal, fewer) <= allowed_actions(principal, scope)
+
+
+@given(principals, scopes)
+def test_observers_never_write(principal, scope):
+    if principal.role is Role.OBSERVER:
+        assert not any(INFO[a].writes for a in allowed_actions(principal, scope))
+
+
+def test_every_action_has_its_metadata():
+    assert set(INFO) == set(Action)
+
+
+@given(principals, st.one_of(st.none(), scopes))
+def test_office_never_exceeds_admin_and_no_account_role_exceeds_office(principal, scope):
+    office = allowed_actions(Principal(Role.OFFICE, principal.account_id, "o"), scope)
+    admin = allowed_actions(Principal(Role.ADMIN, principal.account_id, "a"), scope)
+    assert office <= admin
+    if principal.role not in (Role.ADMIN, Role.SITE):
+        assert allowed_actions(principal, scope) <= office
+
+
+@given(principals, st.sampled_from(Action), st.one_of(st.none(), scopes))
+def test_require_raises_exactly_when_authorize_refuses(principal, action, scope):
+    decision = authorize(principal, action, scope)
+    try:
+        require(principal, action, scope)
+    except Forbidden as exc:
+        assert not decision.allowed and exc.action is action and exc.reason == decision.reason
+    else:
+        assert decision.allowed and decision.reason == "ok"
+
+
+@given(principals, st.sampled_from([a for a in Action if INFO[a].scoped]))
+def test_a_session_action_without_a_session_is_always_refused(principal, action):
+    assert not authorize(principal, action, None)

@@ -1,0 +1,55 @@
+"""The message lists are derived from the schemas, and docs/protocol.md names exactly them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import TypeAdapter
+
+from bridge.conference import Conference, RosterSite
+from bridge.conference.shown import ShownSite
+from bridge.conference.video import VideoSend
+from bridge.signaling import outbound
+from bridge.signaling.messages import MESSAGE_TYPES
+
+PROTOCOL = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text("utf-8")
+SERVER_MESSAGE: TypeAdapter[outbound.ServerMessage] = TypeAdapter(outbound.ServerMessage)
+
+
+def _table(heading: str) -> set[str]:
+    section = PROTOCOL.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
+
+
+def test_the_protocol_document_lists_exactly_the_accepted_message_types():
+    assert _table("Client → server") == MESSAGE_TYPES
+
+
+def test_the_protocol_document_lists_exactly_the_sent_message_types():
+    assert _table("Server → client") == outbound.OUTBOUND_TYPES
+
+
+def test_every_builder_makes_a_message_of_its_declared_shape():
+    conf = Conference(3, "Giao ban", 1, [RosterSite(1, "Trung ương", "central")])
+    site = conf.site(1)
+    built = [
+        outbound.joined("a", site, conf, [{"urls": "stun:127.0.0.1:3478"}]),
+        outbound.ready(1, "thu.ky", "operator", conf, ["site.mute"]),
+        outbound.answer("v=0", None),
+        outbound.roster(conf),
+        outbound.site(site),
+        outbound.sites([site]),
+        outbound.session(conf),
+        outbound.shown(ShownSite(1).state),
+        outbound.floor(None),
+        outbound.video(VideoSend.PREVIEW),
+        outbound.meters({1: (-200.0, False)}),
+        outbound.quality([]),
+        outbound.pong("p"),
+        outbound.error("forbidden", "Không được phép.", "x"),
+    ]
+    assert {m["type"] for m in built} == outbound.OUTBOUND_TYPES
+    for message in built:
+        assert SERVER_MESSAGE.validate_python(message) == message
+    assert outbound.meters({1: (-200.0, False)})["sites"][0]["level"] == -120.0
