@@ -24,7 +24,8 @@ run: $(STAMP)
 # starts itself). The coturn package enables a system service; it is disabled at once, as
 # the tests run their own relay and nothing else should.
 system-deps:
-	@command -v chromium >/dev/null && command -v ip >/dev/null && command -v node >/dev/null || \
+	@command -v chromium >/dev/null && command -v ip >/dev/null && command -v nft >/dev/null && \
+	  command -v node >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium iproute2 nftables nodejs)
 	@command -v turnserver >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq coturn && \

@@ -17,7 +17,7 @@ from typing import Any
 
 from bridge.settings import Settings, load_settings
 from bridge.signaling.api import session_json, site_json
-from bridge.store import AccountRole, SessionState, SiteLevel, Store, StoreError
+from bridge.store import AccountRole, NotFound, SessionState, SiteLevel, Store, StoreError
 from bridge.use_cases import close_session, issue_join_links, open_session
 
 
@@ -60,6 +60,7 @@ def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
 def cmd_session_create(args: argparse.Namespace, store: Store) -> int:
     state = SessionState.OPEN if args.open else SessionState.SCHEDULED
     session = store.sessions.create(args.title, args.host_site, args.roster, state)
+    store.audit.record(session.id, _by(), "create_session", title=session.title)
     _out(args, {"session": session_json(session)}, f"session {session.id}: {session.title}")
     return 0
 
@@ -74,10 +75,19 @@ def cmd_session_list(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _by() -> str:
+    """Who acts from the command line, as the audit log names it: the system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name to be had (a container without one)
+        return "cli"
+
+
 def cmd_session_links(args: argparse.Namespace, store: Store) -> int:
     settings = _settings(args)
     hours = args.valid_hours or settings.join_token_hours
     links = issue_join_links(store, args.session_id, timedelta(hours=hours), settings.base_url)
+    store.audit.record(args.session_id, _by(), "issue_links", count=len(links))
     _out(
         args,
         {"links": links},
@@ -89,7 +99,53 @@ def cmd_session_links(args: argparse.Namespace, store: Store) -> int:
 def cmd_session_state(args: argparse.Namespace, store: Store) -> int:
     move = open_session if args.state == SessionState.OPEN else close_session
     session = move(store, args.session_id)
+    action = "open_session" if args.state == SessionState.OPEN else "close_session"
+    store.audit.record(session.id, _by(), action)
     _out(args, {"session": session_json(session)}, f"session {session.id}: {session.state}")
+    return 0
+
+
+def cmd_session_staff(args: argparse.Namespace, store: Store) -> int:
+    accounts = {a.username.casefold(): a for a in store.accounts.list()}
+    account = accounts.get(args.username.strip().casefold())
+    if account is None:
+        raise NotFound(f"no account {args.username!r}")
+    if args.duty == "none":
+        store.sessions.unassign(args.session_id, account.id)
+    else:
+        store.sessions.assign(args.session_id, account.id, args.duty)
+    store.audit.record(
+        args.session_id, _by(), "assign_staff", account_id=account.id, duty=args.duty
+    )
+    staff = store.sessions.staff(args.session_id)
+    names = {a.id: a.username for a in accounts.values()}
+    _out(
+        args,
+        {"staff": [{"account_id": a, "duty": str(d)} for a, d in sorted(staff.items())]},
+        "\n".join(f"{names.get(a, a)}: {d}" for a, d in sorted(staff.items())) or "(no staff)",
+    )
+    return 0
+
+
+def cmd_session_audit(args: argparse.Namespace, store: Store) -> int:
+    entries = store.audit.for_session(args.session_id, limit=args.limit, after_id=args.after)
+    rows = [
+        {
+            "id": e.id,
+            "session_id": e.session_id,
+            "at": e.at.isoformat(),
+            "by": e.by,
+            "action": e.action,
+            "detail": dict(e.detail),
+        }
+        for e in entries
+    ]
+    text = "\n".join(
+        f"{e.id:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.by:<24} {e.action:<22} "
+        + json.dumps(dict(e.detail), ensure_ascii=False)
+        for e in entries
+    )
+    _out(args, {"entries": rows}, text or "(no entries)")
     return 0
 
 
@@ -161,6 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-hours", type=float)
     p.add_argument("--public-url")
     p.set_defaults(func=cmd_session_links)
+    p = session.add_parser("staff", parents=[common], help="assign an operator or observer")
+    p.add_argument("session_id", type=int)
+    p.add_argument("username")
+    p.add_argument("duty", choices=["operator", "observer", "none"])
+    p.set_defaults(func=cmd_session_staff)
+    p = session.add_parser("audit", parents=[common], help="who did what, and when")
+    p.add_argument("session_id", type=int)
+    p.add_argument("--after", type=int, help="entries after this id")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=cmd_session_audit)
     for state in ("open", "close"):
         p = session.add_parser(state, parents=[common])
         p.add_argument("session_id", type=int)

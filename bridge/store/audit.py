@@ -57,6 +57,11 @@ class AuditTrail:
         with self._db.write() as conn:
             conn.execute(insert(t.audit), rows)
 
+    def record(self, session_id: int | None, by: str, action: str, **detail: Any) -> None:
+        """One entry now (the command line's actions; the live sessions write batches)."""
+        entry = AuditEntry(0, session_id, self._db.clock(), by, action, detail)
+        self.append([entry])
+
     def for_session(
         self, session_id: int, limit: int = MAX_PAGE, after_id: int | None = None
     ) -> list[AuditEntry]:

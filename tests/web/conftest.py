@@ -118,11 +118,17 @@ async def chromium(tmp_path: Path) -> AsyncIterator[Browser]:
             await browser.close()
 
 
-async def open_board(page: Page, bridge: RunningBridge, wait_ms: float = 30_000) -> None:
-    """Log in to the console as admin and open the demo session's board."""
+async def open_board(
+    page: Page,
+    bridge: RunningBridge,
+    wait_ms: float = 30_000,
+    username: str = "admin",
+    password: str | None = None,
+) -> None:
+    """Log in to the console (as admin unless told) and open the demo session's board."""
     await page.goto(f"{bridge.url}/console")
-    await page.fill("#login-username", "admin")
-    await page.fill("#login-password", str(bridge.password))
+    await page.fill("#login-username", username)
+    await page.fill("#login-password", password or str(bridge.password))
     await page.click("#login-submit")
     await page.click('#session-list button.session-open[data-session-id="1"]', timeout=wait_ms)
     await page.wait_for_function(

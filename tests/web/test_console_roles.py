@@ -105,3 +105,42 @@ async def test_an_observer_sees_the_board_read_only(
         assert [p for p in problems if "pageerror" in p] == []
     finally:
         await hall.close()
+
+
+async def test_a_real_observer_account_gets_a_read_only_board_from_the_bridge(
+    bridge: RunningBridge, chromium: Browser
+) -> None:
+    """No rewriting: an observer account assigned to the session logs in; the bridge's own
+    `ready` lists only reads, and the board's controls are disabled and say why."""
+    import httpx
+
+    admin = {"authorization": f"Bearer {bridge.login()}"}
+    async with httpx.AsyncClient(base_url=bridge.url, headers=admin) as http:
+        made = await http.post(
+            "/api/accounts",
+            json={"username": "quan.sat", "password": "mật khẩu quan sát", "role": "observer"},
+        )
+        assert made.status_code == 201, made.text
+        staffed = await http.post(
+            "/api/sessions/1/staff",
+            json={"account_id": made.json()["account"]["id"], "duty": "observer"},
+        )
+        assert staffed.status_code == 200, staffed.text
+    hall = SiteClient(bridge.links[HALL])
+    try:
+        await hall.join()
+        site_id = int(hall.site["id"]) if hall.site else 0
+        page = await (
+            await chromium.new_context(viewport={"width": 1366, "height": 768})
+        ).new_page()
+        problems = watch(page, "console")
+        await open_board(page, bridge, username="quan.sat", password="mật khẩu quan sát")
+        actions = await page.evaluate("() => bridgeConsole.actions")
+        assert "console.join" in actions and "site.mute" not in actions
+        row = f'#roster-body > tr[data-site-id="{site_id}"]'
+        await page.locator(row).wait_for(timeout=WAIT_MS)
+        for control in (f'{row} button[data-action="mute"]', "#board-mute-all", "#board-end"):
+            assert await page.is_disabled(control), control
+        assert not problems, problems
+    finally:
+        await hall.close()
