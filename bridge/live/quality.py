@@ -1,4 +1,5 @@
-"""Each site's network quality for the consoles, from what aiortc already knows.
+"""Each site's network quality for the consoles, from what its transport already knows
+(``SiteTransport.audio_statistics``: for a WebRTC peer, aiortc's RTCP statistics).
 
 For a site's audio (the stream that matters in a briefing) aiortc keeps:
 - on the sender (the mix the bridge sends): the site's RTCP receiver reports, as
@@ -22,21 +23,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiortc import RTCPeerConnection
-
 from bridge.conference.quality import IntervalLoss, LinkQuality
+from bridge.media.transport import SiteTransport
 
 log = logging.getLogger(__name__)
 
 OPUS_CLOCK_RATE = 48_000  # RTP timestamp units per second of Opus audio
 STALE_AFTER = timedelta(seconds=5)  # a receiver report older than this says nothing now
-
-
-def connection_of(peer: object) -> RTCPeerConnection | None:
-    """The peer's aiortc connection (``SitePeer.pc``); its statistics are only read here,
-    never changed."""
-    pc = getattr(peer, "pc", None)
-    return pc if isinstance(pc, RTCPeerConnection) else None
 
 
 class _SiteReading:
@@ -51,7 +44,7 @@ class QualityMonitor:
         self._sites: dict[int, _SiteReading] = {}
         self._cursor = 0
 
-    async def read_some(self, peers: Mapping[int, object]) -> None:
+    async def read_some(self, peers: Mapping[int, SiteTransport]) -> None:
         """Read the next share of ``peers`` (site id → its peer), round robin."""
         for site_id in list(self._sites):
             if site_id not in peers:
@@ -62,25 +55,22 @@ class QualityMonitor:
         share = math.ceil(len(ids) / self.calls_per_round)
         for step in range(share):
             site_id = ids[(self._cursor + step) % len(ids)]
-            pc = connection_of(peers[site_id])
-            if pc is not None:
-                await self._read(site_id, pc)
+            await self._read(site_id, peers[site_id])
         self._cursor = (self._cursor + share) % len(ids)
 
     def entries(self) -> list[dict[str, Any]]:
         """The latest figures of every site read so far (the ``quality`` message)."""
         return [_entry(site_id, r.quality) for site_id, r in sorted(self._sites.items())]
 
-    async def _read(self, site_id: int, pc: RTCPeerConnection) -> None:
-        audio = next((t for t in pc.getTransceivers() if t.kind == "audio"), None)
-        if audio is None:
-            return
+    async def _read(self, site_id: int, transport: SiteTransport) -> None:
         try:
-            sent = await audio.sender.getStats()
-            received = await audio.receiver.getStats()
-        except Exception:  # a peer closing under us: skip it this round
+            statistics = await transport.audio_statistics()
+        except Exception:  # a transport closing under us: skip it this round
             log.debug("no statistics for site %s", site_id, exc_info=True)
             return
+        if statistics is None:
+            return
+        sent, received = statistics
         reading = self._sites.setdefault(site_id, _SiteReading())
         rtt_ms = loss_out = jitter_out = jitter_in = None
         for stats in sent.values():

@@ -22,6 +22,7 @@ codec so every site sends what the others can be forwarded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -62,8 +63,29 @@ async def add_remote_candidate(
         parsed.sdpMid = sdp_mid
         parsed.sdpMLineIndex = sdp_mline_index
         await pc.addIceCandidate(parsed)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise InvalidOffer(f"bad candidate: {exc}") from exc
+    except Exception as exc:  # the parser and aioice raise ValueError, AssertionError…
+        raise InvalidOffer(f"bad candidate: {exc!r}") from exc
+
+
+async def close_connection(pc: RTCPeerConnection) -> None:
+    """Close ``pc`` whatever state a bad offer left it in, never raising.
+
+    aiortc's ``close`` stops at the first transceiver an offer it could not apply left
+    without a transport (an m-line without its ``a=mid``); the transports that do exist
+    are then stopped here one by one, so no socket outlives the peer.
+    """
+    try:
+        await pc.close()
+        return
+    except Exception:
+        log.debug("closing a half-negotiated connection", exc_info=True)
+    for transceiver in pc.getTransceivers():
+        dtls = transceiver.receiver.transport
+        if dtls is None:
+            continue
+        for stop in (dtls.stop, dtls.transport.stop):
+            with contextlib.suppress(Exception):
+                await stop()
 
 
 def _video_preferences() -> list[RTCRtpCodecCapability]:
@@ -190,7 +212,7 @@ class SitePeer:
                 self._forwarder.remove_source(self.site_id, self._source_key)
             if self._viewer is not None:
                 self._forwarder.remove_viewer(self.site_id, self._viewer)
-        await self._pc.close()
+        await close_connection(self._pc)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         transceiver = next(t for t in self._pc.getTransceivers() if t.receiver.track is track)

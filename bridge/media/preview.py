@@ -17,7 +17,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from bridge.media.aiortc_private import negotiated_codecs
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import bridge_ice_servers, rtc_configuration
-from bridge.media.peer import InvalidOffer, add_remote_candidate
+from bridge.media.peer import InvalidOffer, add_remote_candidate, close_connection
 from bridge.media.video_tap import on_keyframe_request
 
 log = logging.getLogger(__name__)
@@ -84,4 +84,4 @@ class ConsolePeer:
         for key, track in self._viewers:
             self._forwarder.remove_viewer(key, track)
         self._viewers.clear()
-        await self._pc.close()
+        await close_connection(self._pc)

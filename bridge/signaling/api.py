@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bridge.live import LiveSessions
@@ -26,7 +26,14 @@ from bridge.live.audit import AuditLog
 from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
 from bridge.signaling import messages as m
-from bridge.signaling.errors import HTTP_STATUS, ErrorCode, SignalingError, message_for, pick_lang
+from bridge.signaling.errors import (
+    HTTP_STATUS,
+    ErrorCode,
+    SignalingError,
+    login_error,
+    message_for,
+    pick_lang,
+)
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
@@ -34,18 +41,23 @@ from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreErr
 from bridge.store.errors import InvalidCredentials
 from bridge.use_cases import close_session, issue_join_links, open_session
 
-Handler = Callable[[Request], Awaitable[JSONResponse]]
+Handler = Callable[[Request], Awaitable[Response]]
 
 # Logins waiting for the password hasher beyond this are refused at once: a flood of
 # logins queues no unbounded work.
 MAX_WAITING_LOGINS = 16
 
 
+# The largest id the API looks up: JSON-safe integers. A longer one names nothing (and
+# would overflow the database driver's 64-bit integers).
+MAX_ID = 2**53
+
+
 def error_response(error: SignalingError, lang: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": str(error.code), "message": message_for(error.code, lang)}},
-        status_code=HTTP_STATUS.get(error.code, 400),
-    )
+    body: dict[str, Any] = {"code": str(error.code), "message": message_for(error.code, lang)}
+    if error.field is not None:
+        body["field"] = error.field
+    return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400))
 
 
 def site_json(site: Site) -> dict[str, Any]:
@@ -133,7 +145,7 @@ class Api:
     def _endpoint(self, route: ApiRoute) -> Handler:
         handler: Callable[..., Awaitable[Any]] = getattr(self, route.handler)
 
-        async def endpoint(request: Request) -> JSONResponse:
+        async def endpoint(request: Request) -> Response:
             lang = pick_lang(request.headers.get("accept-language"), self.settings.default_lang)
             try:
                 if route.action is Action.LOGIN:
@@ -145,6 +157,9 @@ class Api:
                 return error_response(error, lang)
             except StoreError as exc:
                 return error_response(SignalingError(ErrorCode(exc.code), str(exc)), lang)
+            except ClientDisconnect:
+                # The client went away mid-body: nobody to answer, nothing to log.
+                return Response(status_code=400)
             return JSONResponse(result, status_code=route.status)
 
         return endpoint
@@ -154,12 +169,18 @@ class Api:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise SignalingError(ErrorCode.UNAUTHORIZED)
-        account = await asyncio.to_thread(self.store.accounts.check_token, token)
+        try:
+            account = await asyncio.to_thread(self.store.accounts.check_token, token)
+        except StoreError as exc:
+            raise login_error(exc.code) from None
         principal = principal_of(account)
         session: Session | None = None
         scope: SessionScope | None = None
         if "id" in request.path_params:
-            session = await asyncio.to_thread(self.store.sessions.get, request.path_params["id"])
+            session_id = request.path_params["id"]
+            if not 1 <= session_id <= MAX_ID:
+                raise SignalingError(ErrorCode.NOT_FOUND, "id", field="id")
+            session = await asyncio.to_thread(self.store.sessions.get, session_id)
             scope = session_scope(session)
         decision = authorize(principal, action, scope)
         if not decision.allowed:
@@ -167,8 +188,7 @@ class Api:
         return Caller(principal, token, session)
 
     async def _body(self, request: Request, model: type[m._Body]) -> Any:
-        raw = await request.body()
-        return m.parse_body(model, raw)
+        return m.parse_body(model, await read_body(request))
 
     # ---- routes --------------------------------------------------------------------------
 
@@ -354,6 +374,26 @@ class Api:
         for live in self.sessions.all():
             live.media.reset_metrics()
         return {"ok": True}
+
+
+async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes:
+    """The request's body, refused (``message_too_large``) as soon as it is known to be
+    over ``limit``: from its declared ``Content-Length`` before a byte is read, else while it
+    streams in — the bridge never holds more than ``limit`` of anyone's body."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise SignalingError(ErrorCode.INVALID_INPUT, "content-length", field="content-length")
+        if int(declared) > limit:
+            raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"{declared} bytes declared")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _int_param(request: Request, name: str) -> int | None:

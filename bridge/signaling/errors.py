@@ -19,6 +19,9 @@ class ErrorCode(StrEnum):
     SITE_OFFLINE = "site_offline"
     INVALID_TOKEN = "invalid_token"
     TOKEN_EXPIRED = "token_expired"
+    # An account's login token (console, API), told apart from a hall's join link.
+    LOGIN_INVALID = "login_invalid"
+    LOGIN_EXPIRED = "login_expired"
     WRONG_SESSION = "wrong_session"
     SESSION_NOT_OPEN = "session_not_open"
     SESSION_CLOSED = "session_closed"
@@ -42,6 +45,8 @@ class ErrorCode(StrEnum):
 CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.INVALID_TOKEN: 4401,
     ErrorCode.TOKEN_EXPIRED: 4401,
+    ErrorCode.LOGIN_INVALID: 4401,
+    ErrorCode.LOGIN_EXPIRED: 4401,
     ErrorCode.WRONG_SESSION: 4403,
     ErrorCode.SESSION_NOT_OPEN: 4409,
     ErrorCode.SESSION_CLOSED: 4410,
@@ -59,6 +64,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.LOGIN_INVALID: 401,
+    ErrorCode.LOGIN_EXPIRED: 401,
     ErrorCode.INVALID_CREDENTIALS: 401,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.FORBIDDEN: 403,
@@ -112,6 +119,14 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.TOKEN_EXPIRED: (
         "Đường dẫn tham gia đã hết hạn. Vui lòng liên hệ cán bộ điều hành.",
         "The join link has expired. Please contact the operator.",
+    ),
+    ErrorCode.LOGIN_INVALID: (
+        "Phiên đăng nhập không hợp lệ. Vui lòng đăng nhập lại.",
+        "Your login is not valid. Please log in again.",
+    ),
+    ErrorCode.LOGIN_EXPIRED: (
+        "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
+        "Your login has expired. Please log in again.",
     ),
     ErrorCode.WRONG_SESSION: (
         "Đường dẫn này dành cho một phiên họp khác.",
@@ -185,19 +200,32 @@ def pick_lang(accept_language: str | None, default: str = "vi") -> str:
 class SignalingError(Exception):
     """An error to report to the sender; ``detail`` adds specifics (in English, for logs)."""
 
-    def __init__(self, code: ErrorCode, detail: str = "") -> None:
+    def __init__(self, code: ErrorCode, detail: str = "", field: str | None = None) -> None:
         super().__init__(f"{code}: {detail}" if detail else str(code))
         self.code = code
         self.detail = detail
+        self.field = field  # the field at fault (``sdp``, ``roster.2``…), when one is
 
     @property
     def close_code(self) -> int | None:
         return CLOSE_CODES.get(self.code)
 
     def to_message(self, lang: str, ref_id: str | int | None = None) -> dict[str, object]:
-        return {
+        message: dict[str, object] = {
             "type": "error",
             "code": str(self.code),
             "message": message_for(self.code, lang),
             "ref_id": ref_id,
         }
+        if self.field is not None:
+            message["field"] = self.field
+        return message
+
+
+def login_error(code: str) -> SignalingError:
+    """A store's token refusal for an account's login token: said as a login, not a link."""
+    if code == ErrorCode.TOKEN_EXPIRED:
+        return SignalingError(ErrorCode.LOGIN_EXPIRED)
+    if code == ErrorCode.INVALID_TOKEN:
+        return SignalingError(ErrorCode.LOGIN_INVALID)
+    return SignalingError(ErrorCode(code))

@@ -161,10 +161,22 @@ def parse_client_message(text: str) -> ClientMessage:
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in MESSAGE_TYPES:
         raise SignalingError(ErrorCode.UNKNOWN_TYPE, repr(kind)[:80])
+    if "\\u" in text and not _encodable(data):
+        # A lone surrogate (``"\\ud800"``) is valid JSON but no text: echoed back, it
+        # could not be sent.
+        raise SignalingError(ErrorCode.INVALID_JSON, "lone surrogate")
     try:
         return _client_message.validate_python(data)
     except ValidationError as exc:
-        raise SignalingError(ErrorCode.INVALID_MESSAGE, _summary(exc)) from None
+        raise SignalingError(ErrorCode.INVALID_MESSAGE, _summary(exc), _field(exc)) from None
+
+
+def _encodable(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def ref_id_of(text: str) -> str | int | None:
@@ -174,9 +186,23 @@ def ref_id_of(text: str) -> str | int | None:
     except (ValueError, RecursionError):
         return None
     ref = data.get("id") if isinstance(data, dict) else None
-    if isinstance(ref, int) or (isinstance(ref, str) and len(ref) <= 64):
+    if isinstance(ref, int) and abs(ref) <= 2**53:
+        return ref
+    if isinstance(ref, str) and len(ref) <= 64 and _encodable(ref):
         return ref
     return None
+
+
+def _field(exc: ValidationError) -> str | None:
+    """The first field at fault, as a dotted path (``roster.2``); None for the whole."""
+    errors = exc.errors()
+    if not errors:
+        return None
+    loc = [str(p) for p in errors[0]["loc"]]
+    # A discriminated union puts the message type first: the field is what follows.
+    if loc and loc[0] in MESSAGE_TYPES:
+        loc = loc[1:]
+    return ".".join(loc) or None
 
 
 def _summary(exc: ValidationError) -> str:
@@ -228,9 +254,13 @@ def parse_body(model: type[_Body], raw: bytes) -> Any:
         raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE)
     try:
         data = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays/objects
         raise SignalingError(ErrorCode.INVALID_JSON) from None
+    if not isinstance(data, dict):
+        raise SignalingError(ErrorCode.INVALID_JSON, "not an object")
+    if not _encodable(data):
+        raise SignalingError(ErrorCode.INVALID_JSON, "lone surrogate")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SignalingError(ErrorCode.INVALID_INPUT, _summary(exc)) from None
+        raise SignalingError(ErrorCode.INVALID_INPUT, _summary(exc), _field(exc)) from None

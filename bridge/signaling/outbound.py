@@ -161,6 +161,7 @@ class ErrorMessage(TypedDict):
     code: str
     message: str
     ref_id: RefId
+    field: NotRequired[str]  # the field at fault, when one is
 
 
 ServerMessage = (

@@ -46,7 +46,7 @@ from bridge.media.peer import InvalidOffer
 from bridge.permissions import Action, Principal, Role, SessionScope, allowed_actions, authorize
 from bridge.signaling import messages as m
 from bridge.signaling import outbound
-from bridge.signaling.errors import ErrorCode, SignalingError
+from bridge.signaling.errors import ErrorCode, SignalingError, login_error
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.store import Store, StoreError
 from bridge.use_cases import close_session
@@ -132,7 +132,12 @@ class Connection:
                 if item is _CLOSE:
                     await self.ws.close(self._close_code)
                     return
-                await self.ws.send_text(json.dumps(item, ensure_ascii=False))
+                text = json.dumps(item, ensure_ascii=False)
+                try:
+                    await self.ws.send_text(text)
+                except UnicodeEncodeError:
+                    # Text no UTF-8 can carry (a lone surrogate): escaped, it still goes.
+                    await self.ws.send_text(json.dumps(item))
 
 
 @dataclass
@@ -393,7 +398,10 @@ class SignalingHandler:
         return _Joined(live, principal, scope, site_id)
 
     async def _join_console(self, conn: Connection, msg: m.OperatorMessage) -> _Joined:
-        account = await self._check(self.store.accounts.check_token, msg.token)
+        try:
+            account = await asyncio.to_thread(self.store.accounts.check_token, msg.token)
+        except StoreError as exc:
+            raise login_error(exc.code) from None
         principal = principal_of(account)
         try:
             session = await asyncio.to_thread(self.store.sessions.get, msg.session_id)

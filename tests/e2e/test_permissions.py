@@ -46,6 +46,8 @@ HTTP_EXPECTED: dict[str, set[str]] = {
     "session.links": RUNS,
     "session.staff": {"admin", "office", "organiser"},
     "metrics.view": {"admin", "office"},
+    "metrics.reset": {"admin", "office"},
+    "site.create": {"admin", "office"},
     "session.open": RUNS,
     "session.close": RUNS,
 }
@@ -160,6 +162,7 @@ def test_every_role_on_every_http_route(world: World) -> None:
             {"account_id": world.ids["observer"], "duty": "observer"},
         ),
         "metrics.view": ("GET", "/api/metrics", None),
+        "metrics.reset": ("POST", "/api/metrics/reset", None),
         "session.create": (
             "POST",
             "/api/sessions",
@@ -176,6 +179,13 @@ def test_every_role_on_every_http_route(world: World) -> None:
             target = world.session(state="scheduled")
             reply = world.call(token, "POST", f"/api/sessions/{target}/{verb}")
             assert_answer(role, action, reply, role in HTTP_EXPECTED[action])
+        made = world.call(
+            token,
+            "POST",
+            "/api/sites",
+            {"name": f"Điểm cầu xã thử {role}", "level": "commune", "parent_id": world.sites[1]},
+        )
+        assert_answer(role, "site.create", made, role in HTTP_EXPECTED["site.create"])
         # A session organised by someone else is another's, whatever the route.
         if role not in ("admin", "office", "other_organiser"):
             reply = world.call(token, "GET", f"/api/sessions/{other_id}")
@@ -195,6 +205,11 @@ def test_every_role_on_every_http_route(world: World) -> None:
         assert_answer(role, "account.create", reply, False)
     # Without a token, or with a hall's join token, nothing but login.
     assert world.http.get("/api/sessions").status_code == 401
+    # Every account may log out, and its token is then refused.
+    for role in ROLES:
+        assert world.call(world.tokens[role], "POST", "/api/logout").status_code == 200, role
+        reply = world.call(world.tokens[role], "GET", "/api/sessions")
+        assert reply.status_code == 401, role
 
 
 async def _console(world: World, role: str, session_id: int) -> Any:
@@ -259,6 +274,10 @@ async def test_every_role_on_every_websocket_message(world: World) -> None:
                 ("session.end", "end_session"),
             ):
                 assert (action in told) == (message_type in expected_actions), (role, action)
+            # Previews: allowed for every console, so a bad offer is the media's refusal.
+            await ws.send(json.dumps({"type": "offer", "sdp": "v=0", "id": "offer"}))
+            error = await _answer(ws, "offer", 3.0)
+            assert error is not None and error["code"] == "invalid_sdp", (role, error)
             for kind, body in messages.items():
                 await ws.send(json.dumps({"type": kind, "id": kind, **body}))
                 error = await _answer(ws, kind)

@@ -12,7 +12,13 @@ import { logout } from "./navigation.js";
 
 const AUTH_KEY = "bridge.console.auth";
 /** Error codes that mean the login token is no longer good: back to the login form. */
-export const AUTH_ERRORS = new Set(["unauthorized", "invalid_token", "token_expired"]);
+export const AUTH_ERRORS = new Set([
+  "unauthorized",
+  "login_invalid",
+  "login_expired",
+  "invalid_token",
+  "token_expired",
+]);
 
 let expiryTimer = null;
 
