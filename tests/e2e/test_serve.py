@@ -52,7 +52,7 @@ def test_api_creates_sites_and_sessions_and_issues_working_links(bridge):
     wrong = httpx.post(f"{url}/api/login", json={"username": "admin", "password": "nope"})
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
     bad = httpx.get(f"{url}/api/sites", headers=auth("forged"))
-    assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_token"
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "login_invalid"
 
     h = auth(bridge.login())
     province = httpx.post(
@@ -90,7 +90,11 @@ def test_api_creates_sites_and_sessions_and_issues_working_links(bridge):
         json={"name": "X", "level": "galaxy"},
     )
     assert invalid.status_code == 422
-    assert invalid.json()["error"] == {"code": "invalid_input", "message": "Invalid input."}
+    assert invalid.json()["error"] == {
+        "code": "invalid_input",
+        "message": "Invalid input.",
+        "field": "level",
+    }
     extra = httpx.post(
         f"{url}/api/sites", headers=h, json={"name": "X", "level": "commune", "colour": 1}
     )

@@ -4,7 +4,7 @@ import asyncio
 
 import numpy as np
 
-from bridge.mixer.mixer import Mixer
+from bridge.mixer.mixer import WARMUP_FRAMES, Mixer
 from bridge.mixer.opus import OpusDecoder, OpusEncoder, packet_samples
 from bridge.mixer.tracks import FRAME_SAMPLES
 
@@ -40,7 +40,8 @@ async def test_quiet_halls_are_not_decoded_until_they_speak_up():
     for frame in range(30, 40):
         feed(mixer, inputs, frame, payloads, levels)
         mixer._tick()
-    assert mixer.decodes - before == 10 + 20
+    # and once, as hall 5 speaks up, the quiet frames that warm its decoder up
+    assert mixer.decodes - before == 10 + 20 + WARMUP_FRAMES
     assert mixer.meters()[5][1], "hall 5 is talking"
     assert all(len(track._packets) > 0 for track in tracks.values())
 
@@ -140,3 +141,69 @@ async def test_a_sender_of_40_ms_packets_is_concealed_counted_and_logged(caplog)
     assert mixer.metrics()["decode_errors"] > 0
     assert "undecodable Opus packet (1920 samples" in caplog.text
     await mixer.close()
+
+
+class HeadlessSender:
+    """What a headless site sends: aiortc's own Opus encoder (stereo, 96 kb/s, voip) and
+    the RFC 6464 level aiortc computes from each frame it encodes."""
+
+    def __init__(self) -> None:
+        from aiortc.codecs.opus import OpusEncoder as AiortcOpusEncoder
+
+        self._encoder = AiortcOpusEncoder()
+        self._pts = 0
+
+    def encode(self, pcm: np.ndarray) -> list[tuple[bytes, int]]:
+        import fractions
+
+        from av import AudioFrame
+
+        s16 = np.round(pcm * 32767).astype(np.int16)
+        frame = AudioFrame.from_ndarray(np.repeat(s16, 2).reshape(1, -1), "s16", "stereo")
+        frame.sample_rate, frame.pts = 48_000, self._pts
+        frame.time_base = fractions.Fraction(1, 48_000)
+        self._pts += FRAME_SAMPLES
+        rms = float(np.sqrt(np.mean(np.square(s16 / 32767.0))))
+        level = 127 if rms == 0 else min(127, round(-20 * np.log10(rms)))
+        payloads, _ = self._encoder.encode(frame)
+        return [(payload, level) for payload in payloads]
+
+
+async def test_a_talk_onset_after_quiet_is_heard_no_louder_than_the_steady_tone():
+    """A hall that sends digital silence or quiet room noise (so it is left undecoded), then
+    a tone that starts abruptly mid-frame: the silent listener hears the onset at the steady
+    tone's level, not a burst from a decoder that missed the quiet frames."""
+    silence_frames, tone_frames = 40, 30
+    for floor_dbfs in (None, -60.0):
+        mixer = Mixer()
+        listener = Recorder()
+        mixer.add_site(1, Recorder())
+        mixer.add_site(2, listener)
+        inputs = {site: mixer.input(site) for site in (1, 2)}
+        await mixer.clock.stop()  # ticks by hand
+        sender, hush = HeadlessSender(), OpusEncoder()
+        rng = np.random.default_rng(1)
+        floor = 0.0 if floor_dbfs is None else 10 ** (floor_dbfs / 20)
+        onsets, seq, frame = [], 0, 0
+        for offset in (160, 560, 640, 880):  # where in its frame each tone starts
+            n = np.arange((silence_frames + tone_frames) * FRAME_SAMPLES)
+            start = silence_frames * FRAME_SAMPLES + offset
+            quiet = floor * rng.standard_normal(n.size)
+            pcm = np.where(n >= start, 0.1 * np.sin(2 * np.pi * 440 * n / 48_000 + 1.0), quiet)
+            onsets.append(frame + silence_frames)
+            for k in range(silence_frames + tone_frames):
+                for payload, level in sender.encode(
+                    pcm[k * FRAME_SAMPLES : (k + 1) * FRAME_SAMPLES]
+                ):
+                    inputs[1](seq, seq * FRAME_SAMPLES, payload, level)
+                    seq += 1
+                inputs[2](frame, frame * FRAME_SAMPLES, hush.encode(np.zeros(FRAME_SAMPLES)), 127)
+                mixer._tick()
+                frame += 1
+        peaks = np.array([np.abs(heard).max() for heard in listener.frames])
+        steady = float(np.median(peaks[onsets[0] + 10 : onsets[0] + tone_frames - 2]))
+        assert steady > 0.08, steady
+        for onset in onsets:
+            loudest = float(peaks[onset - 2 : onset + 8].max())
+            assert 20 * np.log10(loudest / steady) <= 1.0, (floor_dbfs, onset, loudest, steady)
+        await mixer.close()
