@@ -33,15 +33,22 @@ async def assert_closed(ws, code: int) -> None:
     assert ws.close_code == code
 
 
-async def test_bad_messages_get_errors_while_other_sites_audio_continues_without_a_gap(bridge):
-    a = SiteClient(bridge.links[PROVINCES[0]], record_seconds=30)
-    b = SiteClient(bridge.links[PROVINCES[1]], record_seconds=30)
+async def two_halls_talking(bridge, record_seconds: float) -> tuple[SiteClient, SiteClient]:
+    """Two provinces joined and sending tones (A 440 Hz, B 660 Hz), each recording what it
+    hears: the halls whose audio bad input must never disturb."""
+    a = SiteClient(bridge.links[PROVINCES[0]], record_seconds=record_seconds)
+    b = SiteClient(bridge.links[PROVINCES[1]], record_seconds=record_seconds)
     await a.join()
     await b.join()
     await asyncio.gather(
         a.start_media(ToneTrack(440, AMPLITUDE)), b.start_media(ToneTrack(660, AMPLITUDE))
     )
     await asyncio.sleep(1.0)
+    return a, b
+
+
+async def test_bad_messages_get_errors_while_other_sites_audio_continues_without_a_gap(bridge):
+    a, b = await two_halls_talking(bridge, 30)
     # HTTP from this test goes through an async client: a blocking call would stall this
     # process's event loop, which also runs site A's receiver, and fake a gap at A.
     http = httpx.AsyncClient(base_url=bridge.url, timeout=10)

@@ -17,7 +17,7 @@ from endpoints.audio import ToneTrack
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_present_per_window
 from tests.e2e.test_audio import AMPLITUDE, PROVINCES
-from tests.e2e.test_bad_input import raw, reply
+from tests.e2e.test_bad_input import raw, reply, two_halls_talking
 
 BIG_ID = "1" * 23
 
@@ -46,14 +46,7 @@ async def raw_http(port: int, head: str, body: bytes, wait: float = 5.0) -> byte
 
 
 async def test_bad_input_gets_its_answer_while_other_halls_hear_each_other(bridge):
-    a = SiteClient(bridge.links[PROVINCES[0]], record_seconds=40)
-    b = SiteClient(bridge.links[PROVINCES[1]], record_seconds=40)
-    await a.join()
-    await b.join()
-    await asyncio.gather(
-        a.start_media(ToneTrack(440, AMPLITUDE)), b.start_media(ToneTrack(660, AMPLITUDE))
-    )
-    await asyncio.sleep(1.0)
+    a, b = await two_halls_talking(bridge, 40)
     mark = a.recorder.seconds
     http = httpx.AsyncClient(base_url=bridge.url, timeout=10)
     token = (
