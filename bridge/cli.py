@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_site_create(args: argparse.Namespace, store: Store) -> int:
     site = store.sites.create(args.name, SiteLevel(args.level), args.parent)
+    store.audit.record(None, _by(), "create_site", site_id=site.id)
     _out(args, {"site": site_json(site)}, f"site {site.id}: {site.name} ({site.level})")
     return 0
 
@@ -157,6 +158,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_operator_create(args: argparse.Namespace, store: Store) -> int:
     operator = store.accounts.create(args.username, _password(args), AccountRole(args.role))
+    store.audit.record(None, _by(), "create_account", username=operator.username)
     data = {"operator": {"id": operator.id, "username": operator.username, "role": operator.role}}
     _out(args, data, f"operator {operator.username} ({operator.role})")
     return 0
@@ -164,6 +166,7 @@ def cmd_operator_create(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_operator_password(args: argparse.Namespace, store: Store) -> int:
     store.accounts.set_password(args.username, _password(args))
+    store.audit.record(None, _by(), "set_password", username=args.username)
     _out(args, {"ok": True}, f"password changed for {args.username}")
     return 0
 

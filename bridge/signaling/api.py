@@ -77,7 +77,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "state": str(session.state),
         "host_site_id": session.host_site_id,
         "roster": list(session.roster),
-        "organiser_id": getattr(session, "organiser_id", None),
+        "organiser_id": session.organiser_id,
         "created_at": session.created_at.isoformat(),
     }
 
@@ -246,6 +246,7 @@ class Api:
         site = await asyncio.to_thread(
             self.store.sites.create, body.name, SiteLevel(body.level), body.parent_id
         )
+        self.audit_log.record(None, caller.principal.by, "create_site", site_id=site.id)
         return {"site": site_json(site)}
 
     async def list_sessions(self, request: Request, caller: Caller) -> dict[str, Any]:

@@ -374,19 +374,13 @@ class SignalingHandler:
 
     async def _join_site(self, conn: Connection, msg: m.JoinMessage) -> _Joined:
         grant = await self._check(self.store.tokens.check, msg.token)
-        if grant.session_id != msg.session_id:
-            raise SignalingError(ErrorCode.WRONG_SESSION)
-        principal = Principal(
-            role=Role.SITE,
-            account_id=None,
-            name=f"site {grant.site_id}",
-            site_id=grant.site_id,
-            session_id=grant.session_id,
-        )
-        live = await self._live(msg.session_id)
-        scope = SessionScope(msg.session_id, None, frozenset(), frozenset())
+        principal = Principal(role=Role.SITE, site_id=grant.site_id, session_id=grant.session_id)
+        # A hall's token is for one session: the policy refuses any other (before the live
+        # session is even looked up).
+        scope = SessionScope(msg.session_id)
         if not authorize(principal, Action.SITE_JOIN, scope).allowed:
             raise SignalingError(ErrorCode.WRONG_SESSION)
+        live = await self._live(msg.session_id)
         live.attach_site(grant.site_id, conn, principal.by)
         site_id = grant.site_id
         conf = live.conference
