@@ -158,27 +158,35 @@ class Conference:
             case c.MediaConnected(site_id):
                 if self.site(site_id).state is ConnectionState.OFFLINE:
                     return []  # a late word from a peer that was already dropped
-                return self._update(site_id, state=ConnectionState.CONNECTED)
+                return self._update(site_id, state=ConnectionState.CONNECTED) + self._host_view()
             case c.MediaLost(site_id):
                 if self.site(site_id).state is ConnectionState.OFFLINE:
                     return []
                 return self._update(site_id, state=ConnectionState.CONNECTING)
             case c.Leave(site_id):
-                return self._update(site_id, state=ConnectionState.OFFLINE, hand_seq=None)
+                events = self._update(site_id, state=ConnectionState.OFFLINE, hand_seq=None)
+                return events + self._host_view()
             case c.Mute(site_id):
                 events = self._update(site_id, muted=True)
-                return events + (self._set_floor(None) if self.floor == site_id else [])
+                if self.floor == site_id:
+                    events += self._set_floor(None)
+                return events + self._step_down([site_id])
             case c.Unmute(site_id):
                 return self._update(site_id, muted=False)
             case c.ShowSite(site_id):
-                self.site(site_id)
-                return [ShownChanged(self.shown.state)] if self.shown.show(site_id) else []
+                if self.site(site_id).state is ConnectionState.OFFLINE:
+                    # Everyone would watch a frozen or black picture captioned with its name.
+                    raise SiteOffline(site_id)
+                changed = self.shown.show(site_id)
+                return ([ShownChanged(self.shown.state)] if changed else []) + self._host_view()
             case c.SetVoiceActivated(enabled, _, hold_s):
                 changed = self.shown.set_voice_activated(enabled, hold_s)
                 return [ShownChanged(self.shown.state)] if changed else []
             case c.DominantTalker(site_id, at):
                 if site_id is not None and site_id not in self._sites:
                     return []
+                if site_id is not None and self._sites[site_id].muted:
+                    site_id = None  # a muted hall is never shown for its voice
                 return [ShownChanged(self.shown.state)] if self.shown.observe(at, site_id) else []
             case c.RaiseHand(site_id):
                 site = self.site(site_id)
@@ -198,7 +206,7 @@ class Conference:
                 )
                 if self.floor is not None and self.floor != self.host_site_id:
                     events += self._set_floor(None)
-                return events
+                return events + self._step_down([s for s in self._sites if s != self.host_site_id])
             case c.UnmuteAll():
                 return self._update_many({s.id: {"muted": False} for s in self._sites.values()})
             case c.RemoveSite(site_id):
@@ -227,7 +235,38 @@ class Conference:
             events += self._set_floor(None)
         if self.shown.withdraw(site_id):
             events.append(ShownChanged(self.shown.state))
-        return events
+        return events + self._host_view()
+
+    def _step_down(self, muted: list[int]) -> list[Event]:
+        """In voice mode a shown site that was just muted gives way (``ShownSite.step_down``)."""
+        from bridge.conference.events import ShownChanged
+
+        changed = False
+        for site_id in muted:
+            changed |= self.shown.step_down(site_id)
+        return [ShownChanged(self.shown.state)] if changed else []
+
+    def _host_view(self) -> list[Event]:
+        """While the host is shown and sees nothing (or a hall that left), offer it the first
+        connected hall of the roster, so the chairing hall never watches a black picture."""
+        from bridge.conference.events import ShownChanged
+
+        if self.shown.site_id != self.host_site_id:
+            return []
+        previous = self.shown.previous
+        if previous is not None and self._sites[previous].state is not ConnectionState.OFFLINE:
+            return []
+        pick = next(
+            (
+                s.id
+                for s in self._sites.values()
+                if not s.host and s.state is ConnectionState.CONNECTED
+            ),
+            None,
+        )
+        if pick is None or not self.shown.offer_host_view(pick):
+            return []
+        return [ShownChanged(self.shown.state)]
 
     def _close(self) -> list[Event]:
         from bridge.conference.events import SessionChanged

@@ -163,6 +163,11 @@ class MixerState:
         return int(self._member.shape[0])
 
     @property
+    def rank_power(self) -> F32:
+        """Each slot's power smoothed over ``RANK_TIME_S``: how the mixer ranks talkers."""
+        return self._rank_power[: self._n]
+
+    @property
     def level_gain_db(self) -> F32:
         """Levelling gain per site in dB (a copy), e.g. for an operator's console."""
         return self._level_gain_db[: self._n].copy()

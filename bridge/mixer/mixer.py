@@ -172,17 +172,20 @@ class Mixer:
         }
 
     def dominant(self) -> int | None:
-        """The loudest site talking now (muted sites excluded), None if nobody talks."""
+        """The loudest site talking now, as the mixer ranks talkers (power smoothed over
+        200 ms, so a syllable does not reorder them), muted sites excluded; None if nobody
+        talks. Voice-activated switching builds its hold on this."""
         last = self._last
         if last is None:
             return None
-        best, best_level = None, -math.inf
+        rank = self._state.rank_power
+        best, best_power = None, -1.0
         for site_id, slot in self._slots.items():
             i = slot.index
-            if i < len(last.talking) and last.talking[i] and not self._muted[i]:
-                level = float(last.levels_dbfs[i])
-                if level > best_level:
-                    best, best_level = site_id, level
+            if i < len(last.talking) and i < len(rank) and last.talking[i] and not self._muted[i]:
+                power = float(rank[i])
+                if power > best_power:
+                    best, best_power = site_id, power
         return best
 
     def metrics(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from bridge.conference import (
     Mute,
     RosterSite,
     SessionChanged,
+    ShownChanged,
     SiteChanged,
     UnknownSite,
     Unmute,
@@ -39,9 +40,12 @@ def test_roster_keeps_order_and_marks_the_host():
 def test_join_then_media_connects_the_site():
     c = conference()
     [e1] = c.handle(Join(2))
-    [e2] = c.handle(MediaConnected(2))
+    [e2, *offered] = c.handle(MediaConnected(2))
     assert isinstance(e1, SiteChanged) and e1.site.state is ConnectionState.CONNECTING
     assert isinstance(e2, SiteChanged) and e2.site.state is ConnectionState.CONNECTED
+    # the host, shown at the start, is offered the first connected hall to look at
+    [shown] = offered
+    assert isinstance(shown, ShownChanged) and shown.shown.previous == 2
 
 
 def test_mute_is_announced_once_and_survives_rejoin():
@@ -94,6 +98,9 @@ def test_events_always_describe_the_state_that_results(sequence):
     c = conference()
     for command in sequence:
         for event in c.handle(command):
+            if isinstance(event, ShownChanged):
+                assert event.shown == c.shown.state
+                continue
             assert isinstance(event, SiteChanged)
             assert c.site(event.site.id) == event.site
     # the last mute command for a site decides its mute state, whatever came between

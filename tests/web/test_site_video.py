@@ -144,7 +144,8 @@ async def test_the_console_previews_every_site_and_shows_one_or_follows_the_talk
                 seen = nearest(rgb) if rgb else None
                 await asyncio.sleep(0.2)
             assert seen == colour, f"the console's preview of {client.site['name']}: {seen}"
-        assert other._video_track.mode == "preview"  # unseen but previewed: small stream
+        # The shown host is offered the other hall to look at: it sends in full, not a preview.
+        assert other._video_track.mode == "full"
 
         await page.click(f'button[data-action="show"][data-site-id="{other.site["id"]}"]')
         await host.video.wait_for("green", timeout=5)
