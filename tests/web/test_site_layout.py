@@ -34,6 +34,7 @@ pytestmark = pytest.mark.browser
 HOST = "Hội trường Trung ương"
 HALL = "Điểm cầu tỉnh Lào Cai"  # the page measured
 OTHER = "Điểm cầu tỉnh Quảng Trị"
+THIRD = "Điểm cầu tỉnh Cà Mau"
 SIZES: list[ViewportSize] = [
     {"width": 1280, "height": 720},
     {"width": 1366, "height": 768},
@@ -193,8 +194,11 @@ async def test_the_hall_screen_shows_picture_banners_and_hand_at_every_size(
         await operator.connect()
         await sees(hall, ids["host"])  # the host is shown at first
 
-        # The hall asks to speak; the operator gives Quảng Trị the floor and mutes the hall.
-        await hall.click("#site-hand")
+        # The hall asks to speak — with a remote: an arrow key finds the button, OK presses
+        # it; the operator gives Quảng Trị the floor and mutes the hall.
+        await hall.keyboard.press("ArrowDown")
+        assert await hall.evaluate("() => document.activeElement.id") == "site-hand"
+        await hall.keyboard.press("Enter")
         await hall.locator('#site-hand[data-raised="true"]').wait_for(timeout=WAIT_MS)
         await operator.give_floor(ids["other"])
         await operator.mute(ids["hall"])
@@ -314,9 +318,14 @@ async def test_the_chairing_hall_never_starts_on_a_black_box(
     bridge: RunningBridge, chromium: Browser
 ) -> None:
     """The host is shown at first and sees itself shown: it sees another connected hall —
-    its picture, or while that has none (no camera here), a card with its name."""
+    its picture, or while that has none (no camera here), a card with its name. A picture
+    that stops (the bridge switched to a hall without a camera) gives way to the same card,
+    not a frozen frame under another hall's name."""
+    token = bridge.login()
     context = await chromium.new_context(viewport=FULL_HD, permissions=["microphone"])
     other = SiteClient(bridge.links[OTHER], record_seconds=5)
+    third = SiteClient(bridge.links[THIRD], record_seconds=5)
+    operator = OperatorClient(bridge.url, session_id=1, token=token)
     try:
         await other.join()
         await other.start_media(SilenceTrack())  # no camera
@@ -333,10 +342,29 @@ async def test_the_chairing_hall_never_starts_on_a_black_box(
         for size in SIZES:
             geometry = await measure(page, size, cards)
             assert_on_screen(geometry, cards, "no picture yet")
+        await measure(page, FULL_HD, cards)
         await screenshot(page, "site-layout-no-picture.png")
+
+        # A hall with a camera is shown: its picture replaces the card.
+        await third.join()
+        await third.start_media(SilenceTrack(), video=camera("orange"))
+        await operator.connect()
+        await operator.show(int(third.site["id"]))
+        await sees(page, int(third.site["id"]))
+        assert await page.is_hidden("#site-placeholder")
+        # The hall without a camera is shown: the last frame does not stay up under its name.
+        await operator.show(int(other.site["id"]))
+        await page.wait_for_function(
+            f"() => bridgeSite.seenId === {int(other.site['id'])} && !bridgeSite.videoPlaying",
+            timeout=10_000,
+        )
+        await page.locator("#site-placeholder").wait_for(state="visible", timeout=WAIT_MS)
+        assert await page.inner_text("#site-placeholder-name") == OTHER
         assert problems == []
     finally:
-        await other.close()
+        await operator.close()
+        for client in (other, third):
+            await client.close()
         await context.close()
 
 

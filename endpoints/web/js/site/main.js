@@ -12,6 +12,8 @@
  *   messages.js    what the bridge says
  *   media.js       microphone, camera, peer connection
  *   meter.js       the incoming sound level
+ *   seen.js        whose picture this hall sees (pure)
+ *   hand.js        whether the operator lowered this hall's hand (pure)
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
@@ -48,6 +50,16 @@ async function main() {
     const raise = !diag.site.hand_raised;
     if (!raise) diag.ownPressAt = Date.now(); // its own withdrawal is no news to the hall
     send({ type: "hand", raised: raise });
+  });
+  // A TV remote sends arrow keys: the first one puts the focus on the request to speak, so
+  // its OK button (Enter) presses it.
+  document.addEventListener("keydown", (event) => {
+    const arrow = event.key.startsWith("Arrow");
+    if (!arrow || diag.kiosk || dom.handBlock.hidden || document.activeElement !== document.body) {
+      return;
+    }
+    event.preventDefault();
+    dom.hand.focus();
   });
   dom.unlock.addEventListener("click", () => {
     dom.audio.play().then(() => {
