@@ -307,6 +307,17 @@ async def test_kiosk_mode_shows_the_picture_caption_and_banners_and_no_controls(
             "() => window.bridgeSite && bridgeSite.state === 'connected'", timeout=WAIT_MS
         )
         assert await page.evaluate("() => bridgeSite.kiosk") is True
+        await page.locator("#site-shown").wait_for(state="visible", timeout=WAIT_MS)
+
+        # The session ends: a full-screen message, no video box, even in kiosk mode.
+        await operator.end_session()
+        await page.wait_for_function("() => bridgeSite.state === 'ended'", timeout=WAIT_MS)
+        for hidden in ("#site-video", "#site-shown", "#site-muted", "#site-hand-block"):
+            assert await page.is_hidden(hidden), hidden
+        for size in SIZES:
+            geometry = await measure(page, size, ["site-status"])
+            assert_on_screen(geometry, ["site-status"], "session ended")
+        assert await page.inner_text("#site-status-text") == VI["site.status.ended"]
         assert problems == []
     finally:
         await operator.close()
