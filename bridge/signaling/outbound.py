@@ -95,11 +95,18 @@ class RosterMessage(TypedDict):
 class SiteMessage(TypedDict):
     type: Literal["site"]
     site: SiteEntry
+    # Who caused the change (`site:<id>`, `account:<username>`…) and by which command
+    # (`lower_hand`, `give_floor`…): a hall's page tells "the operator lowered your hand"
+    # from "you withdrew your request".
+    by: NotRequired[str]
+    cause: NotRequired[str]
 
 
 class SitesMessage(TypedDict):
     type: Literal["sites"]
     sites: list[SiteEntry]
+    by: NotRequired[str]
+    cause: NotRequired[str]
 
 
 class SessionMessage(TypedDict):
@@ -254,13 +261,23 @@ def roster(conference: Conference) -> RosterMessage:
     }
 
 
-def site(status: SiteStatus) -> SiteMessage:
-    return {"type": "site", "site": site_entry(status)}
+def site(status: SiteStatus, by: str = "", cause: str = "") -> SiteMessage:
+    message: SiteMessage = {"type": "site", "site": site_entry(status)}
+    if by:
+        message["by"] = by
+    if cause:
+        message["cause"] = cause
+    return message
 
 
-def sites(statuses: Iterable[SiteStatus]) -> SitesMessage:
+def sites(statuses: Iterable[SiteStatus], by: str = "", cause: str = "") -> SitesMessage:
     """Several site entries that changed at once (one message instead of one per site)."""
-    return {"type": "sites", "sites": [site_entry(s) for s in statuses]}
+    message: SitesMessage = {"type": "sites", "sites": [site_entry(s) for s in statuses]}
+    if by:
+        message["by"] = by
+    if cause:
+        message["cause"] = cause
+    return message
 
 
 def session(conference: Conference) -> SessionMessage:
@@ -310,8 +327,8 @@ def error(code: str, message: str, ref_id: RefId = None) -> ErrorMessage:
 # ---- events ----------------------------------------------------------------------------
 
 _FOR_EVENT: dict[type, Callable[[Any, Conference], ServerMessage]] = {
-    SiteChanged: lambda e, c: site(e.site),
-    SitesChanged: lambda e, c: sites(e.sites),
+    SiteChanged: lambda e, c: site(e.site, e.by, e.cause),
+    SitesChanged: lambda e, c: sites(e.sites, e.by, e.cause),
     FloorChanged: lambda e, c: floor(e.site_id),
     SessionChanged: lambda e, c: session(c),
     ShownChanged: lambda e, c: shown(e.shown),

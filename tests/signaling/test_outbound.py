@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from bridge.conference import Conference, RosterSite
+from bridge.conference import Conference, Join, LowerHand, MediaConnected, RaiseHand, RosterSite
 from bridge.conference.shown import ShownSite
 from bridge.conference.video import VideoSend
 from bridge.signaling import outbound
@@ -53,3 +53,16 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
     for message in built:
         assert SERVER_MESSAGE.validate_python(message) == message
     assert outbound.meters({1: (-200.0, False)})["sites"][0]["level"] == -120.0
+
+
+def test_a_site_event_says_who_caused_it_and_by_which_command():
+    """A hall's page tells an operator's `lower_hand` from its own withdrawal by `by`."""
+    conf = Conference(3, "Giao ban", 1, [RosterSite(1, "Trung ương", "central")])
+    for command in (Join(1), MediaConnected(1), RaiseHand(1)):
+        conf.handle(command)
+    (event,) = conf.handle(LowerHand(1, by="account:thu.ky"))
+    message = outbound.for_event(event, conf)
+    assert message["type"] == "site"
+    assert (message["by"], message["cause"]) == ("account:thu.ky", "lower_hand")
+    assert SERVER_MESSAGE.validate_python(message) == message
+    assert "by" not in outbound.site(conf.site(1))  # built without a cause: no empty fields

@@ -81,6 +81,7 @@ function connect() {
     waiting: false,
     disconnectTimer: null,
     watchdog: null,
+    pictureTimer: null,
   };
   diag.ws = socket.ws;
   if (diag.state === "starting") diag.state = "connecting";
@@ -119,6 +120,7 @@ function teardown() {
   if (!old) return;
   clearTimeout(old.disconnectTimer);
   clearTimeout(old.watchdog);
+  clearInterval(old.pictureTimer);
   if (old.pc) old.pc.close();
   stopMeter();
   dom.audio.srcObject = null;

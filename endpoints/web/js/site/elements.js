@@ -5,7 +5,11 @@
  * #site-host-badge, #site-muted (hidden unless muted), #site-roster-count,
  * #site-audio-indicator[data-active], #site-level-bar, #site-remote-audio, #site-unlock-audio,
  * #site-mic-warning, #site-floor (hidden while nobody has the floor) with #site-floor-name,
- * #site-floor-own, #site-hand-block, #site-hand[data-raised][aria-pressed], #site-hand-status.
+ * #site-floor-own (inside #site-floor, when this hall has it), #site-hand-block,
+ * #site-hand[data-raised][aria-pressed], #site-hand-status, #site-video[data-playing] with
+ * #site-remote-video and #site-placeholder (#site-placeholder-name, -detail: who will be seen
+ * while no picture arrives), #site-shown (the caption) with #site-shown-name, #site-notice
+ * ("the operator lowered your hand"), body[data-kiosk].
  */
 
 import { byId as $ } from "../common/dom.js";
@@ -14,7 +18,12 @@ export const dom = {
   body: document.body,
   videoSection: $("site-video"),
   video: $("site-remote-video"),
+  shown: $("site-shown"),
   shownName: $("site-shown-name"),
+  placeholder: $("site-placeholder"),
+  placeholderName: $("site-placeholder-name"),
+  placeholderDetail: $("site-placeholder-detail"),
+  notice: $("site-notice"),
   status: $("site-status"),
   statusText: $("site-status-text"),
   statusDetail: $("site-status-detail"),

@@ -12,11 +12,18 @@
  *   messages.js    what the bridge says
  *   media.js       microphone, camera, peer connection
  *   meter.js       the incoming sound level
+ *   seen.js        whose picture this hall sees (pure)
+ *   hand.js        whether the operator lowered this hall's hand (pure)
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
  * the floor (`floor` events) is named under the shown site's name; a hall that has the floor
- * sees it said plainly (and cannot raise its hand meanwhile). `leave` on pagehide.
+ * sees it said plainly (and cannot raise its hand meanwhile); a hand an operator lowered is
+ * said for a few seconds (hand.js). `leave` on pagehide.
+ *
+ * Layout (site.css): the picture fills the screen, letterboxed; the captions, banners, the
+ * hand button and the connection state lie over it and never scroll. `?kiosk=1` (link.js):
+ * picture, caption and banners only, no controls, no cursor.
  */
 
 import { applyTranslations, bindLangButtons, detectLang, onLangChange, setLang } from "../common/i18n.js";
@@ -40,7 +47,19 @@ async function main() {
 
   dom.hand.addEventListener("click", () => {
     if (!diag.site || dom.hand.disabled) return;
-    send({ type: "hand", raised: !diag.site.hand_raised });
+    const raise = !diag.site.hand_raised;
+    if (!raise) diag.ownPressAt = Date.now(); // its own withdrawal is no news to the hall
+    send({ type: "hand", raised: raise });
+  });
+  // A TV remote sends arrow keys: the first one puts the focus on the request to speak, so
+  // its OK button (Enter) presses it.
+  document.addEventListener("keydown", (event) => {
+    const arrow = event.key.startsWith("Arrow");
+    if (!arrow || diag.kiosk || dom.handBlock.hidden || document.activeElement !== document.body) {
+      return;
+    }
+    event.preventDefault();
+    dom.hand.focus();
   });
   dom.unlock.addEventListener("click", () => {
     dom.audio.play().then(() => {

@@ -131,6 +131,38 @@ function playVideo(track) {
   if (played && played.catch) played.catch(() => {}); // a muted video may always autoplay
 }
 
+// A picture that stops (the seen hall has no camera, or the bridge switched to one that
+// sends none and kept the last frame) is not left frozen under another hall's name: with no
+// frame decoded for PICTURE_STALL_MS the card takes its place until frames come again.
+const PICTURE_CHECK_MS = 1_000;
+const PICTURE_STALL_MS = 3_000;
+
+function watchPicture(gen, pc) {
+  let decoded = 0;
+  let lastFrameAt = 0;
+  conn.pictureTimer = setInterval(async () => {
+    if (!socket.isCurrent(gen) || !dom.video.srcObject) return;
+    let frames = decoded;
+    try {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") frames = s.framesDecoded || 0;
+      });
+    } catch {
+      return; // closed meanwhile
+    }
+    if (!socket.isCurrent(gen)) return;
+    const now = Date.now();
+    if (frames > decoded) lastFrameAt = now;
+    decoded = frames;
+    const fresh = now - lastFrameAt < PICTURE_STALL_MS;
+    const playing = fresh && dom.video.readyState >= 2; // HAVE_CURRENT_DATA: a frame to show
+    if (playing !== diag.videoPlaying) {
+      diag.videoPlaying = playing;
+      renderShown();
+    }
+  }, PICTURE_CHECK_MS);
+}
+
 export async function startMedia(gen, iceServers) {
   const pc = new RTCPeerConnection({
     iceServers: toIceServers(iceServers),
@@ -139,6 +171,7 @@ export async function startMedia(gen, iceServers) {
   });
   conn.pc = pc;
   diag.pc = pc;
+  watchPicture(gen, pc);
 
   pc.addEventListener("track", (event) => {
     if (!socket.isCurrent(gen)) return;

@@ -5,9 +5,12 @@
  */
 
 import { conn, finish, scheduleReconnect, socket, waitForOpen } from "./connection.js";
+import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
+
+let noticeTimer = null;
 
 /** Error codes after which the page stops for good, and the state it then shows. */
 export const FINAL_ERRORS = {
@@ -49,13 +52,13 @@ export function handleMessage(message, gen) {
       break;
     case "site":
       if (message.site) {
-        updateSite(message.site);
+        updateSite(message.site, message);
         render();
       }
       break;
     case "sites": // several sites at once (mute all, unmute all)
       if (Array.isArray(message.sites)) {
-        for (const entry of message.sites) updateSite(entry);
+        for (const entry of message.sites) updateSite(entry, message);
         render();
       }
       break;
@@ -114,15 +117,28 @@ function handleError(message) {
   }
 }
 
-/** One site entry changed: keep the roster and, if it is this hall, the own entry. */
-function updateSite(entry) {
+/** One site entry changed: keep the roster and, if it is this hall, the own entry.
+ * `message` is the `site`/`sites` event that carried it (null for `joined`). */
+function updateSite(entry, message = null) {
   const i = diag.roster.findIndex((s) => s.id === entry.id);
   if (i >= 0) diag.roster[i] = entry;
   else if (diag.roster.length > 0) diag.roster.push(entry);
   if (diag.site && entry.id === diag.site.id) {
+    const before = diag.site;
     diag.site = entry;
     diag.muted = Boolean(entry.muted);
+    if (message && loweredByOperator(before, entry, message, entry.id, diag.ownPressAt, Date.now())) {
+      showNotice("hand_lowered");
+    }
+    if (entry.hand_raised) diag.notice = null;
   }
+}
+
+function showNotice(kind) {
+  diag.notice = kind;
+  diag.noticeUntil = Date.now() + NOTICE_MS;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(render, NOTICE_MS + 50);
 }
 
 function updateOwnMuted() {

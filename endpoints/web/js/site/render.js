@@ -1,11 +1,13 @@
 /*
  * render.js — the site page drawn from `diag` (state.js): the status in words big enough
- * to read across the hall, the muted notice, the floor and the request to speak, the shown
- * site's name and the incoming sound meter.
+ * to read across the hall, the muted banner, the floor and the request to speak, the seen
+ * site's name (over its picture, or on a card while no picture arrives), the notice that
+ * the operator lowered the hall's hand, and the incoming sound meter.
  */
 
 import { errorText, t } from "../common/i18n.js";
 import { dom } from "./elements.js";
+import { seenSiteId } from "./seen.js";
 import { diag, isFinal } from "./state.js";
 
 export function setState(state) {
@@ -16,6 +18,7 @@ export function setState(state) {
 export function render() {
   const state = diag.state;
   dom.body.dataset.state = state;
+  dom.body.dataset.kiosk = String(diag.kiosk);
   dom.status.dataset.state = state;
 
   if (state === "invalid_link" || state === "unsupported") {
@@ -63,7 +66,8 @@ function renderFloor() {
   dom.floor.hidden = !holder || !live;
   dom.floorName.textContent = holder ? holder.name : "";
   const own = Boolean(holder && diag.site && holder.id === diag.site.id);
-  dom.floorOwn.hidden = !own || !live;
+  dom.floor.dataset.own = String(own);
+  dom.floorOwn.hidden = !own;
 
   const raised = Boolean(diag.site && diag.site.hand_raised);
   diag.handRaised = raised;
@@ -86,20 +90,28 @@ function renderFloor() {
     status = t("site.hand.hint");
   }
   dom.handStatus.textContent = status;
+
+  // "The operator lowered your hand", for a few seconds (messages.js decides when); the
+  // floor banner says more when the hand went down because the hall was given the floor.
+  const notice = diag.notice && Date.now() < diag.noticeUntil && live && !own && !raised;
+  if (!notice) diag.notice = null;
+  dom.notice.hidden = !notice;
+  dom.notice.textContent = notice ? t("site.notice.hand_lowered") : "";
 }
 
 export function renderShown() {
-  const shownId = diag.shown ? diag.shown.site_id : null;
-  // What this hall sees: the shown site, or (when it is itself shown) the host or the
-  // site shown before the host.
-  let seenId = shownId;
-  if (diag.site && shownId === diag.site.id) {
-    const hostId = diag.session ? diag.session.host_site_id : null;
-    seenId = shownId !== hostId ? hostId : diag.shown.previous;
-  }
-  const seen = diag.roster.find((s) => s.id === seenId);
-  dom.shownName.textContent = seen ? seen.name : t("site.shown.none");
+  const ownId = diag.site ? diag.site.id : null;
+  const hostId = diag.session ? diag.session.host_site_id : null;
+  diag.seenId = ownId === null ? null : seenSiteId(diag.shown, ownId, hostId, diag.roster);
+  const seen = diag.roster.find((s) => s.id === diag.seenId) || null;
+  dom.shown.hidden = !seen;
+  dom.shownName.textContent = seen ? seen.name : "";
   dom.videoSection.dataset.playing = String(diag.videoPlaying);
+  // No picture yet (it is on its way, or that hall has no camera): say whose it will be on
+  // a calm card rather than leave a black box.
+  dom.placeholder.hidden = diag.videoPlaying || diag.state !== "connected";
+  dom.placeholderName.textContent = seen ? seen.name : t("site.placeholder.nobody");
+  dom.placeholderDetail.hidden = !seen;
 }
 
 function detailText(state) {

@@ -10,12 +10,20 @@
  *   level (0..1 incoming level), levelDb, audioActive (bool), joins (joined count), raw (bool),
  *   shown (the last `shown` event), videoSend ("full" | "preview" | "off"), cameraAvailable
  *   (bool|null), videoPlaying (bool), floor (site id with the floor, or null), handRaised,
- *   retryAt (Date.now() time of the next reconnection attempt, null when none is waiting)
+ *   retryAt (Date.now() time of the next reconnection attempt, null when none is waiting),
+ *   kiosk (bool: `?kiosk=1`, see link.js), seenId (the site whose picture this hall sees, or
+ *   null; seen.js), notice ("hand_lowered" while the page says the operator lowered the
+ *   hall's hand, else null), noticeUntil (Date.now() time it goes), ownPressAt (when the
+ *   hall last pressed "withdraw")
  */
+
+import { kioskRequested } from "./link.js";
 
 const query = new URLSearchParams(location.search);
 /** `?raw=1`: no echo cancellation, noise suppression or AGC (a test tone would be suppressed). */
 export const RAW = query.get("raw") === "1";
+// Read before link.js takes the token (and anything next to it) out of the address bar.
+export const KIOSK = kioskRequested(location.search, location.hash);
 
 export const diag = {
   state: "starting",
@@ -42,6 +50,11 @@ export const diag = {
   floor: null,
   handRaised: false,
   retryAt: null,
+  kiosk: KIOSK,
+  seenId: null,
+  notice: null,
+  noticeUntil: 0,
+  ownPressAt: null,
 };
 window.bridgeSite = diag;
 
