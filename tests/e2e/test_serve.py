@@ -123,6 +123,11 @@ def test_pages_are_served_with_a_strict_content_security_policy(bridge):
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, path
         assert response.headers["x-frame-options"] == "DENY"
     assert httpx.get(bridge.url + "/site/1").text.lstrip().lower().startswith("<!doctype html")
+    # Plain HTTP sends no HSTS; behind a reverse proxy on loopback that says the hall used
+    # https, it does (docs/deployment.md).
+    assert "strict-transport-security" not in httpx.get(bridge.url + "/site/1").headers
+    proxied = httpx.get(bridge.url + "/site/1", headers={"X-Forwarded-Proto": "https"})
+    assert proxied.headers["strict-transport-security"] == "max-age=31536000"
 
 
 def bridge_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
