@@ -128,7 +128,8 @@ def start_bridge(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    secure = tls == "on" or (tls == "auto" and host not in ("127.0.0.1", "localhost", "::1"))
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    secure = tls == "on" or (tls == "auto" and (not loopback or "--tls-cert" in extra))
     bridge = RunningBridge(process, port, database, host=host, scheme="https" if secure else "http")
 
     def read_output() -> None:  # a thread, so a chatty server never blocks on a full pipe
