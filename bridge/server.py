@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import socket
+import ssl
 import sys
 from datetime import timedelta
 
@@ -175,9 +176,11 @@ def serve(settings: Settings, demo: bool = True) -> int:
                 settings.tls_cert,
                 settings.tls_key,
             )
-        except (OSError, ValueError) as exc:
+            tls.server_context(tls_files)  # a missing file or a key that does not match: now
+        except (OSError, ValueError, ssl.SSLError) as exc:
             store.close()
-            print(f"bridge: error: cannot prepare the TLS certificate: {exc}", file=sys.stderr)
+            where = settings.tls_cert or tls.tls_dir(settings.database)
+            print(f"bridge: error: cannot use the TLS certificate {where}: {exc}", file=sys.stderr)
             return 1
     redirect = None
     if settings.http_redirect_port is not None and tls_files is not None:
