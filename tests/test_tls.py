@@ -151,3 +151,44 @@ def test_the_database_does_not_depend_on_the_current_directory(
     monkeypatch.setenv("BRIDGE_DATA_DIR", str(tmp_path / "data"))
     assert load_settings().database == tmp_path / "data" / "bridge.sqlite3"
     assert tls.tls_dir(load_settings().database) == tmp_path / "data" / "tls"
+
+
+def test_the_http_redirect_keeps_the_path_and_trusts_only_a_plain_host_name() -> None:
+    from bridge.server import HttpsRedirect
+
+    direct = HttpsRedirect("0.0.0.0", 80, 8443, None)
+    assert direct.location("/site/1?raw=1", "10.0.0.5") == "https://10.0.0.5:8443/site/1?raw=1"
+    assert direct.location("/", "cau.local:80") == "https://cau.local:8443/"
+    assert direct.location("/", "[2001:db8::1]:80") == "https://[2001:db8::1]:8443/"
+    # A forged Host (a second URL, a header split) falls back to a name of our own.
+    assert direct.location("/", "evil.example/x@y") == "https://localhost:8443/"
+    assert direct.location("/", None) == "https://localhost:8443/"
+    standard = HttpsRedirect("10.0.0.5", 80, 443, None)
+    assert standard.location("/console", "") == "https://10.0.0.5/console"
+    public = HttpsRedirect("0.0.0.0", 80, 8443, "https://cau.example.gov.vn/")
+    assert public.location("/site/2", "10.0.0.5") == "https://cau.example.gov.vn/site/2"
+
+
+async def test_the_redirect_listener_answers_308_and_400_for_garbage() -> None:
+    from bridge.server import HttpsRedirect
+
+    redirect = HttpsRedirect("127.0.0.1", 0, 8443, None)
+    server = await asyncio.start_server(redirect.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def ask(request: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        reply = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        return reply
+
+    try:
+        good = await ask(b"GET /site/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert good.startswith(b"HTTP/1.1 308 ")
+        assert b"\r\nLocation: https://127.0.0.1:8443/site/1\r\n" in good
+        assert (await ask(b"\x16\x03\x01 not http\r\n\r\n")).startswith(b"HTTP/1.1 400 ")
+    finally:
+        server.close()
+        await server.wait_closed()
