@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,35 @@ from bridge.cli_text import TEXT, choose_lang
 from tests.conftest import ROOT
 
 
-def run(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``bridge ARGS`` in this process (as its entry point runs it), from ``cwd``, with a
+    clean ``BRIDGE_*`` / locale environment plus ``env``."""
+    monkeypatch.setattr(cli, "LANG", cli.LANG)  # main() sets it; restored afterwards
+
+    def bridge(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+        for name in list(os.environ):
+            if name.startswith(("BRIDGE_", "LC_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("LANG", "C.UTF-8")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return bridge
+
+
+def bridge_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bridge ARGS`` as a separate process started in ``cwd``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "LC_"))}
     environ.update({"PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", **env})
     return subprocess.run(
@@ -54,7 +83,7 @@ def test_every_command_and_option_has_a_help_text(lang: str, monkeypatch) -> Non
     assert all(vi and en and vi != en for vi, en in TEXT.values())
 
 
-def test_help_is_printed_for_each_command_in_the_chosen_language() -> None:
+def test_help_is_printed_for_each_command_in_the_chosen_language(run) -> None:
     vi = run("session", "create", "--help")
     assert vi.returncode == 0 and "tiêu đề phiên họp" in vi.stdout
     en = run("session", "create", "--help", "--lang", "en")
@@ -72,7 +101,7 @@ def test_the_language_is_the_flag_then_the_locale_then_the_bridge_default() -> N
     assert choose_lang([], {}) == "vi"
 
 
-def test_a_bad_roster_names_the_bad_value_and_exits_2(tmp_path: Path) -> None:
+def test_a_bad_roster_names_the_bad_value_and_exits_2(run, tmp_path: Path) -> None:
     db = str(tmp_path / "b.sqlite3")
     bad = run(
         "session", "create", "X", "--host", "1", "--roster", "1,x", "--db", db, "--lang", "en"
@@ -85,7 +114,7 @@ def test_a_bad_roster_names_the_bad_value_and_exits_2(tmp_path: Path) -> None:
     assert cli.roster("3, 1,,2") == [3, 1, 2]
 
 
-def test_store_errors_keep_their_code_and_speak_the_language(tmp_path: Path) -> None:
+def test_store_errors_keep_their_code_and_speak_the_language(run, tmp_path: Path) -> None:
     db = str(tmp_path / "b.sqlite3")
     en = run("session", "links", "999", "--db", db, "--lang", "en")
     assert en.returncode == 1 and en.stderr.startswith("bridge: error: not_found: Not found.")
@@ -99,15 +128,15 @@ def test_the_cli_opens_the_same_database_from_any_directory(tmp_path: Path) -> N
     data = tmp_path / "data"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    made = run("site", "create", "Trung ương", "--level", "central", "--json",
-               cwd=ROOT, BRIDGE_DATA_DIR=str(data))  # fmt: skip
+    made = bridge_process("site", "create", "Trung ương", "--level", "central", "--json",
+                          cwd=ROOT, BRIDGE_DATA_DIR=str(data))  # fmt: skip
     assert made.returncode == 0, made.stderr
-    listed = run("site", "list", "--json", cwd=elsewhere, BRIDGE_DATA_DIR=str(data))
+    listed = bridge_process("site", "list", "--json", cwd=elsewhere, BRIDGE_DATA_DIR=str(data))
     assert [s["name"] for s in json.loads(listed.stdout)["sites"]] == ["Trung ương"]
     assert (data / "bridge.sqlite3").exists() and not (elsewhere / "var").exists()
 
 
-def test_the_hall_pc_kit_holds_the_ca_the_bridge_serves_from(tmp_path: Path) -> None:
+def test_the_hall_pc_kit_holds_the_ca_the_bridge_serves_from(run, tmp_path: Path) -> None:
     db = tmp_path / "var" / "b.sqlite3"
     out = tmp_path / "kit"
     made = run("kit", "--out", str(out), "--db", str(db), "--json")
