@@ -268,7 +268,8 @@ def _print_tls(settings: Settings, files: tls.TlsFiles | None) -> None:
             "  Install it once on every hall PC / Cài một lần trên mỗi máy hội trường:",
             "    bridge kit --out hall-pc-kit   (CA + instructions / hướng dẫn, vi + en)",
             "    Windows (admin): certutil -addstore -f Root ca.crt",
-            "    Debian/Ubuntu: update-ca-certificates; Chromium: certutil -d sql:$HOME/.pki/nssdb",
+            "    Debian/Ubuntu: update-ca-certificates (see the kit); Chromium:",
+            '      certutil -d sql:$HOME/.pki/nssdb -A -t "C,," -n Bridge -i ca.crt',
         ]
     else:
         lines.append(f"  HTTPS: certificate {files.cert}")
