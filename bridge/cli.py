@@ -212,6 +212,8 @@ def cmd_kit(args: argparse.Namespace) -> int:
     if settings.tls_cert is not None:
         _error(_t("kit.own_cert", cert=settings.tls_cert))
         return 1
+    if args.out is None:  # next to the CA it holds, outside any source tree
+        args.out = tls.tls_dir(settings.database).parent / "hall-pc-kit"
     try:
         ca_path = tls.ensure_ca(tls.tls_dir(settings.database))
         written = write_kit(ca_path, args.out)
@@ -288,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = command(sub, "kit", "cmd.kit", cmd_kit, needs_store=False)
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help=_t("opt.out"))
+    p.add_argument("--out", type=Path, metavar="DIR", help=_t("opt.out"))
 
     site = group("site", "cmd.site")
     p = command(site, "create", "cmd.site.create", cmd_site_create)

@@ -60,7 +60,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "bộ cài cho máy hội trường: chứng chỉ gốc (CA) của cầu và hướng dẫn cài",
         "the hall PC kit: the bridge's CA certificate and how to install it",
     ),
-    "opt.out": ("thư mục ghi bộ cài", "directory to write the kit to"),
+    "opt.out": (
+        "thư mục ghi bộ cài (mặc định: hall-pc-kit/ cạnh cơ sở dữ liệu)",
+        "directory to write the kit to (default: hall-pc-kit/ next to the database)",
+    ),
     "cmd.site": ("điểm cầu (hội trường)", "sites (halls)"),
     "cmd.site.create": ("tạo một điểm cầu", "create a site"),
     "opt.site.name": ("tên điểm cầu", "the site's name"),

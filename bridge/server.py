@@ -266,7 +266,7 @@ def _print_tls(settings: Settings, files: tls.TlsFiles | None) -> None:
             f"  CA / Chứng chỉ gốc:  {files.ca}",
             f"    SHA-256 {tls.fingerprint(ca)}",
             "  Install it once on every hall PC / Cài một lần trên mỗi máy hội trường:",
-            "    bridge kit --out hall-pc-kit   (CA + instructions / hướng dẫn, vi + en)",
+            "    bridge kit   (writes CA + instructions / hướng dẫn, vi + en)",
             "    Windows (admin): certutil -addstore -f Root ca.crt",
             "    Debian/Ubuntu: update-ca-certificates (see the kit); Chromium:",
             '      certutil -d sql:$HOME/.pki/nssdb -A -t "C,," -n Bridge -i ca.crt',

@@ -151,6 +151,8 @@ def test_the_hall_pc_kit_holds_the_ca_the_bridge_serves_from(run, tmp_path: Path
     # The server certificate issued later comes from the same CA.
     files = tls.prepare("127.0.0.1", None, db, None, None)
     assert tls.load_cert(files.cert).issuer == ca.subject
+    default = run("kit", "--db", str(db))
+    assert default.returncode == 0 and (tmp_path / "var" / "hall-pc-kit" / "ca.crt").exists()
     own = run("kit", "--out", str(out), "--db", str(db), "--lang", "en",
               BRIDGE_TLS_CERT=str(files.cert))  # fmt: skip
     assert own.returncode == 1 and "your own certificate" in own.stderr
