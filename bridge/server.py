@@ -41,11 +41,12 @@ NOISY_LOGGERS = ("aioice", "aiortc", "alembic", "uvicorn.access", "uvicorn.error
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(levelname)s %(name)s: %(message)s", force=True
-    )
+    ours = logging.getLevelName(level.upper())
+    logging.basicConfig(level=ours, format="%(levelname)s %(name)s: %(message)s", force=True)
     for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
+        logging.getLogger(name).setLevel(
+            logging.DEBUG if ours == logging.DEBUG else max(ours, logging.WARNING)
+        )
 
 
 class TlsConfig(uvicorn.Config):
