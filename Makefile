@@ -1,9 +1,11 @@
 # The two commands: `make run` and `make test`. Both create the virtual environment
-# and install what they need on a fresh Debian machine with Python 3.11.
+# and install what they need on a fresh Debian machine with Python 3.11: `make run` only
+# what running needs, `make test` (and lint, format, bench) the test tools as well.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint format bench system-deps
@@ -13,20 +15,27 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# BRIDGE_ARGS passes options on, e.g. `make run BRIDGE_ARGS="--host 0.0.0.0"` (HTTPS).
 run: $(STAMP)
-	$(VENV)/bin/bridge serve
+	$(VENV)/bin/bridge serve $(BRIDGE_ARGS)
 
-# Debian packages the tests drive for real: Chromium (pages), Node (the pages' JS unit
-# tests), iproute2 (network namespaces), coturn (the TURN relay tests/e2e/test_turn.py
-# starts itself). The coturn package enables a system service; it is disabled at once, as
-# the tests run their own relay and nothing else should.
+# Debian packages the tests drive for real (running the bridge needs none of them):
+# Chromium (pages), Node (the pages' JS unit tests), iproute2 (network namespaces),
+# libnss3-tools (certutil: a hall PC's browser trusting the bridge's CA), coturn (the TURN
+# relay tests/e2e/test_turn.py starts itself). The coturn package enables a system
+# service; it is disabled at once, as the tests run their own relay and nothing else should.
 system-deps:
 	@command -v chromium >/dev/null && command -v ip >/dev/null && command -v nft >/dev/null && \
-	  command -v node >/dev/null || \
-	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium iproute2 nftables nodejs)
+	  command -v node >/dev/null && command -v certutil >/dev/null || \
+	  ($(SUDO) apt-get update -qq && \
+	   $(SUDO) apt-get install -y -qq chromium iproute2 nftables nodejs libnss3-tools)
 	@command -v turnserver >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq coturn && \
 	   ($(SUDO) systemctl disable --now coturn >/dev/null 2>&1 || true))
@@ -34,21 +43,21 @@ system-deps:
 # The suite runs inside a fresh network namespace with only loopback up, so no test can
 # reach any other address and Chromium offers loopback candidates only. Where namespaces
 # are not permitted it runs on the host's loopback instead.
-test: $(STAMP) system-deps
+test: $(TEST_STAMP) system-deps
 	@if unshare -n true 2>/dev/null; then \
 	  unshare -n sh -c 'ip link set lo up && exec $(PY) -m pytest $(PYTEST_ARGS)'; \
 	else \
 	  $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check bridge endpoints tests benchmarks
 	$(VENV)/bin/ruff format --check bridge endpoints tests benchmarks
 	$(VENV)/bin/mypy
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(VENV)/bin/ruff format bridge endpoints tests benchmarks
 	$(VENV)/bin/ruff check --fix bridge endpoints tests benchmarks
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only $(PYTEST_ARGS)

@@ -9,16 +9,28 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bridge.settings import Settings, load_settings
+from bridge import tls
+from bridge.cli_text import choose_lang, text
+from bridge.kit import write_kit
+from bridge.settings import Settings, default_data_dir, load_settings
 from bridge.signaling.api import session_json, site_json
+from bridge.signaling.errors import ErrorCode, message_for
 from bridge.store import AccountRole, NotFound, SessionState, SiteLevel, Store, StoreError
 from bridge.use_cases import close_session, issue_join_links, open_session
+
+# Set by ``main`` before parsing: the language of help texts and messages.
+LANG = "vi"
+
+
+def _t(key: str, **values: object) -> str:
+    return text(key, LANG, **values)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -28,7 +40,18 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         public_url=getattr(args, "public_url", None),
+        tls=getattr(args, "tls", None),
+        tls_cert=getattr(args, "tls_cert", None),
+        tls_key=getattr(args, "tls_key", None),
+        http_redirect_port=getattr(args, "http_redirect_port", None),
+        log_level=getattr(args, "log_level", None),
     )
+
+
+def _error(message: str) -> None:
+    # The prefix stays English and fixed, so scripts can recognise it; the message is
+    # in the chosen language.
+    print(f"bridge: error: {message}", file=sys.stderr)
 
 
 def _out(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -44,7 +67,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_site_create(args: argparse.Namespace, store: Store) -> int:
     site = store.sites.create(args.name, SiteLevel(args.level), args.parent)
     store.audit.record(None, _by(), "create_site", site_id=site.id)
-    _out(args, {"site": site_json(site)}, f"site {site.id}: {site.name} ({site.level})")
+    _out(
+        args,
+        {"site": site_json(site)},
+        _t("site.made", id=site.id, name=site.name, level=site.level),
+    )
     return 0
 
 
@@ -53,7 +80,7 @@ def cmd_site_list(args: argparse.Namespace, store: Store) -> int:
     _out(
         args,
         {"sites": [site_json(s) for s in sites]},
-        "\n".join(f"{s.id:>5}  {s.level:<9} {s.name}" for s in sites) or "(no sites)",
+        "\n".join(f"{s.id:>5}  {s.level:<9} {s.name}" for s in sites) or _t("no.sites"),
     )
     return 0
 
@@ -62,7 +89,11 @@ def cmd_session_create(args: argparse.Namespace, store: Store) -> int:
     state = SessionState.OPEN if args.open else SessionState.SCHEDULED
     session = store.sessions.create(args.title, args.host_site, args.roster, state)
     store.audit.record(session.id, _by(), "create_session", title=session.title)
-    _out(args, {"session": session_json(session)}, f"session {session.id}: {session.title}")
+    _out(
+        args,
+        {"session": session_json(session)},
+        _t("session.made", id=session.id, title=session.title),
+    )
     return 0
 
 
@@ -71,7 +102,7 @@ def cmd_session_list(args: argparse.Namespace, store: Store) -> int:
     _out(
         args,
         {"sessions": [session_json(s) for s in sessions]},
-        "\n".join(f"{s.id:>5}  {s.state:<9} {s.title}" for s in sessions) or "(no sessions)",
+        "\n".join(f"{s.id:>5}  {s.state:<9} {s.title}" for s in sessions) or _t("no.sessions"),
     )
     return 0
 
@@ -102,7 +133,11 @@ def cmd_session_state(args: argparse.Namespace, store: Store) -> int:
     session = move(store, args.session_id)
     action = "open_session" if args.state == SessionState.OPEN else "close_session"
     store.audit.record(session.id, _by(), action)
-    _out(args, {"session": session_json(session)}, f"session {session.id}: {session.state}")
+    _out(
+        args,
+        {"session": session_json(session)},
+        _t("session.state", id=session.id, state=session.state),
+    )
     return 0
 
 
@@ -110,7 +145,7 @@ def cmd_session_staff(args: argparse.Namespace, store: Store) -> int:
     accounts = {a.username.casefold(): a for a in store.accounts.list()}
     account = accounts.get(args.username.strip().casefold())
     if account is None:
-        raise NotFound(f"no account {args.username!r}")
+        raise NotFound(_t("no.account", username=args.username))
     if args.duty == "none":
         store.sessions.unassign(args.session_id, account.id)
     else:
@@ -123,7 +158,7 @@ def cmd_session_staff(args: argparse.Namespace, store: Store) -> int:
     _out(
         args,
         {"staff": [{"account_id": a, "duty": str(d)} for a, d in sorted(staff.items())]},
-        "\n".join(f"{names.get(a, a)}: {d}" for a, d in sorted(staff.items())) or "(no staff)",
+        "\n".join(f"{names.get(a, a)}: {d}" for a, d in sorted(staff.items())) or _t("no.staff"),
     )
     return 0
 
@@ -141,33 +176,55 @@ def cmd_session_audit(args: argparse.Namespace, store: Store) -> int:
         }
         for e in entries
     ]
-    text = "\n".join(
+    lines = "\n".join(
         f"{e.id:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.by:<24} {e.action:<22} "
         + json.dumps(dict(e.detail), ensure_ascii=False)
         for e in entries
     )
-    _out(args, {"entries": rows}, text or "(no entries)")
+    _out(args, {"entries": rows}, lines or _t("no.entries"))
     return 0
 
 
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return getpass.getpass("Password: ")
+    return getpass.getpass(_t("password.prompt"))
 
 
 def cmd_operator_create(args: argparse.Namespace, store: Store) -> int:
     operator = store.accounts.create(args.username, _password(args), AccountRole(args.role))
     store.audit.record(None, _by(), "create_account", username=operator.username)
     data = {"operator": {"id": operator.id, "username": operator.username, "role": operator.role}}
-    _out(args, data, f"operator {operator.username} ({operator.role})")
+    _out(args, data, _t("operator.made", username=operator.username, role=operator.role))
     return 0
 
 
 def cmd_operator_password(args: argparse.Namespace, store: Store) -> int:
     store.accounts.set_password(args.username, _password(args))
     store.audit.record(None, _by(), "set_password", username=args.username)
-    _out(args, {"ok": True}, f"password changed for {args.username}")
+    _out(args, {"ok": True}, _t("password.changed", username=args.username))
+    return 0
+
+
+def cmd_kit(args: argparse.Namespace) -> int:
+    """Write the hall PC kit: the local CA's certificate and how to install it."""
+    settings = _settings(args)
+    if settings.tls_cert is not None:
+        _error(_t("kit.own_cert", cert=settings.tls_cert))
+        return 1
+    if args.out is None:  # next to the CA it holds, outside any source tree
+        args.out = tls.tls_dir(settings.database).parent / "hall-pc-kit"
+    try:
+        ca_path = tls.ensure_ca(tls.tls_dir(settings.database))
+        written = write_kit(ca_path, args.out)
+    except OSError as exc:
+        _error(f"{args.out}: {exc.strerror or exc}")
+        return 1
+    ca = tls.load_cert(ca_path)
+    data = {"kit": {"dir": str(args.out), "files": [p.name for p in written]}}
+    data["kit"]["ca_sha256"] = tls.fingerprint(ca)
+    files = "\n".join(f"  {p}" for p in written)
+    _out(args, data, _t("kit.written", out=args.out, files=files, fingerprint=tls.fingerprint(ca)))
     return 0
 
 
@@ -177,97 +234,147 @@ def cmd_agent(argv: list[str]) -> int:
     return agent_main(argv)
 
 
+def roster(value: str) -> list[int]:
+    """``--roster 1,2,5``: site ids in roster order; anything else is an argparse error
+    naming the bad part (exit status 2)."""
+    ids = []
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) < 1:
+            raise argparse.ArgumentTypeError(_t("error.roster", bad=part, value=value))
+        ids.append(int(part))
+    return ids
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bridge", description=__doc__.splitlines()[0])
+    database = default_data_dir() / "bridge.sqlite3"
+    parser = argparse.ArgumentParser(
+        prog="bridge", description=_t("description"), epilog=_t("epilog", db=database)
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, help="SQLite file (env BRIDGE_DATABASE)")
-    common.add_argument("--config", type=Path, help="JSON settings file")
-    common.add_argument("--json", action="store_true", help="print JSON")
-    sub = parser.add_subparsers(dest="command", required=True)
+    common.add_argument("--db", type=Path, metavar="FILE", help=_t("opt.db", db=database))
+    common.add_argument("--config", type=Path, metavar="FILE", help=_t("opt.config"))
+    common.add_argument("--json", action="store_true", help=_t("opt.json"))
+    common.add_argument("--lang", choices=["vi", "en"], help=_t("opt.lang"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", parents=[common], help="run the bridge")
-    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="listen port (default 8080)")
-    serve.add_argument("--public-url", help="base URL printed in links")
-    serve.add_argument("--no-demo", action="store_true", help="do not create the demo session")
-    serve.set_defaults(func=cmd_serve, needs_store=False)
+    def command(
+        group: Any, name: str, key: str, func: Callable[..., int], **defaults: Any
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = group.add_parser(
+            name, parents=[common], help=_t(key), description=_t(key)
+        )
+        p.set_defaults(func=func, **defaults)
+        return p
 
-    site = sub.add_parser("site", help="sites").add_subparsers(dest="action", required=True)
-    p = site.add_parser("create", parents=[common])
-    p.add_argument("name")
-    p.add_argument("--level", required=True, choices=[lv.value for lv in SiteLevel])
-    p.add_argument("--parent", type=int)
-    p.set_defaults(func=cmd_site_create)
-    site.add_parser("list", parents=[common]).set_defaults(func=cmd_site_list)
+    def group(name: str, key: str) -> Any:
+        return sub.add_parser(name, help=_t(key), description=_t(key)).add_subparsers(
+            dest="action", required=True, metavar="ACTION"
+        )
 
-    session = sub.add_parser("session", help="sessions").add_subparsers(
-        dest="action", required=True
-    )
-    p = session.add_parser("create", parents=[common])
-    p.add_argument("title")
-    p.add_argument("--host", dest="host_site", type=int, required=True, help="host site id")
+    p = command(sub, "serve", "cmd.serve", cmd_serve, needs_store=False)
+    p.add_argument("--host", help=_t("opt.host"))
+    p.add_argument("--port", type=int, help=_t("opt.port"))
+    p.add_argument("--public-url", metavar="URL", help=_t("opt.public_url"))
+    p.add_argument("--no-demo", action="store_true", help=_t("opt.no_demo"))
+    p.add_argument("--tls", choices=["auto", "on", "off"], help=_t("opt.tls"))
+    p.add_argument("--tls-cert", type=Path, metavar="PEM", help=_t("opt.tls_cert"))
+    p.add_argument("--tls-key", type=Path, metavar="PEM", help=_t("opt.tls_key"))
     p.add_argument(
-        "--roster",
-        type=lambda s: [int(x) for x in s.split(",") if x],
-        default=[],
-        help="comma-separated site ids in roster order",
+        "--http-redirect-port", type=int, metavar="PORT", help=_t("opt.http_redirect_port")
     )
-    p.add_argument("--open", action="store_true", help="open it now")
-    p.set_defaults(func=cmd_session_create)
-    session.add_parser("list", parents=[common]).set_defaults(func=cmd_session_list)
-    p = session.add_parser("links", parents=[common], help="issue join links")
-    p.add_argument("session_id", type=int)
-    p.add_argument("--valid-hours", type=float)
-    p.add_argument("--public-url")
-    p.set_defaults(func=cmd_session_links)
-    p = session.add_parser("staff", parents=[common], help="assign an operator or observer")
-    p.add_argument("session_id", type=int)
-    p.add_argument("username")
-    p.add_argument("duty", choices=["operator", "observer", "none"])
-    p.set_defaults(func=cmd_session_staff)
-    p = session.add_parser("audit", parents=[common], help="who did what, and when")
-    p.add_argument("session_id", type=int)
-    p.add_argument("--after", type=int, help="entries after this id")
-    p.add_argument("--limit", type=int, default=1000)
-    p.set_defaults(func=cmd_session_audit)
+    p.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], help=_t("opt.log_level")
+    )
+
+    p = command(sub, "kit", "cmd.kit", cmd_kit, needs_store=False)
+    p.add_argument("--out", type=Path, metavar="DIR", help=_t("opt.out"))
+
+    site = group("site", "cmd.site")
+    p = command(site, "create", "cmd.site.create", cmd_site_create)
+    p.add_argument("name", help=_t("opt.site.name"))
+    levels = [lv.value for lv in SiteLevel]
+    p.add_argument(
+        "--level",
+        required=True,
+        choices=levels,
+        help=_t("opt.site.level", choices=", ".join(levels)),
+    )
+    p.add_argument("--parent", type=int, metavar="ID", help=_t("opt.site.parent"))
+    command(site, "list", "cmd.site.list", cmd_site_list)
+
+    session = group("session", "cmd.session")
+    p = command(session, "create", "cmd.session.create", cmd_session_create)
+    p.add_argument("title", help=_t("opt.session.title"))
+    p.add_argument(
+        "--host", dest="host_site", type=int, required=True, metavar="ID",
+        help=_t("opt.session.host"),
+    )  # fmt: skip
+    p.add_argument(
+        "--roster", type=roster, default=[], metavar="IDS", help=_t("opt.session.roster")
+    )
+    p.add_argument("--open", action="store_true", help=_t("opt.session.open"))
+    command(session, "list", "cmd.session.list", cmd_session_list)
+    p = command(session, "links", "cmd.session.links", cmd_session_links)
+    p.add_argument("session_id", type=int, help=_t("opt.session_id"))
+    p.add_argument("--valid-hours", type=float, metavar="HOURS", help=_t("opt.valid_hours"))
+    p.add_argument("--public-url", metavar="URL", help=_t("opt.public_url"))
+    p = command(session, "staff", "cmd.session.staff", cmd_session_staff)
+    p.add_argument("session_id", type=int, help=_t("opt.session_id"))
+    p.add_argument("username", help=_t("opt.username"))
+    p.add_argument("duty", choices=["operator", "observer", "none"], help=_t("opt.duty"))
+    p = command(session, "audit", "cmd.session.audit", cmd_session_audit)
+    p.add_argument("session_id", type=int, help=_t("opt.session_id"))
+    p.add_argument("--after", type=int, metavar="ID", help=_t("opt.after"))
+    p.add_argument("--limit", type=int, default=1000, help=_t("opt.limit"))
     for state in ("open", "close"):
-        p = session.add_parser(state, parents=[common])
-        p.add_argument("session_id", type=int)
-        p.set_defaults(func=cmd_session_state, state="open" if state == "open" else "closed")
+        p = command(
+            session, state, f"cmd.session.{state}", cmd_session_state,
+            state="open" if state == "open" else "closed",
+        )  # fmt: skip
+        p.add_argument("session_id", type=int, help=_t("opt.session_id"))
 
-    operator = sub.add_parser("operator", help="operator accounts").add_subparsers(
-        dest="action", required=True
+    operator = group("operator", "cmd.operator")
+    p = command(operator, "create", "cmd.operator.create", cmd_operator_create)
+    p.add_argument("username", help=_t("opt.username"))
+    roles = [r.value for r in AccountRole]
+    p.add_argument(
+        "--role", default="operator", choices=roles, help=_t("opt.role", choices=", ".join(roles))
     )
-    p = operator.add_parser("create", parents=[common])
-    p.add_argument("username")
-    p.add_argument("--role", default="operator", choices=[r.value for r in AccountRole])
-    p.add_argument("--password-stdin", action="store_true")
-    p.set_defaults(func=cmd_operator_create)
-    p = operator.add_parser("set-password", parents=[common])
-    p.add_argument("username")
-    p.add_argument("--password-stdin", action="store_true")
-    p.set_defaults(func=cmd_operator_password)
+    p.add_argument("--password-stdin", action="store_true", help=_t("opt.password_stdin"))
+    p = command(operator, "set-password", "cmd.operator.set_password", cmd_operator_password)
+    p.add_argument("username", help=_t("opt.username"))
+    p.add_argument("--password-stdin", action="store_true", help=_t("opt.password_stdin"))
 
-    sub.add_parser("agent", help="headless site endpoint (see `bridge agent --help`)")
+    sub.add_parser("agent", help=_t("cmd.agent"), add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global LANG
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["agent"]:
         return cmd_agent(argv[1:])
+    LANG = choose_lang(argv, os.environ)
     args = build_parser().parse_args(argv)
     if not getattr(args, "needs_store", True):
         return int(args.func(args))
+    settings = _settings(args)
     try:
-        store = Store(_settings(args).database)
+        store = Store(settings.database)
     except Exception as exc:
-        print(f"bridge: error: cannot open the database: {exc}", file=sys.stderr)
+        _error(_t("error.db", db=settings.database, reason=exc))
         return 1
     try:
         return int(args.func(args, store))
     except StoreError as exc:
-        print(f"bridge: error: {exc.code}: {exc}", file=sys.stderr)
+        try:
+            label = message_for(ErrorCode(exc.code), LANG)
+        except ValueError:
+            label = exc.code
+        _error(f"{exc.code}: {label} ({exc})")
         return 1
     finally:
         store.close()

@@ -1,18 +1,34 @@
 """One typed settings object, read from the environment (``BRIDGE_*``) and an optional file.
 
-Defaults run on one machine with no setup: loopback only, an SQLite file under ./var,
-no ICE servers (a self-hosted bridge must never reach a public STUN server by itself).
+Defaults run on one machine with no setup: loopback only, an SQLite file in the data
+directory, no ICE servers (a self-hosted bridge must never reach a public STUN server by
+itself). The data directory is ``BRIDGE_DATA_DIR``, else ``var/`` of the source checkout
+the package runs from, else ``$XDG_DATA_HOME/bridge`` (``~/.local/share/bridge``): never
+the current directory, so the server and every CLI command open the same database.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "bridge").is_dir():
+        return checkout / "var"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "bridge"
+
+
+TlsMode = Literal["auto", "on", "off"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 class Settings(BaseSettings):
@@ -20,9 +36,22 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    database: Path = Path("var/bridge.sqlite3")
-    # The address printed in join links; defaults to http://HOST:PORT.
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database: Path = Field(default_factory=lambda data: Path(data["data_dir"]) / "bridge.sqlite3")
+    # The address printed in join links; defaults to http(s)://HOST:PORT. Behind a reverse
+    # proxy that terminates TLS: the proxy's https:// address (docs/deployment.md).
     public_url: str | None = None
+    # HTTPS: "auto" serves TLS when a certificate is given or the host is not loopback
+    # (browsers give the microphone only to secure pages); "on" / "off" force it.
+    tls: TlsMode = "auto"
+    # The operator's own certificate chain and key (PEM); without them the bridge issues
+    # one from its local CA under <database dir>/tls/.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # A plain-HTTP port that only redirects to the HTTPS address (e.g. 80); off by default.
+    http_redirect_port: int | None = Field(None, ge=1, le=65535)
+    # The bridge's own log lines; libraries' (ICE, WebRTC, access log) only from "debug".
+    log_level: LogLevel = "info"
     # STUN/TURN servers handed to every peer (the bridge's own and the sites'), each
     # {"urls": "turn:host:3478", "username": "...", "credential": "..."} as in browsers.
     ice_servers: list[dict[str, str]] = Field(default_factory=list)
@@ -49,22 +78,35 @@ class Settings(BaseSettings):
         return v
 
     @property
+    def tls_enabled(self) -> bool:
+        if self.tls != "auto":
+            return self.tls == "on"
+        return self.tls_cert is not None or not is_loopback(self.host)
+
+    @property
     def base_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            from bridge.tls import primary_address  # only a wildcard host needs to look
+
+            host = primary_address() or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        scheme = "https" if self.tls_enabled else "http"
+        port = "" if self.port == {"https": 443, "http": 80}[scheme] else f":{self.port}"
+        return f"{scheme}://{host}{port}"
 
     def effective_ice_addresses(self) -> list[str] | None:
         """The addresses ICE gathers on; ``None`` means every interface."""
         if self.ice_addresses:
             return list(self.ice_addresses)
-        if _is_loopback(self.host):
+        if is_loopback(self.host):
             return ["127.0.0.1"]
         return None
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

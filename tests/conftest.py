@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -36,17 +37,31 @@ class RunningBridge:
     database: Path
     output: list[str] = field(default_factory=list)
     host: str = "127.0.0.1"
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def ca(self) -> Path:
+        """The bridge's local CA (when it serves HTTPS with a certificate of its own)."""
+        return self.database.parent / "tls" / "ca.pem"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What an HTTP client needs to trust this bridge (its CA over HTTPS)."""
+        if self.scheme != "https":
+            return True
+        return ssl.create_default_context(cafile=str(self.ca))
 
     @property
     def links(self) -> dict[str, str]:
         """Join links printed at start, by site name."""
         found = {}
         for line in self.output:
-            match = re.match(r"\s+(.+?):\s+(http://\S+/site/\d+#token=\S+)", line)
+            match = re.match(r"\s+(.+?):\s+(https?://\S+/site/\d+#token=\S+)", line)
             if match:
                 found[match.group(1)] = match.group(2)
         return found
@@ -63,6 +78,7 @@ class RunningBridge:
         reply = httpx.post(
             f"{self.url}/api/login",
             json={"username": "admin", "password": password or self.password},
+            verify=self.verify,
         )
         reply.raise_for_status()
         return str(reply.json()["token"])
@@ -80,8 +96,14 @@ class RunningBridge:
 
 
 def start_bridge(
-    database: Path, port: int | None = None, *extra: str, host: str = "127.0.0.1"
+    database: Path,
+    port: int | None = None,
+    *extra: str,
+    host: str = "127.0.0.1",
+    tls: str = "off",
 ) -> RunningBridge:
+    """``tls`` is the ``--tls`` mode: plain HTTP unless a test asks for HTTPS (``auto``
+    serves it on any address that is not loopback, ``on`` everywhere)."""
     port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
@@ -96,6 +118,8 @@ def start_bridge(
             str(port),
             "--db",
             str(database),
+            "--tls",
+            tls,
             *extra,
         ],
         cwd=ROOT,
@@ -104,7 +128,9 @@ def start_bridge(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    bridge = RunningBridge(process, port, database, host=host)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    secure = tls == "on" or (tls == "auto" and (not loopback or "--tls-cert" in extra))
+    bridge = RunningBridge(process, port, database, host=host, scheme="https" if secure else "http")
 
     def read_output() -> None:  # a thread, so a chatty server never blocks on a full pipe
         assert process.stdout is not None
@@ -118,7 +144,8 @@ def start_bridge(
             time.sleep(0.2)
             raise RuntimeError("bridge exited:\n" + "\n".join(bridge.output))
         try:
-            if httpx.get(f"{bridge.url}/healthz", timeout=1).status_code == 200:
+            verify = bridge.verify if not secure or bridge.ca.exists() else False
+            if httpx.get(f"{bridge.url}/healthz", timeout=1, verify=verify).status_code == 200:
                 return bridge
         except httpx.HTTPError:
             pass

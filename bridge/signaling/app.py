@@ -29,6 +29,7 @@ from bridge.signaling.api import Api, error_response
 from bridge.signaling.errors import ErrorCode, SignalingError, pick_lang
 from bridge.signaling.websocket import SignalingHandler
 from bridge.store import Store
+from bridge.tls import HSTS
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                if scope.get("scheme") == "https":  # over TLS (or a proxy's, forwarded)
+                    extra.append((b"strict-transport-security", HSTS.encode()))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -123,6 +123,11 @@ def test_pages_are_served_with_a_strict_content_security_policy(bridge):
         assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, path
         assert response.headers["x-frame-options"] == "DENY"
     assert httpx.get(bridge.url + "/site/1").text.lstrip().lower().startswith("<!doctype html")
+    # Plain HTTP sends no HSTS; behind a reverse proxy on loopback that says the hall used
+    # https, it does (docs/deployment.md).
+    assert "strict-transport-security" not in httpx.get(bridge.url + "/site/1").headers
+    proxied = httpx.get(bridge.url + "/site/1", headers={"X-Forwarded-Proto": "https"})
+    assert proxied.headers["strict-transport-security"] == "max-age=31536000"
 
 
 def bridge_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -219,3 +224,36 @@ async def test_a_session_closed_from_the_command_line_ends_for_the_joined_sites(
         assert site.closed_error().code == "session_closed"
     finally:
         await site.close()
+
+
+async def test_logs_are_quiet_by_default_and_say_more_at_debug(tmp_path):
+    """A join, a page and its static files leave no line per request or ICE check; with
+    ``--log-level debug`` both appear."""
+
+    async def use(running) -> None:
+        for path in ("/site/1", "/static/css/common.css"):
+            httpx.get(running.url + path).raise_for_status()
+        site = SiteClient(running.links["Điểm cầu tỉnh Lào Cai"])
+        try:
+            await site.join()
+            await site.start_media()
+            await asyncio.sleep(1.0)
+        finally:
+            await site.close()
+        await asyncio.sleep(0.5)
+
+    quiet = start_bridge(tmp_path / "quiet" / "bridge.sqlite3")
+    try:
+        await use(quiet)
+    finally:
+        assert quiet.stop() == 0
+    noisy_words = ("GET /", "aioice", "Uvicorn running")
+    assert [line for line in quiet.output if any(w in line for w in noisy_words)] == []
+
+    loud = start_bridge(tmp_path / "loud" / "bridge.sqlite3", None, "--log-level", "debug")
+    try:
+        await use(loud)
+    finally:
+        assert loud.stop() == 0
+    text = "\n".join(loud.output)
+    assert "GET /static/css/common.css" in text and "aioice" in text

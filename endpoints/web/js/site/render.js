@@ -42,9 +42,14 @@ export function render() {
 
   dom.micWarning.hidden = diag.micAvailable !== false || isFinal(state);
   if (diag.micAvailable === false) {
-    dom.micWarning.textContent = t(
-      window.isSecureContext ? "site.mic.missing" : "site.mic.insecure",
-    );
+    const insecure = !window.isSecureContext;
+    dom.micWarning.textContent = t(insecure ? "site.mic.insecure" : "site.mic.missing");
+    // Over plain http the hall cannot speak at all: bring the reason (and what to do) into
+    // view once, wherever the layout puts it.
+    if (insecure && !isFinal(state) && !dom.micWarning.dataset.scrolled) {
+      dom.micWarning.dataset.scrolled = "true";
+      dom.micWarning.scrollIntoView({ block: "nearest" });
+    }
   }
 
   const total = diag.roster.length;

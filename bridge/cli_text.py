@@ -1,0 +1,175 @@
+"""The command line's words, in Vietnamese and English, and how its language is chosen.
+
+``--lang`` first, then the user's locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) when it is
+Vietnamese or English, then the bridge's ``BRIDGE_DEFAULT_LANG``, then Vietnamese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+LANGS = ("vi", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # (vi, en)
+    "description": (
+        "bridge: chạy cầu truyền hình, quản lý điểm cầu, phiên họp, đường dẫn và tài khoản.",
+        "bridge: run the bridge, and script sites, sessions, links and accounts.",
+    ),
+    "epilog": (
+        "Cơ sở dữ liệu mặc định: {db} (BRIDGE_DATA_DIR, --db). "
+        "Trợ giúp của từng lệnh: bridge LỆNH --help.",
+        "Default database: {db} (BRIDGE_DATA_DIR, --db). Help on a command: bridge COMMAND --help.",
+    ),
+    "opt.db": (
+        "tệp SQLite (biến môi trường BRIDGE_DATABASE; mặc định {db})",
+        "SQLite file (env BRIDGE_DATABASE; default {db})",
+    ),
+    "opt.config": ("tệp cấu hình JSON", "JSON settings file"),
+    "opt.json": ("in kết quả dạng JSON (cho script)", "print JSON (for scripts)"),
+    "opt.lang": ("ngôn ngữ thông báo: vi hoặc en", "language of messages: vi or en"),
+    "cmd.serve": ("chạy cầu truyền hình", "run the bridge"),
+    "opt.host": (
+        "địa chỉ lắng nghe (mặc định 127.0.0.1; 0.0.0.0: mọi giao diện, bật HTTPS)",
+        "listen address (default 127.0.0.1; 0.0.0.0: every interface, HTTPS on)",
+    ),
+    "opt.port": ("cổng lắng nghe (mặc định 8080)", "listen port (default 8080)"),
+    "opt.public_url": (
+        "địa chỉ gốc in trong các đường dẫn (vd. https://cau.example.gov.vn)",
+        "base URL printed in links (e.g. https://bridge.example.gov.vn)",
+    ),
+    "opt.no_demo": ("không tạo phiên họp mẫu", "do not create the demo session"),
+    "opt.tls": (
+        "HTTPS: auto (khi có chứng chỉ hoặc địa chỉ không phải loopback), on, off",
+        "HTTPS: auto (when a certificate is given or the host is not loopback), on, off",
+    ),
+    "opt.tls_cert": (
+        "chứng chỉ của máy chủ (PEM, kèm chuỗi trung gian)",
+        "the server's certificate chain (PEM)",
+    ),
+    "opt.tls_key": ("khoá riêng của chứng chỉ (PEM)", "the certificate's private key (PEM)"),
+    "opt.http_redirect_port": (
+        "cổng HTTP thường chỉ để chuyển hướng sang HTTPS (vd. 80)",
+        "plain-HTTP port that only redirects to HTTPS (e.g. 80)",
+    ),
+    "opt.log_level": (
+        "mức ghi nhật ký: debug (kể cả ICE, từng yêu cầu), info, warning, error",
+        "log level: debug (ICE checks and every request too), info, warning, error",
+    ),
+    "cmd.kit": (
+        "bộ cài cho máy hội trường: chứng chỉ gốc (CA) của cầu và hướng dẫn cài",
+        "the hall PC kit: the bridge's CA certificate and how to install it",
+    ),
+    "opt.out": (
+        "thư mục ghi bộ cài (mặc định: hall-pc-kit/ cạnh cơ sở dữ liệu)",
+        "directory to write the kit to (default: hall-pc-kit/ next to the database)",
+    ),
+    "cmd.site": ("điểm cầu (hội trường)", "sites (halls)"),
+    "cmd.site.create": ("tạo một điểm cầu", "create a site"),
+    "opt.site.name": ("tên điểm cầu", "the site's name"),
+    "opt.site.level": ("cấp: {choices}", "level: {choices}"),
+    "opt.site.parent": ("mã điểm cầu cấp trên", "id of the parent site"),
+    "cmd.site.list": ("liệt kê các điểm cầu", "list the sites"),
+    "cmd.session": ("phiên họp", "sessions"),
+    "cmd.session.create": ("tạo một phiên họp", "create a session"),
+    "opt.session.title": ("tiêu đề phiên họp", "the session's title"),
+    "opt.session.host": ("mã điểm cầu chủ trì", "id of the host site"),
+    "opt.session.roster": (
+        "mã các điểm cầu tham dự, cách nhau bởi dấu phẩy, theo thứ tự (vd. 1,2,5)",
+        "comma-separated site ids in roster order (e.g. 1,2,5)",
+    ),
+    "opt.session.open": ("mở phiên ngay", "open it now"),
+    "cmd.session.list": ("liệt kê các phiên họp", "list the sessions"),
+    "cmd.session.links": (
+        "cấp đường dẫn tham gia cho mỗi điểm cầu",
+        "issue a join link for every roster site",
+    ),
+    "opt.session_id": ("mã phiên họp", "the session's id"),
+    "opt.valid_hours": ("thời hạn đường dẫn (giờ)", "how long the links stay valid (hours)"),
+    "cmd.session.staff": (
+        "phân công cán bộ điều hành hoặc quan sát",
+        "assign an operator or observer",
+    ),
+    "opt.username": ("tên tài khoản", "the account's username"),
+    "opt.duty": (
+        "nhiệm vụ: operator, observer, none (bỏ phân công)",
+        "duty: operator, observer, none",
+    ),
+    "cmd.session.audit": ("ai đã làm gì, lúc nào", "who did what, and when"),
+    "opt.after": ("chỉ các mục sau mã này", "entries after this id"),
+    "opt.limit": ("số mục tối đa", "at most this many entries"),
+    "cmd.session.open": ("mở phiên họp", "open the session"),
+    "cmd.session.close": ("kết thúc phiên họp", "close the session"),
+    "cmd.operator": ("tài khoản", "accounts"),
+    "cmd.operator.create": ("tạo một tài khoản", "create an account"),
+    "opt.role": ("vai trò: {choices}", "role: {choices}"),
+    "opt.password_stdin": (
+        "đọc mật khẩu từ dòng đầu của đầu vào chuẩn",
+        "read the password from the first line of standard input",
+    ),
+    "cmd.operator.set_password": ("đặt mật khẩu mới", "set a new password"),
+    "cmd.agent": (
+        "điểm cầu không giao diện (xem `bridge agent --help`)",
+        "headless site endpoint (see `bridge agent --help`)",
+    ),
+    # output
+    "password.prompt": ("Mật khẩu: ", "Password: "),
+    "no.sites": ("(chưa có điểm cầu)", "(no sites)"),
+    "no.sessions": ("(chưa có phiên họp)", "(no sessions)"),
+    "no.staff": ("(chưa phân công)", "(no staff)"),
+    "no.entries": ("(không có mục nào)", "(no entries)"),
+    "site.made": ("điểm cầu {id}: {name} ({level})", "site {id}: {name} ({level})"),
+    "session.made": ("phiên họp {id}: {title}", "session {id}: {title}"),
+    "session.state": ("phiên họp {id}: {state}", "session {id}: {state}"),
+    "operator.made": ("tài khoản {username} ({role})", "operator {username} ({role})"),
+    "password.changed": ("đã đổi mật khẩu của {username}", "password changed for {username}"),
+    "no.account": ("không có tài khoản {username!r}", "no account {username!r}"),
+    "error.db": (
+        "không mở được cơ sở dữ liệu {db}: {reason}",
+        "cannot open the database {db}: {reason}",
+    ),
+    "error.roster": (
+        "mã điểm cầu không hợp lệ {bad!r} trong {value!r}: cần các số nguyên dương "
+        "cách nhau bởi dấu phẩy, vd. 1,2,5",
+        "invalid site id {bad!r} in {value!r}: expected positive whole numbers separated "
+        "by commas, e.g. 1,2,5",
+    ),
+    "kit.own_cert": (
+        "cầu đang dùng chứng chỉ riêng ({cert}): máy hội trường cần tin cậy CA đã cấp nó; "
+        "bộ cài này chỉ dành cho CA nội bộ của cầu",
+        "the bridge serves your own certificate ({cert}): hall PCs must trust the CA that "
+        "issued it; this kit is for the bridge's local CA only",
+    ),
+    "kit.written": (
+        "Đã ghi bộ cài máy hội trường vào {out}:\n{files}\nSHA-256 của CA: {fingerprint}",
+        "Hall PC kit written to {out}:\n{files}\nCA SHA-256: {fingerprint}",
+    ),
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    vi, en = TEXT[key]
+    return (en if lang == "en" else vi).format(**values)
+
+
+def _lang_of(value: str | None) -> str | None:
+    if not value:
+        return None
+    head = value.strip().lower()[:2]
+    return head if head in LANGS else None
+
+
+def choose_lang(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language of this command's messages (see the module's docstring)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return _lang_of(argv[i + 1]) or "vi"
+        if arg.startswith("--lang="):
+            return _lang_of(arg.partition("=")[2]) or "vi"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(name):
+            found = _lang_of(environ[name])
+            if found:
+                return found
+            break  # the first one set is the locale in force (C, POSIX…): not vi/en
+    return _lang_of(environ.get("BRIDGE_DEFAULT_LANG")) or "vi"

@@ -1,0 +1,158 @@
+"""The command line as a newcomer meets it: help on everything, messages in Vietnamese and
+English, clear errors for bad input, one database wherever it is run from, the hall kit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge import cli, tls
+from bridge.cli_text import TEXT, choose_lang
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``bridge ARGS`` in this process (as its entry point runs it), from ``cwd``, with a
+    clean ``BRIDGE_*`` / locale environment plus ``env``."""
+    monkeypatch.setattr(cli, "LANG", cli.LANG)  # main() sets it; restored afterwards
+
+    def bridge(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+        for name in list(os.environ):
+            if name.startswith(("BRIDGE_", "LC_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("LANG", "C.UTF-8")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return bridge
+
+
+def bridge_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bridge ARGS`` as a separate process started in ``cwd``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("BRIDGE_", "LC_"))}
+    environ.update({"PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bridge", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def parsers(parser: argparse.ArgumentParser, path: str = "bridge") -> list[tuple[str, Any]]:
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, child in action.choices.items():
+                assert helps.get(name), f"`{path} {name}` has no help text"
+                if name != "agent":  # its own parser, in endpoints/agent.py
+                    found += parsers(child, f"{path} {name}")
+    return found
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_command_and_option_has_a_help_text(lang: str, monkeypatch) -> None:
+    monkeypatch.setattr(cli, "LANG", lang)
+    for path, parser in parsers(cli.build_parser()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, f"`{path}`: {'/'.join(action.option_strings) or action.dest}"
+    assert all(vi and en and vi != en for vi, en in TEXT.values())
+
+
+def test_help_is_printed_for_each_command_in_the_chosen_language(run) -> None:
+    vi = run("session", "create", "--help")
+    assert vi.returncode == 0 and "tiêu đề phiên họp" in vi.stdout
+    en = run("session", "create", "--help", "--lang", "en")
+    assert en.returncode == 0 and "the session's title" in en.stdout
+    assert "the bridge's CA certificate" in run("--help", LANG="en_GB.UTF-8").stdout
+    assert "--log-level" in run("serve", "--help").stdout
+
+
+def test_the_language_is_the_flag_then_the_locale_then_the_bridge_default() -> None:
+    assert choose_lang(["--lang", "en"], {"LANG": "vi_VN.UTF-8"}) == "en"
+    assert choose_lang(["--lang=vi"], {"LANG": "en_US.UTF-8"}) == "vi"
+    assert choose_lang([], {"LANG": "en_US.UTF-8"}) == "en"
+    assert choose_lang([], {"LC_ALL": "vi_VN", "LANG": "en_US"}) == "vi"
+    assert choose_lang([], {"LANG": "C.UTF-8", "BRIDGE_DEFAULT_LANG": "en"}) == "en"
+    assert choose_lang([], {}) == "vi"
+
+
+def test_a_bad_roster_names_the_bad_value_and_exits_2(run, tmp_path: Path) -> None:
+    db = str(tmp_path / "b.sqlite3")
+    bad = run(
+        "session", "create", "X", "--host", "1", "--roster", "1,x", "--db", db, "--lang", "en"
+    )
+    assert bad.returncode == 2
+    assert "invalid site id 'x' in '1,x'" in bad.stderr and "Traceback" not in bad.stderr
+    vi = run("session", "create", "X", "--host", "1", "--roster", "1,-3", "--db", db)
+    assert vi.returncode == 2 and "mã điểm cầu không hợp lệ '-3'" in vi.stderr
+    assert not Path(db).exists()  # nothing was touched
+    assert cli.roster("3, 1,,2") == [3, 1, 2]
+
+
+def test_store_errors_keep_their_code_and_speak_the_language(run, tmp_path: Path) -> None:
+    db = str(tmp_path / "b.sqlite3")
+    en = run("session", "links", "999", "--db", db, "--lang", "en")
+    assert en.returncode == 1 and en.stderr.startswith("bridge: error: not_found: Not found.")
+    vi = run("session", "links", "999", "--db", db)
+    assert vi.stderr.startswith("bridge: error: not_found: Không tìm thấy.")
+    assert run("site", "list", "--db", db).stdout.strip() == "(chưa có điểm cầu)"
+    assert run("site", "list", "--db", db, "--lang", "en").stdout.strip() == "(no sites)"
+
+
+def test_the_cli_opens_the_same_database_from_any_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = bridge_process("site", "create", "Trung ương", "--level", "central", "--json",
+                          cwd=ROOT, BRIDGE_DATA_DIR=str(data))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = bridge_process("site", "list", "--json", cwd=elsewhere, BRIDGE_DATA_DIR=str(data))
+    assert [s["name"] for s in json.loads(listed.stdout)["sites"]] == ["Trung ương"]
+    assert (data / "bridge.sqlite3").exists() and not (elsewhere / "var").exists()
+
+
+def test_the_hall_pc_kit_holds_the_ca_the_bridge_serves_from(run, tmp_path: Path) -> None:
+    db = tmp_path / "var" / "b.sqlite3"
+    out = tmp_path / "kit"
+    made = run("kit", "--out", str(out), "--db", str(db), "--json")
+    assert made.returncode == 0, made.stderr
+    kit = json.loads(made.stdout)["kit"]
+    assert sorted(kit["files"]) == ["HUONG-DAN.txt", "INSTRUCTIONS.txt", "ca.crt"]
+    ca = tls.load_cert(tmp_path / "var" / "tls" / "ca.pem")
+    assert tls.load_cert(out / "ca.crt") == ca
+    for name, words in (("HUONG-DAN.txt", "certutil -addstore"), ("INSTRUCTIONS.txt", "update-ca")):
+        body = (out / name).read_text(encoding="utf-8")
+        assert words in body and tls.fingerprint(ca) in body
+    # The server certificate issued later comes from the same CA.
+    files = tls.prepare("127.0.0.1", None, db, None, None)
+    assert tls.load_cert(files.cert).issuer == ca.subject
+    default = run("kit", "--db", str(db))
+    assert default.returncode == 0 and (tmp_path / "var" / "hall-pc-kit" / "ca.crt").exists()
+    own = run("kit", "--out", str(out), "--db", str(db), "--lang", "en",
+              BRIDGE_TLS_CERT=str(files.cert))  # fmt: skip
+    assert own.returncode == 1 and "your own certificate" in own.stderr
