@@ -400,7 +400,7 @@ def stamp_arrivals(sender: RTCRtpSender, arrivals: LinkArrivals) -> None:
             data: bytes, addr: Any, received: Callable[[bytes, Any], None] = received, fd: Any = fd
         ) -> None:
             if len(data) > 8 and 127 < data[0] < 192:  # RTP/RTCP (RFC 7983 demultiplexing)
-                arrivals.media_arrived(monotonic())
+                arrivals.last_media = monotonic()  # per packet: no call of its own
                 if 191 < data[1] < 224:  # RTCP packet types share the marker bit's byte
                     stamp = _kernel_stamp(fd) if fd is not None else None
                     arrivals.rtcp_arrived(data, wall() if stamp is None else stamp)

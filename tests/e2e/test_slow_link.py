@@ -24,7 +24,7 @@ from bridge.media.aiortc_private import restore_consent, tolerate_slow_consent
 from endpoints.audio import ToneTrack
 from endpoints.impair import delay_link
 from endpoints.operator import OperatorClient
-from endpoints.session import SiteClient
+from endpoints.session import AgentError, SiteClient
 from tests.audio_analysis import tone_level_db
 from tests.conftest import RunningBridge
 
@@ -59,6 +59,8 @@ async def test_a_hall_with_an_800_ms_round_trip_stays_connected_and_heard(
         assert slow.pc is not None
         assert delay_link(slow.pc, ONE_WAY_MS) >= 1
         slow_id = slow.site["id"]
+        await operator.expect_site(slow_id, lambda site: site["state"] == "connected")
+        connected_seq = operator.channel.seq
         start = time.monotonic()
         while time.monotonic() - start < HOLD_S:
             await asyncio.sleep(1.0)
@@ -66,7 +68,16 @@ async def test_a_hall_with_an_800_ms_round_trip_stays_connected_and_heard(
                 f"the slow hall's connection went {slow.pc.connectionState} after "
                 f"{time.monotonic() - start:.0f} s"
             )
-        # The bridge still has the hall: connected, measured, media arriving.
+        # The bridge still has the hall: it never told the consoles it left, and it is
+        # measured, media arriving.
+        with pytest.raises(AgentError):
+            left = await operator.expect(
+                "site",
+                where=lambda m: m["site"]["id"] == slow_id and m["site"]["state"] != "connected",
+                after=connected_seq,
+                timeout=0.5,
+            )
+            pytest.fail(f"the bridge let the slow hall go: {left}")
         mark = operator.channel.seq
         quality = await operator.expect("quality", after=mark, timeout=5)
         [entry] = [e for e in quality["sites"] if e["id"] == slow_id]
