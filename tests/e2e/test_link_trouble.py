@@ -5,10 +5,14 @@ process, stopped with SIGSTOP as a frozen hall PC would be (nothing more leaves 
 RTP, no RTCP, no WebSocket ping), then resumed with SIGCONT. An operator's WebSocket
 receives the ``quality`` messages the console renders. The network-cut case is
 tests/web/test_network_cut.py.
+
+The other side of the rule: a browser hall whose microphone picks up nothing at all still
+sends a packet every 20 ms (the bridge negotiates no DTX), so it is never "no media".
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,11 +20,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from playwright.async_api import async_playwright
 
 from endpoints.operator import OperatorClient
+from endpoints.session import AgentError
 from tests.conftest import ROOT, RunningBridge
+from tests.web.conftest import CHROMIUM, browser_skip_reason, chromium_args, write_tone_wav
+from tests.web.test_browser import HALL, raw_link
 
 NOTICE_S = 3.0  # the promise to operators: a silent hall is flagged within this
 
@@ -101,3 +110,46 @@ async def test_a_frozen_hall_shows_no_media_within_3_s_and_recovers_when_it_resu
         assert hall.poll() is None, hall.stderr.read() if hall.stderr else ""
     finally:
         await operator.close()
+
+
+@pytest.mark.browser
+async def test_a_silent_browser_hall_is_never_no_media(bridge: RunningBridge, tmp_path: Path):
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    silence = write_tone_wav(tmp_path / "silence.wav", 440, 0.0)
+    operator = OperatorClient(bridge.url, session_id=1, token=bridge.login())
+    await operator.connect()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=chromium_args(silence)
+        )
+        try:
+            context = await browser.new_context(permissions=["microphone"])
+            page = await context.new_page()
+            await page.goto(raw_link(bridge.links[HALL]))
+            await page.wait_for_function(
+                "() => window.bridgeSite && bridgeSite.state === 'connected'", timeout=30_000
+            )
+            hall_id = int(await page.evaluate("() => bridgeSite.site.id"))
+            await operator.expect(
+                "quality",
+                where=lambda m: any(
+                    e["id"] == hall_id and e["grade"] != "unknown" for e in m["sites"]
+                ),
+                timeout=15,
+            )
+            seq = operator.channel.seq
+            await asyncio.sleep(8.0)  # four times the no-media bound, in silence
+            with pytest.raises(AgentError):  # no such message: the timeout
+                flagged = await operator.expect(
+                    "quality",
+                    where=lambda m: any(e["id"] == hall_id and e["no_media"] for e in m["sites"]),
+                    after=seq,
+                    timeout=0.5,
+                )
+                pytest.fail(f"a silent hall was flagged: {flagged}")
+            assert await page.evaluate("() => bridgeSite.state") == "connected"
+        finally:
+            await operator.close()
+            await browser.close()

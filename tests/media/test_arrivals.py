@@ -74,6 +74,8 @@ async def test_liveness_follows_the_halls_packets_and_stops_when_it_stops_sendin
         hall.addTransceiver(ToneTrack(440, 0.1), direction="sendrecv")
         await hall.setLocalDescription(await hall.createOffer())
         answer = await peer.answer(hall.localDescription.sdp)
+        # No DTX: a quiet hall keeps sending every 20 ms (the no-media rule relies on it).
+        assert "usedtx=1" not in answer
         await hall.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         arrivals = peer.arrivals()
         assert arrivals is not None and arrivals.last_media is None
