@@ -4,11 +4,13 @@ library's private members (tests/media/test_aiortc_private.py walks the source t
 
 The media path needs what the libraries do not offer publicly: encoded packets and frames
 in and out without aiortc's decoder, encoder and per-packet tasks (rtp_tap, rtp_out,
-video_tap), and a choice of local ICE addresses (ice). What is reached for is written
-down here once, so a new aiortc or aioice release is checked against one list: the pinned
-versions are in pyproject.toml and ``TESTED_WITH``, ``check_versions`` refuses to start
-with others, and tests/media (test_rtp_tap, test_rtp_out, test_video_tap, test_forwarder)
-run every accessor through a real connection.
+video_tap), a choice of local ICE addresses (ice), datagrams stamped as they arrive for
+liveness and the round trip (arrivals) and an ICE consent check that tolerates slow links
+(startup). What is reached for is written down here once, so a new aiortc or aioice
+release is checked against one list: the pinned versions are in pyproject.toml and
+``TESTED_WITH``, ``check_versions`` refuses to start with others, and tests/media
+(test_rtp_tap, test_rtp_out, test_video_tap, test_forwarder, test_arrivals,
+test_consent) run every accessor through a real connection.
 
 Accessors used per packet are resolved when a stream is set up and return bound methods
 or the very objects aiortc uses, so the packet path costs what it did when it reached into
