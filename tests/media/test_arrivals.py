@@ -121,28 +121,45 @@ async def test_the_round_trip_excludes_the_time_a_busy_loop_held_the_report():
         async with sending(direct):
             await until(lambda: arrivals.reports >= 2, 15)
             idle = (arrivals.rtt_s, arrivals.naive_rtt_s)
-            # The load: the loop blocked for 30–80 ms out of every 50–100 ms, as a bridge
+            # Each report under load: the round trip aiortc's way (at handling) and the
+            # smoothed stamped figure the consoles get.
+            naive_samples: list[float] = []
+            stamped: list[float] = []
+            report_received = arrivals.report_received
+
+            def spy(sent_at: float, dlsr_s: float) -> None:
+                naive_samples.append(time.time() - sent_at - dlsr_s)
+                report_received(sent_at, dlsr_s)
+                if arrivals.rtt_s is not None:
+                    stamped.append(arrivals.rtt_s)
+
+            arrivals.report_received = spy  # type: ignore[method-assign]
+            # The load: the loop blocked for 30–80 ms out of every 40–100 ms, as a bridge
             # busy mixing and forwarding would be at its worst. (Blocking in sleep rather
             # than spinning: the hall and the test share two cores.)
-            start, end = arrivals.reports, time.monotonic() + 10
+            end = time.monotonic() + 10
             rng = random.Random(7)
-            while time.monotonic() < end or arrivals.reports < start + 6:
+            while time.monotonic() < end or len(naive_samples) < 8:
                 assert time.monotonic() < end + 10, "too few receiver reports under load"
                 time.sleep(rng.uniform(0.030, 0.080))
                 await asyncio.sleep(rng.uniform(0.010, 0.020))
             loaded = (arrivals.rtt_s, arrivals.naive_rtt_s)
+        naive_mean = sum(naive_samples) / len(naive_samples)
         print(
             f"round trip idle: stamped {idle[0] * 1000:.1f} ms, naive {idle[1] * 1000:.1f} ms; "
-            f"under load: stamped {loaded[0] * 1000:.1f} ms, naive {loaded[1] * 1000:.1f} ms"
+            f"under load ({len(naive_samples)} reports): stamped {loaded[0] * 1000:.1f} ms "
+            f"(max {max(stamped) * 1000:.1f}), naive samples mean {naive_mean * 1000:.1f} ms "
+            f"(max {max(naive_samples) * 1000:.1f}), naive smoothed {loaded[1] * 1000:.1f} ms"
         )
-        rtt, naive = loaded
-        assert rtt is not None and naive is not None
-        assert rtt < 0.020, f"stamped round trip {rtt * 1000:.1f} ms under load"
-        assert naive > rtt + 0.010, "the load did not show in aiortc's own figure"
-        # What the consoles read is the stamped figure.
+        assert max(stamped) < 0.020, f"stamped round trip up to {max(stamped) * 1000:.1f} ms"
+        assert naive_mean > 0.010, "the load did not show in the round trip aiortc's way"
+        rtt = loaded[0]
+        assert rtt is not None
+        # getStats keeps aiortc's own figure, the naive one; the consoles read the stamped
+        # one when the transport has it (tests/live/test_quality.py).
         sent, _ = await peer.audio_statistics() or ({}, {})
         [remote] = [s for s in sent.values() if s.type == "remote-inbound-rtp"]
-        assert remote.roundTripTime > rtt  # aiortc's own (naive) stays in getStats
+        assert remote.roundTripTime >= rtt
     finally:
         with contextlib.suppress(OSError):
             hall.stdin.close()
