@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.conference.quality import IntervalLoss, LinkQuality, media_stopped
+from bridge.media.arrivals import LinkArrivals
 from bridge.media.transport import SiteTransport
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class _SiteReading:
         self.loss_in = IntervalLoss()
         self.quality = LinkQuality()
         self.connected_since: float | None = None  # monotonic, while "connected"
+        self.link: LinkArrivals | None = None  # whose arrivals: a new connection starts anew
 
 
 class QualityMonitor:
@@ -80,6 +82,8 @@ class QualityMonitor:
             if arrivals is None:
                 continue
             reading = self._sites.get(site_id)
+            if reading is not None and reading.link is not arrivals:
+                reading.link, reading.connected_since = arrivals, None  # the site reconnected
             if transport.connection_state != "connected":
                 if reading is not None:
                     reading.connected_since = None
@@ -87,6 +91,7 @@ class QualityMonitor:
             else:
                 if reading is None:
                     reading = self._sites[site_id] = _SiteReading()
+                    reading.link = arrivals
                 if reading.connected_since is None:
                     reading.connected_since = now
                 stopped = media_stopped(arrivals.last_media, reading.connected_since, now)

@@ -150,3 +150,23 @@ async def test_the_round_trip_is_the_arrival_stamped_one_when_the_transport_has_
     monitor = QualityMonitor(1)
     await monitor.read_some({1: transport})
     assert monitor.entries()[0]["rtt_ms"] == 4.0
+
+
+async def test_a_hall_that_reconnects_gets_its_two_seconds_again_not_a_false_alarm():
+    clock = Clock()
+    old = LinkArrivals()
+    transport = FakeTransport(0.05, 0, old)
+    monitor = QualityMonitor(1, clock=clock)
+    await monitor.read_some({1: transport})
+    for _ in range(30):  # 3 s connected and sending
+        clock.now += 0.1
+        old.media_arrived(clock.now)
+        await monitor.read_some({1: transport})
+    # Its next connection is up by the next call, nothing arrived on it yet.
+    transport.link = LinkArrivals()
+    clock.now += 0.1
+    await monitor.read_some({1: transport})
+    assert monitor.entries()[0]["no_media"] is False
+    clock.now += 2.1
+    assert await monitor.read_some({1: transport})  # and still nothing: now it is flagged
+    assert monitor.entries()[0]["no_media"] is True
