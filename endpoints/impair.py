@@ -15,6 +15,11 @@ within its 128-packet replay window, far more than any jitter here reorders.
 
 This wraps a private method of aiortc 1.16 (pinned in pyproject.toml) per transport
 instance; tests/endpoints/test_impair.py checks it still takes effect.
+
+``delay_link`` is the other kind: a long round trip (a satellite hop, a congested
+provincial line) for *everything* on the connection — STUN consent requests and answers,
+DTLS, RTP and RTCP, both ways — by holding each datagram at the ICE sockets (each local
+candidate's aioice protocol: its transport's ``sendto`` and its ``datagram_received``).
 """
 
 from __future__ import annotations
@@ -179,6 +184,49 @@ def impair(
     ``set(...)`` to change the settings mid-run and ``remove()`` to stop.
     """
     return Impairment(pc, loss=loss, delay_ms=delay_ms, jitter_ms=jitter_ms, seed=seed)
+
+
+class _HeldTransport:
+    """An asyncio datagram transport whose sends leave ``delay_s`` late, in order."""
+
+    def __init__(self, inner: Any, delay_s: float) -> None:
+        self.inner, self.delay_s = inner, delay_s
+
+    def sendto(self, data: bytes, addr: Any = None) -> None:
+        asyncio.get_running_loop().call_later(self.delay_s, self._send, data, addr)
+
+    def _send(self, data: bytes, addr: Any) -> None:
+        if not self.inner.is_closing():  # "in the network" when the socket closed: lost
+            self.inner.sendto(data, addr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def delay_link(pc: RTCPeerConnection, one_way_ms: float) -> int:
+    """Hold every datagram ``pc`` sends and every one it receives for ``one_way_ms``: a
+    round trip ``2 * one_way_ms`` longer, for STUN (ICE consent) as for media. Call it
+    once the connection is up (earlier, ICE's connectivity checks would be slowed too).
+    Returns how many ICE sockets it delays; lasts as long as the connection."""
+    delay_s = one_way_ms / 1000.0
+    loop = asyncio.get_running_loop()
+    connections: dict[int, Any] = {}
+    for transceiver in pc.getTransceivers():
+        if transceiver.sender.transport is not None:
+            connection = transceiver.sender.transport.transport._connection
+            connections[id(connection)] = connection
+    count = 0
+    for connection in connections.values():
+        for protocol in connection._protocols:
+            protocol.transport = _HeldTransport(protocol.transport, delay_s)
+            received = protocol.datagram_received
+
+            def held(data: bytes, addr: Any, received: Any = received) -> None:
+                loop.call_later(delay_s, received, data, addr)
+
+            protocol.datagram_received = held
+            count += 1
+    return count
 
 
 def impair_site(

@@ -12,6 +12,15 @@ a grade comes out. The thresholds follow what a spoken briefing tolerates:
 
 The grade is the worst of the three, each taken in its worse direction (site → bridge or
 bridge → site). No number at all (a site that has just connected) grades ``unknown``.
+
+A connected site from which nothing has arrived for ``NO_MEDIA_AFTER_S`` has "no media"
+(``media_stopped``): its endpoint froze or its network is cut, whatever the last
+statistics said, and it grades ``poor`` while that holds. 2 s because a live hall is
+never that quiet on the wire: a browser sends an Opus packet every 20 ms, silence and a
+page-muted microphone included (the bridge negotiates no DTX; with DTX it would still be
+one every 400 ms), and RTCP every few seconds on top. Checked every 100 ms and published
+at once, the console shows it within about 2.1 s of the last packet, well inside the 3 s
+an operator should wait to learn that a hall has gone.
 """
 
 from __future__ import annotations
@@ -37,6 +46,20 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
+NO_MEDIA_AFTER_S = 2.0  # seconds without any RTP/RTCP from a connected site: "no media"
+
+
+def media_stopped(
+    last_arrival: float | None,
+    connected_since: float,
+    now: float,
+    after: float = NO_MEDIA_AFTER_S,
+) -> bool:
+    """Whether a site connected since ``connected_since`` whose last RTP/RTCP arrived at
+    ``last_arrival`` (None: nothing yet) has sent nothing for longer than ``after`` at
+    ``now`` (one monotonic clock). A site that has just connected gets ``after`` to start."""
+    latest = connected_since if last_arrival is None else max(last_arrival, connected_since)
+    return now - latest > after
 
 
 @dataclass(frozen=True)
@@ -48,8 +71,11 @@ class LinkQuality:
     loss_out_pct: float | None = None  # bridge → site, from the site's last receiver report
     jitter_in_ms: float | None = None
     jitter_out_ms: float | None = None
+    no_media: bool = False  # nothing arrives from the site (``media_stopped``)
 
     def grade(self, thresholds: Thresholds = THRESHOLDS) -> Grade:
+        if self.no_media:
+            return Grade.POOR
         grades = [
             _grade(self.rtt_ms, thresholds.rtt_ms),
             _grade(_worst(self.loss_in_pct, self.loss_out_pct), thresholds.loss_pct),

@@ -51,7 +51,7 @@ class MediaSide(Protocol):
     def route(self, viewer: int, source: int | None) -> None: ...
     def meters(self) -> dict[int, tuple[float, bool]]: ...
     def dominant(self) -> int | None: ...
-    async def sample_quality(self) -> None: ...
+    async def sample_quality(self) -> bool: ...
     def quality(self) -> list[Any]: ...
     def metrics(self) -> dict[str, Any]: ...
     def reset_metrics(self) -> None: ...
@@ -104,12 +104,14 @@ class AiortcMedia:
     def dominant(self) -> int | None:
         return self.mixer.dominant()
 
-    async def sample_quality(self) -> None:
-        """Read the next tenth of the sites' link statistics (bounded work per call)."""
+    async def sample_quality(self) -> bool:
+        """Read the next tenth of the sites' link statistics (bounded work per call); True
+        when a site's "no media" changed (to be published now)."""
         try:
-            await self._quality.read_some(self._peers)
+            return await self._quality.read_some(self._peers)
         except Exception:  # never let statistics stop the meters
             log.exception("reading link quality failed")
+            return False
 
     def quality(self) -> list[Any]:
         return self._quality.entries()

@@ -9,21 +9,30 @@ For a site's audio (the stream that matters in a briefing) aiortc keeps:
   and the interarrival jitter. The RTP tap (bridge/media/rtp_tap.py) replaces only the
   receiver's jitter buffer, after these statistics are updated, so they still count.
 
+The round trip is the transport's own when it has one (``SiteTransport.arrivals``: for a
+peer, computed from the receiver reports' arrival stamps, so time a report waited for a
+busy event loop is not counted as network delay), else aiortc's.
+
 Reading them costs a few small objects per site, nothing per packet. ``QualityMonitor``
 reads a share of the sites on each call (the live session calls it ten times a second),
 so every site is read about once a second and no call touches more than a tenth of a
-hundred-site roster.
+hundred-site roster. Liveness — when media last arrived — is checked for every site on
+every call (a clock comparison each): ``read_some`` says when a site's "no media"
+changed, so the session publishes then rather than at its next once-a-second round.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bridge.conference.quality import IntervalLoss, LinkQuality
+from bridge.conference.quality import IntervalLoss, LinkQuality, media_stopped
+from bridge.media.arrivals import LinkArrivals
 from bridge.media.transport import SiteTransport
 
 log = logging.getLogger(__name__)
@@ -36,27 +45,60 @@ class _SiteReading:
     def __init__(self) -> None:
         self.loss_in = IntervalLoss()
         self.quality = LinkQuality()
+        self.connected_since: float | None = None  # monotonic, while "connected"
+        self.link: LinkArrivals | None = None  # whose arrivals: a new connection starts anew
 
 
 class QualityMonitor:
-    def __init__(self, calls_per_round: int = 10) -> None:
+    def __init__(
+        self, calls_per_round: int = 10, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.calls_per_round = calls_per_round
+        self._clock = clock
         self._sites: dict[int, _SiteReading] = {}
         self._cursor = 0
 
-    async def read_some(self, peers: Mapping[int, SiteTransport]) -> None:
-        """Read the next share of ``peers`` (site id → its peer), round robin."""
+    async def read_some(self, peers: Mapping[int, SiteTransport]) -> bool:
+        """Read the next share of ``peers`` (site id → its peer), round robin, after
+        checking every site's liveness; True when a site's "no media" changed."""
         for site_id in list(self._sites):
             if site_id not in peers:
                 del self._sites[site_id]  # gone: its old figures mean nothing
+        changed = self._check_liveness(peers)
         ids = sorted(peers)
         if not ids:
-            return
+            return changed
         share = math.ceil(len(ids) / self.calls_per_round)
         for step in range(share):
             site_id = ids[(self._cursor + step) % len(ids)]
             await self._read(site_id, peers[site_id])
         self._cursor = (self._cursor + share) % len(ids)
+        return changed
+
+    def _check_liveness(self, peers: Mapping[int, SiteTransport]) -> bool:
+        now, changed = self._clock(), False
+        for site_id, transport in peers.items():
+            arrivals = transport.arrivals()
+            if arrivals is None:
+                continue
+            reading = self._sites.get(site_id)
+            if reading is not None and reading.link is not arrivals:
+                reading.link, reading.connected_since = arrivals, None  # the site reconnected
+            if transport.connection_state != "connected":
+                if reading is not None:
+                    reading.connected_since = None
+                stopped = False
+            else:
+                if reading is None:
+                    reading = self._sites[site_id] = _SiteReading()
+                    reading.link = arrivals
+                if reading.connected_since is None:
+                    reading.connected_since = now
+                stopped = media_stopped(arrivals.last_media, reading.connected_since, now)
+            if reading is not None and stopped != reading.quality.no_media:
+                reading.quality = replace(reading.quality, no_media=stopped)
+                changed = True
+        return changed
 
     def entries(self) -> list[dict[str, Any]]:
         """The latest figures of every site read so far (the ``quality`` message)."""
@@ -71,6 +113,7 @@ class QualityMonitor:
         if statistics is None:
             return
         sent, received = statistics
+        arrivals = transport.arrivals()
         reading = self._sites.setdefault(site_id, _SiteReading())
         rtt_ms = loss_out = jitter_out = jitter_in = None
         for stats in sent.values():
@@ -78,7 +121,9 @@ class QualityMonitor:
                 continue
             if _age(stats) > STALE_AFTER:
                 continue
-            if stats.roundTripTime is not None:
+            if arrivals is not None and arrivals.rtt_s is not None:
+                rtt_ms = arrivals.rtt_s * 1000
+            elif stats.roundTripTime is not None:
                 rtt_ms = stats.roundTripTime * 1000
             # aiortc keeps the RTCP field as is: lost packets per 256.
             loss_out = 100.0 * stats.fractionLost / 256
@@ -94,6 +139,7 @@ class QualityMonitor:
             loss_out_pct=loss_out,
             jitter_in_ms=jitter_in,
             jitter_out_ms=jitter_out,
+            no_media=reading.quality.no_media,
         )
 
 
@@ -117,4 +163,5 @@ def _entry(site_id: int, quality: LinkQuality) -> dict[str, Any]:
         "loss_out_pct": _round(quality.loss_out_pct),
         "jitter_in_ms": _round(quality.jitter_in_ms),
         "jitter_out_ms": _round(quality.jitter_out_ms),
+        "no_media": quality.no_media,
     }

@@ -285,8 +285,8 @@ class LiveSession:
         while True:
             await asyncio.sleep(METER_INTERVAL_S)
             ticks += 1
-            await self.media.sample_quality()
-            if ticks % QUALITY_EVERY == 0:
+            changed = await self.media.sample_quality()  # a hall's "no media" goes out at once
+            if ticks % QUALITY_EVERY == 0 or changed:
                 entries = self.media.quality()
                 if entries:
                     for feed in self.quality_feeds:

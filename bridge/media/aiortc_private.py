@@ -4,26 +4,35 @@ library's private members (tests/media/test_aiortc_private.py walks the source t
 
 The media path needs what the libraries do not offer publicly: encoded packets and frames
 in and out without aiortc's decoder, encoder and per-packet tasks (rtp_tap, rtp_out,
-video_tap), and a choice of local ICE addresses (ice). What is reached for is written
-down here once, so a new aiortc or aioice release is checked against one list: the pinned
-versions are in pyproject.toml and ``TESTED_WITH``, ``check_versions`` refuses to start
-with others, and tests/media (test_rtp_tap, test_rtp_out, test_video_tap, test_forwarder)
-run every accessor through a real connection.
+video_tap), a choice of local ICE addresses (ice), datagrams stamped as they arrive for
+liveness and the round trip (arrivals) and an ICE consent check that tolerates slow links
+(startup). What is reached for is written down here once, so a new aiortc or aioice
+release is checked against one list: the pinned versions are in pyproject.toml and
+``TESTED_WITH``, ``check_versions`` refuses to start with others, and tests/media
+(test_rtp_tap, test_rtp_out, test_video_tap, test_forwarder, test_arrivals,
+test_consent) run every accessor through a real connection.
 
 Accessors used per packet are resolved when a stream is set up and return bound methods
 or the very objects aiortc uses, so the packet path costs what it did when it reached into
 aiortc itself. ``connected_link``, ``protect_and_send`` and ``SenderReport.update`` are the
 per-packet functions; they do only the attribute reads the send itself needs.
+``stamp_arrivals`` adds one call and a clock read per received datagram.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import importlib.metadata
+import logging
+import random
+import struct
+import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aioice.ice
+import aioice.stun
 import aiortc.rtcrtpreceiver
 import aiortc.rtcrtpsender
 from aioice.ice import StunProtocol
@@ -32,7 +41,12 @@ from aiortc.clock import current_ntp_time
 from aiortc.codecs import CODECS
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
-from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from aiortc.rtp import HeaderExtensionsMap, RtcpRrPacket, RtcpSrPacket, RtpPacket
+
+if TYPE_CHECKING:
+    from bridge.media.arrivals import LinkArrivals
+
+log = logging.getLogger(__name__)
 
 # ---- versions -----------------------------------------------------------------------------
 
@@ -327,3 +341,170 @@ def divert_datagrams(
     forward: Callable[[bytes, int], None] = connection.data_received
     connection.data_received = handler
     return forward
+
+
+# ---- arrival stamps -------------------------------------------------------------------------
+
+# The RTCRtpSender's record of its last RTCP sender report: the middle 32 bits of its NTP
+# timestamp (what a receiver report echoes as LSR) and the wall-clock time it was built.
+_LSR = "_RTCRtpSender__lsr"
+_LSR_TIME = "_RTCRtpSender__lsr_time"
+# Linux: the kernel's receive time (struct timeval, wall clock) of the last datagram read
+# from a socket. The first call on a socket turns receive timestamps on (and fails).
+_SIOCGSTAMP = 0x8906
+_TIMEVAL = struct.Struct("@qq")
+_NO_TIMEVAL = bytes(_TIMEVAL.size)
+
+
+def _kernel_stamp(fd: int) -> float | None:
+    try:
+        seconds, micros = _TIMEVAL.unpack(fcntl.ioctl(fd, _SIOCGSTAMP, _NO_TIMEVAL))
+    except OSError:
+        return None
+    return seconds + micros / 1e6
+
+
+def _socket_fd(protocol: Any) -> int | None:
+    transport = getattr(protocol, "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:  # a TURN-relayed protocol: its transport is aioice's, not a socket
+        return None
+    fd = int(sock.fileno())
+    _kernel_stamp(fd)  # turn the socket's receive timestamps on before media flows
+    return fd
+
+
+def stamp_arrivals(sender: RTCRtpSender, arrivals: LinkArrivals) -> None:
+    """Stamp every datagram of ``sender``'s connection as it is read from its socket, and
+    compute the round trip of ``sender``'s stream from the receiver reports' stamps.
+
+    Call it once the local description is set (ICE gathering done: the sockets exist).
+    Three per-instance wraps, each lasting as long as the connection:
+
+    - each local candidate's ``StunProtocol.datagram_received`` (asyncio calls it right
+      after reading the socket, before aioice parses anything): RTP and RTCP mark the
+      link alive; RTCP is stamped with the kernel's receive time;
+    - the ICE transport's ``_recv``, through which aiortc's DTLS task takes each datagram:
+      the datagram it takes says which stamp the RTCP it handles next carries;
+    - the sender's ``_handle_rtcp_packet``: a receiver report for its last sender report
+      gives ``arrivals`` the report's DLSR and the report's send time, before aiortc
+      computes its own figure.
+    """
+    dtls: Any = sender.transport
+    ice: Any = dtls.transport
+    connection: Any = ice._connection
+    monotonic, wall = time.monotonic, time.time
+    for protocol in connection._protocols:
+        fd = _socket_fd(protocol)
+        received: Callable[[bytes, Any], None] = protocol.datagram_received
+
+        def datagram_received(
+            data: bytes, addr: Any, received: Callable[[bytes, Any], None] = received, fd: Any = fd
+        ) -> None:
+            if len(data) > 8 and 127 < data[0] < 192:  # RTP/RTCP (RFC 7983 demultiplexing)
+                arrivals.last_media = monotonic()  # per packet: no call of its own
+                if 191 < data[1] < 224:  # RTCP packet types share the marker bit's byte
+                    stamp = _kernel_stamp(fd) if fd is not None else None
+                    arrivals.rtcp_arrived(data, wall() if stamp is None else stamp)
+            received(data, addr)
+
+        protocol.datagram_received = datagram_received
+
+    take: Callable[[], Coroutine[Any, Any, bytes]] = ice._recv
+
+    async def recv() -> bytes:
+        data = await take()
+        arrivals.dequeued(data)
+        return data
+
+    ice._recv = recv
+
+    handle: Callable[[Any], Coroutine[Any, Any, None]] = sender._handle_rtcp_packet
+    ssrc = sender._ssrc
+
+    async def handle_rtcp_packet(packet: Any) -> None:
+        if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+            sent_at = getattr(sender, _LSR_TIME)
+            lsr = getattr(sender, _LSR)
+            for report in packet.reports:
+                if report.ssrc == ssrc and report.lsr == lsr and report.dlsr and sent_at:
+                    arrivals.report_received(sent_at, report.dlsr / 65536)
+        await handle(packet)
+
+    sender._handle_rtcp_packet = handle_rtcp_packet  # type: ignore[method-assign]
+
+
+# ---- ICE consent (RFC 7675) -----------------------------------------------------------------
+
+CONSENT_INTERVAL_S = 5.0  # RFC 7675 section 5.1: a request every 4–6 s (5 s randomised)
+CONSENT_TIMEOUT_S = 30.0  # ... and consent lost only after 30 s without any answer
+_original_query_consent = aioice.ice.Connection.query_consent
+
+
+class _ConsentAnswer:
+    """Stands in the protocol's transaction table for one consent request: any
+    authenticated success answer to it, however late, renews consent."""
+
+    def __init__(self, key: bytes, answered: Callable[[], None]) -> None:
+        self._key = key
+        self._answered = answered
+
+    def response_received(self, message: aioice.stun.Message, addr: Any) -> None:
+        if message.message_class == aioice.stun.Class.RESPONSE and (
+            message.check_message_integrity(self._key)
+        ):
+            self._answered()
+
+
+async def _tolerant_query_consent(self: aioice.ice.Connection) -> None:
+    """aioice 0.13's ``Connection.query_consent`` made RFC 7675's: requests every ~5 s,
+    never retransmitted, each kept answerable for 30 s; the connection closes only when
+    30 s pass without any answer. aioice's own waits 0.5 s for one request and closes
+    after six misses in a row, so a link whose round trip exceeds 0.5 s (satellite,
+    congested provincial lines) was dropped after ~30 s while answers kept arriving."""
+    assert self.remote_password is not None  # set by connect(), which starts this task
+    key = self.remote_password.encode("utf8")
+    loop = asyncio.get_running_loop()
+    last_answer = loop.time()
+    outstanding: list[tuple[float, Any, bytes]] = []
+
+    def answered() -> None:
+        nonlocal last_answer
+        last_answer = loop.time()
+
+    try:
+        while True:
+            await asyncio.sleep(CONSENT_INTERVAL_S * (0.8 + 0.4 * random.random()))
+            now = loop.time()
+            while outstanding and now - outstanding[0][0] > CONSENT_TIMEOUT_S:
+                _, protocol, transaction_id = outstanding.pop(0)
+                protocol.transactions.pop(transaction_id, None)
+            if now - last_answer >= CONSENT_TIMEOUT_S:
+                log.info("ICE consent expired: no answer for %.0f s", now - last_answer)
+                self._query_consent_task = None  # close() must not cancel this task
+                await self.close()
+                return
+            for pair in list(self._nominated.values()):
+                request = self.build_request(pair, nominate=False)
+                request.add_message_integrity(key)
+                protocol = pair.protocol
+                answer: Any = _ConsentAnswer(key, answered)  # what the table's entries offer
+                protocol.transactions[request.transaction_id] = answer
+                outstanding.append((now, protocol, request.transaction_id))
+                protocol.send_stun(request, pair.remote_addr)
+    finally:
+        for _, protocol, transaction_id in outstanding:
+            protocol.transactions.pop(transaction_id, None)
+
+
+def tolerate_slow_consent() -> None:
+    """Replace aioice's consent check with ``_tolerant_query_consent``, process-wide (every
+    connection starts it from ``connect``). Idempotent."""
+    if not callable(_original_query_consent):
+        raise RuntimeError("aioice's Connection has no query_consent to replace")
+    aioice.ice.Connection.query_consent = _tolerant_query_consent  # type: ignore[method-assign]
+
+
+def restore_consent() -> None:
+    """aioice's own consent check again (tests that show the difference)."""
+    aioice.ice.Connection.query_consent = _original_query_consent  # type: ignore[method-assign]

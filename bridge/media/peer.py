@@ -37,7 +37,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from bridge.audio_port import OnAudioPacket
-from bridge.media.aiortc_private import negotiated_codecs
+from bridge.media.aiortc_private import negotiated_codecs, stamp_arrivals
+from bridge.media.arrivals import LinkArrivals
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import bridge_ice_servers, rtc_configuration
 from bridge.media.rtp_out import DirectRtpSender
@@ -130,6 +131,7 @@ class SitePeer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._viewer: ViewerTrack | None = None
         self._source_key: Callable[[], None] | None = None
+        self._arrivals: LinkArrivals | None = None
         self._pc.on("track", self._on_track)
         self._pc.on("connectionstatechange", self._on_connection_state)
 
@@ -186,6 +188,13 @@ class SitePeer:
             await self._pc.setLocalDescription(answer)
         except Exception as exc:
             raise InvalidOffer(str(exc) or type(exc).__name__) from exc
+        if self._arrivals is None:
+            arrivals = LinkArrivals()
+            try:  # the sockets exist once the local description is set
+                stamp_arrivals(audio.sender, arrivals)
+                self._arrivals = arrivals
+            except (AttributeError, OSError) as exc:  # the consoles then see no liveness
+                log.warning("arrival stamps unavailable for site %s: %r", self.site_id, exc)
         return self._pc.localDescription.sdp
 
     async def add_candidate(
@@ -203,6 +212,9 @@ class SitePeer:
         if audio is None:
             return None
         return await audio.sender.getStats(), await audio.receiver.getStats()
+
+    def arrivals(self) -> LinkArrivals | None:
+        return self._arrivals
 
     async def close(self) -> None:
         """Close the connection and leave the forwarder; the audio output is stopped when

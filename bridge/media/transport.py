@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from bridge.media.arrivals import LinkArrivals
+
 # A site's audio statistics as the far end and the bridge see them: the sender's report
 # (remote-inbound-rtp: round trip, loss and jitter towards the site) and the receiver's
 # (inbound-rtp: what arrives from it), each keyed by statistics id.
@@ -43,6 +45,11 @@ class SiteTransport(Protocol):
 
     async def audio_statistics(self) -> AudioStatistics | None:
         """The link's audio statistics now, None when there is no audio stream (yet)."""
+        ...
+
+    def arrivals(self) -> LinkArrivals | None:
+        """When the site's media last arrived and the round trip from arrival stamps
+        (bridge.media.arrivals); None if this transport cannot tell."""
         ...
 
     async def close(self) -> None:

@@ -140,6 +140,7 @@ class QualityEntry(TypedDict):
     loss_out_pct: float | None
     jitter_in_ms: float | None
     jitter_out_ms: float | None
+    no_media: bool  # nothing has arrived from the site for 2 s (grade "poor" meanwhile)
 
 
 class QualityMessage(TypedDict):

@@ -30,16 +30,20 @@ def test_install_adapts_aiortc_once_whatever_the_calls() -> None:
         assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True) == ["127.0.0.1"]
         assert opus_parameters()["useinbandfec"] == 1
         assert opus_parameters()["minptime"] == 10
+        # RFC 7675 consent: any answer within 30 s, not one within 0.5 s.
+        assert aioice.ice.Connection.query_consent is aiortc_private._tolerant_query_consent
     finally:
         restrict_host_addresses(None)
 
 
 def test_install_refuses_another_aiortc_before_changing_anything(monkeypatch) -> None:
     monkeypatch.setattr(aiortc_private, "installed_versions", lambda: {"aiortc": "2.0.0"})
+    aiortc_private.restore_consent()
     before = aioice.ice.get_host_addresses
     with pytest.raises(aiortc_private.UnsupportedVersion):
         install(["127.0.0.1"])
     assert aioice.ice.get_host_addresses is before
+    assert aioice.ice.Connection.query_consent is not aiortc_private._tolerant_query_consent
 
 
 def test_an_app_made_with_create_app_alone_is_installed(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ pair (tests/web/netns.py); the bridge listens and gathers ICE candidates only on
 the pair, so the page's signaling and media both cross it. Cutting the pair (every frame
 dropped at both ends: nothing tells either side) must make the page say it is reconnecting,
 the bridge notice and the console show the hall as not connected, and the hall's tone stop
-for a headless site listening on the other side. After the pair is restored the page must
+for a headless site listening on the other side. Within 3 s of the cut — long before the
+WebSocket or ICE give up — the consoles' ``quality`` entry for the hall says "no media"
+(graded poor): nothing arrives from it any more. After the pair is restored the page must
 rejoin on its own — no reload — the console show it connected and the tone be heard again.
 
 Run inside a namespace with only loopback (`make test` does it); see conftest.py.
@@ -25,6 +27,7 @@ from playwright.async_api import Page, async_playwright
 
 from bridge.media.ice import restrict_host_addresses
 from endpoints.audio import ToneTrack
+from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
 from tests.conftest import RunningBridge, start_bridge
@@ -58,6 +61,7 @@ SUBNET = "10.203.0"  # the pair's /30: .1 the bridge's end, .2 the hall's
 WAIT_MS = 30_000
 NOTICE_S = 20  # a cut must be noticed (page and bridge) within this
 JOIN_TIMEOUT_S = 10  # the page gives up a join the bridge does not answer (site.js)
+NO_MEDIA_S = 3.0  # a cut hall is flagged "no media" on the consoles within this
 
 
 @pytest.fixture
@@ -114,6 +118,8 @@ async def test_site_page_comes_back_by_itself_after_its_network_is_cut(
         (ARTIFACTS / stale).unlink(missing_ok=True)
     wav = write_tone_wav(tmp_path / "hall-mic-440.wav", FAKE_MIC_HZ, FAKE_MIC_AMPLITUDE)
     other = SiteClient(cut_bridge.links[OTHER], record_seconds=20, restrict_ice=False)
+    # The consoles' link-quality feed, as the console page gets it.
+    operator = OperatorClient(cut_bridge.url, session_id=1, token=cut_bridge.login())
     timeline: list[str] = []
     t0 = time.monotonic()
 
@@ -159,9 +165,30 @@ async def test_site_page_comes_back_by_itself_after_its_network_is_cut(
             assert abs(level - SENT_DB) <= 6, f"before the cut: 440 Hz at {level:.1f} dB"
             mark("connected and heard")
 
+            await operator.connect()
+            await operator.expect(
+                "quality",
+                where=lambda m: any(
+                    e["id"] == hall_id and not e["no_media"] and e["grade"] != "unknown"
+                    for e in m["sites"]
+                ),
+                timeout=10,
+            )
+
             # ---- the cut ------------------------------------------------------------------
+            seq = operator.channel.seq
             cut_at = mark("cut")
             site_net.cut("drop")
+            flagged = await operator.expect(
+                "quality",
+                where=lambda m: any(e["id"] == hall_id and e["no_media"] for e in m["sites"]),
+                after=seq,
+                timeout=NOTICE_S,
+            )
+            no_media_after = mark("quality: no_media") - cut_at
+            [hall_quality] = [e for e in flagged["sites"] if e["id"] == hall_id]
+            assert hall_quality["grade"] == "poor"
+            assert no_media_after <= NO_MEDIA_S, f"no_media only {no_media_after:.1f} s after"
             await site.wait_for_function(
                 "() => bridgeSite.state === 'reconnecting'", timeout=NOTICE_S * 1000
             )
@@ -203,6 +230,7 @@ async def test_site_page_comes_back_by_itself_after_its_network_is_cut(
             await screenshot(site, "site-network-restored.png")
             assert [p for p in problems if "pageerror" in p] == []
             print(
+                f"cut flagged no_media after {no_media_after:.2f} s; "
                 f"cut noticed by the page after {page_noticed:.1f} s, by the bridge after "
                 f"{bridge_noticed:.1f} s; page back {page_back:.1f} s and heard "
                 f"{heard_back:.1f} s after the restore"
@@ -219,6 +247,8 @@ async def test_site_page_comes_back_by_itself_after_its_network_is_cut(
                 ARTIFACTS.mkdir(exist_ok=True)
                 (ARTIFACTS / "network-cut-timeline.txt").write_text("\n".join(timeline) + "\n")
             await other.close()
+            with contextlib.suppress(Exception):
+                await operator.close()
             for browser in (hall_browser, console_browser):
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(browser.close(), 15)
