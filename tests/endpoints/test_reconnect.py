@@ -45,16 +45,16 @@ def test_the_constants_are_the_site_pages() -> None:
     assert (float(first[1]), float(most[1])) == (BACKOFF_FIRST_S, BACKOFF_MAX_S)
 
 
-def test_jitter_spreads_halls_within_20_percent_of_each_step() -> None:
+def test_jitter_spreads_halls_up_to_20_percent_earlier_never_later() -> None:
     steps = [1, 2, 4, 8, 15, 15]
     runs = []
     for seed in range(200):
         backoff = Backoff(rng=random.Random(seed))
         waits = [backoff.next() for _ in steps]
-        assert all(0.8 * s <= w <= 1.2 * s for w, s in zip(waits, steps, strict=True))
+        assert all(0.8 * s <= w <= s for w, s in zip(waits, steps, strict=True))
         runs.append(waits)
     first_waits = sorted(r[0] for r in runs)
-    assert first_waits[-1] - first_waits[0] > 0.3  # spread, not all at once
+    assert first_waits[-1] - first_waits[0] > 0.15  # spread, not all at once
     with pytest.raises(ValueError):
         Backoff(first_s=0)
     with pytest.raises(ValueError):
@@ -145,7 +145,7 @@ async def test_the_agent_waits_for_a_bridge_that_is_not_up_yet_then_stops_at_a_b
     assert caught.value.code == "invalid_token"
     assert "not reconnecting" in caught.value.message
     assert len(seen) == 1  # one try once it was up, none after the refusal
-    # Refused at 0 s, 0.8-1.2 s, then 2.4-3.6 s: the third try got through.
+    # Refused at 0 s and 0.8-1 s; the third try (2.4-3 s) got through.
     assert 2.0 < elapsed < 6.0
     err = capsys.readouterr().err
     assert err.count("agent: reconnecting in") == 2
