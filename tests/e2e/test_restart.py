@@ -30,6 +30,7 @@ from endpoints.audio import ToneTrack
 from endpoints.operator import OperatorClient, entries_of
 from tests.audio_analysis import tone_level_db
 from tests.conftest import ROOT, RunningBridge, free_port, start_bridge
+from tests.endpoints.cuttable import CuttableLink
 
 AMPLITUDE = 0.1
 SENT_DB = tone_level_db(ToneTrack(440, AMPLITUDE, paced=False).next_samples(48_000), 440)
@@ -87,7 +88,9 @@ def saved_state(database: Path) -> dict[str, Any] | None:
     return json.loads(row[0]) if row else None
 
 
-def start_hall(link: str, hz: float, out: Path) -> subprocess.Popen[bytes]:
+def start_hall(
+    link: str, hz: float, out: Path, seconds: float = WINDOW_S
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -99,7 +102,7 @@ def start_hall(link: str, hz: float, out: Path) -> subprocess.Popen[bytes]:
             "--amplitude",
             str(AMPLITUDE),
             "--seconds",
-            str(WINDOW_S),
+            str(seconds),
             "--timeout",
             "10",
             "--record",
@@ -232,3 +235,75 @@ async def test_a_restarted_bridge_brings_every_hall_back_as_the_operator_left_it
         for running in (first, second):
             if running is not None:
                 running.stop()
+
+
+async def test_a_hall_cut_off_notices_by_its_keepalive_and_comes_back_when_the_cable_is(
+    tmp_path: Path,
+) -> None:
+    """Only the hall's signaling is cut, silently: it gives the silent socket up within
+    17 s (its keepalive, or the bridge's own keepalive dropping it, which closes its media),
+    keeps trying, and is back and hearing as soon as the link is."""
+    database = tmp_path / "bridge.sqlite3"
+    bridge = start_bridge(database)
+    link = CuttableLink(bridge.port)
+    await link.start()
+    cut_hall, other = FLOOR, HOST
+    halls: dict[str, subprocess.Popen[bytes]] = {}
+    outs = {name: tmp_path / f"hall-{n}" for n, name in enumerate((cut_hall, other))}
+    operator = OperatorClient(bridge.url, session_id=1, token=bridge.login())
+    try:
+        for name, out in outs.items():
+            out.mkdir()
+            url = bridge.links[name]
+            if name == cut_hall:
+                url = url.replace(f":{bridge.port}/", f":{link.port}/")
+            halls[name] = start_hall(url, TONES[name], out, seconds=34)
+        board = Board(operator)
+        await operator.connect()
+
+        def both_connected() -> bool:
+            states = {s["name"]: s["state"] for s in board.sites.values()}
+            return all(states.get(name) == "connected" for name in halls)
+
+        await until(both_connected, 30, "both halls connected")
+        ids = board.ids()
+        link.up.clear()
+        cut = time.monotonic()
+        # The bridge's own keepalive drops the silent hall (offline on the console) ...
+        await until(lambda: board.sites[ids[cut_hall]]["state"] == "offline", 20, "dropped")
+        dropped = time.monotonic() - cut
+        # ... and the hall's gives its socket up too (the reconnect line on its stderr).
+        err = outs[cut_hall] / "stderr.txt"
+        await until(lambda: "agent: reconnecting" in err.read_text(), 20, "hall noticed")
+        noticed = time.monotonic() - cut
+        await asyncio.sleep(max(0.0, 17 - (time.monotonic() - cut)))
+        link.up.set()
+        restored = time.monotonic()
+        await until(lambda: board.sites[ids[cut_hall]]["state"] == "connected", 20, "hall back")
+        back = time.monotonic() - restored
+        print(
+            f"\nbridge dropped the hall {dropped:.1f} s after the cut, the hall noticed after "
+            f"{noticed:.1f} s; back {back:.1f} s after the link was"
+        )
+        assert noticed <= 18  # 10-15 s of keepalive, 2 s for a close nobody answers
+        assert back <= 10
+        for name, hall in halls.items():
+            await until(lambda h=hall: h.poll() is not None, 60, f"{name} done")
+            assert hall.returncode == 0, (outs[name] / "stderr.txt").read_text()
+        stats = json.loads((outs[cut_hall] / "stats.json").read_text(encoding="utf-8"))
+        last = stats["connections"][-1]
+        # Its keepalive closed the socket (1011), or the bridge's drop closed its media
+        # first, whichever came first: both start it over.
+        assert stats["connections"][0]["ended_by"] in ("disconnected", "media_failed")
+        assert len(stats["connections"]) >= 2 and last["ended_by"] == "time"
+        heard = read_wav(outs[cut_hall] / "heard.wav")[int((last["audio_s"] + 1) * 48_000) :]
+        assert len(heard) >= 2 * 48_000
+        assert median_level(heard, TONES[other]) > SENT_DB - 6
+    finally:
+        await operator.close()
+        for hall in halls.values():
+            if hall.poll() is None:
+                hall.kill()
+                hall.wait(10)
+        await link.close()
+        bridge.stop()

@@ -18,6 +18,7 @@ import pytest
 import websockets
 from websockets.asyncio.server import ServerConnection
 
+from endpoints import signaling
 from endpoints.agent import AgentError, AgentOptions, run_agent
 from endpoints.reconnect import (
     BACKOFF_FIRST_S,
@@ -26,6 +27,7 @@ from endpoints.reconnect import (
     Backoff,
     judge,
 )
+from tests.endpoints.cuttable import CuttableLink
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -204,3 +206,37 @@ def test_no_reconnect_is_a_command_line_flag() -> None:
         timeout=60,
     )
     assert run.returncode == 0 and "--no-reconnect" in run.stdout
+
+
+async def test_a_silent_cut_is_noticed_by_the_keepalive_and_judged_worth_a_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing is closed, nothing arrives: only the keepalive can tell. Its timers are
+    shortened here (5 s / 10 s / 2 s in use) so the test takes seconds."""
+    monkeypatch.setattr(signaling, "PING_INTERVAL_S", 0.3)
+    monkeypatch.setattr(signaling, "PING_TIMEOUT_S", 0.6)
+    monkeypatch.setattr(signaling, "CLOSE_TIMEOUT_S", 0.3)
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.wait_closed()
+
+    async with websockets.serve(handler, "127.0.0.1", 0, ping_interval=None) as server:
+        link = CuttableLink(next(iter(server.sockets)).getsockname()[1])
+        await link.start()
+        channel = signaling.SignalingChannel(f"ws://127.0.0.1:{link.port}/ws")
+        try:
+            await channel.open(timeout=3)
+            await asyncio.sleep(1.0)
+            assert not channel.closed.is_set()  # pings answered while the link is up
+            link.up.clear()
+            cut = time.monotonic()
+            await asyncio.wait_for(channel.closed.wait(), 5)
+            noticed = time.monotonic() - cut
+            assert noticed < 0.3 + 0.6 + 0.3 + 0.5
+            assert channel.close_code == 1006  # no close frame came back over the cut
+            error = channel.closed_error()
+            assert judge(error.code, channel.close_code).retry
+        finally:
+            link.up.set()
+            await channel.close()
+            await link.close()
