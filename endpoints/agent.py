@@ -1,7 +1,7 @@
 """The headless site endpoint: join with a link, talk, listen, record, report.
 
     python -m endpoints.agent LINK [--tone HZ | --wav FILE] [--video COLOUR] [--record OUT.wav]
-        [--seconds S] [--relay-only]
+        [--seconds S] [--relay-only] [--no-reconnect]
 
 Library use (tests, benchmarks)::
 
@@ -11,6 +11,14 @@ Library use (tests, benchmarks)::
 Exit status: 0 success, 2 bad input (link, options, audio file), 1 anything that went wrong
 at run time (refused connection, the bridge's error, ICE timeout). Failures print one line,
 ``agent: error: <code>: <message>``, never a traceback.
+
+A hall's PC runs unattended, so by default the agent reconnects, as the site page does,
+after anything that is not a decision — the bridge restarted, the network was cut, the
+keepalive timed out, ICE failed — waiting 1, 2, 4, 8, 15, 15… s (jittered) between
+attempts and saying so on stderr; an operator's removal, the session's end and a wrong or
+expired link end it for good (endpoints/reconnect.py). ``--seconds`` counts from the first
+time media connects, outages included. ``--no-reconnect`` makes any end final (tests and
+benchmarks that expect the agent to exit).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -35,6 +43,7 @@ from endpoints.audio import (
     SAMPLE_RATE,
     AudioSourceError,
     GapSummary,
+    Recorder,
     Samples,
     SilenceTrack,
     ToneTrack,
@@ -44,6 +53,7 @@ from endpoints.audio import (
     write_wav,
 )
 from endpoints.link import JoinLink, LinkError, parse_link
+from endpoints.reconnect import Backoff, judge
 from endpoints.session import (
     AgentError,
     Message,
@@ -79,6 +89,7 @@ class AgentOptions:
     connect_timeout: float = 15.0  # for socket + joined, then again for answer + ICE connected
     video: str | None = None  # send a camera of this colour (endpoints.video.COLOURS), see video
     relay_only: bool = False  # media only through the bridge's TURN server (strict firewalls)
+    reconnect: bool = True  # come back after a restart, a cut, a timeout (endpoints/reconnect.py)
 
 
 @dataclass
@@ -95,6 +106,7 @@ class AgentResult:
     messages: list[ReceivedMessage] = field(default_factory=list)
     started: float = 0.0  # time.monotonic() at start; every other time is relative to it
     seen: dict[str, int] = field(default_factory=dict)  # colours seen: frames of each
+    connections: list[Connection] = field(default_factory=list)  # one per attempt
 
     @property
     def frames(self) -> int:
@@ -126,6 +138,36 @@ class AgentResult:
             "site": self.site,
             "session": self.session,
             "video_seen": self.seen,
+            "connections": [c.stats(self.started) for c in self.connections],
+        }
+
+
+@dataclass
+class Connection:
+    """One attempt to be in the session: when it joined, connected, ended, and why.
+    ``audio_s``: where its audio begins in the recording (None: not in it, or none)."""
+
+    attempt: int
+    began: float
+    joined: float | None = None
+    connected: float | None = None
+    ended: float | None = None
+    ended_by: str = ""
+    heard_at_connect: int | None = None  # samples heard before it connected
+    audio_s: float | None = None
+
+    def stats(self, origin: float) -> dict[str, Any]:
+        def rel(t: float | None) -> float | None:
+            return None if t is None else round(t - origin, 3)
+
+        return {
+            "attempt": self.attempt,
+            "began": rel(self.began),
+            "joined": rel(self.joined),
+            "connected": rel(self.connected),
+            "ended": rel(self.ended),
+            "ended_by": self.ended_by,
+            "audio_s": None if self.audio_s is None else round(self.audio_s, 3),
         }
 
 
@@ -134,65 +176,177 @@ async def run_agent(opts: AgentOptions) -> AgentResult:
 
     Raises ``AgentError`` on any failure; codes in ``USAGE_CODES`` mean bad input. If the
     session ends early (``session_closed``, ``disconnected``, ``media_failed``) the files
-    are still written, then the error is raised.
+    are still written, then the error is raised. With ``opts.reconnect`` an end that is not
+    final (endpoints/reconnect.py) is followed by a new attempt instead, until the window
+    is over.
     """
     link, track = _prepare(opts)
-    client = SiteClient(
-        link,
-        lang=opts.lang,
-        events=opts.events,
-        record_seconds=opts.seconds + RECORD_MARGIN_SECONDS,
-        relay_only=opts.relay_only,
-    )
-    connect_seconds = math.nan
+    run = _Run(opts, link, track)
     try:
+        return await run.run()
+    finally:
+        run.close()
+
+
+class _Run:
+    """The agent's attempts, one ``SiteClient`` each, sharing one recorder and one log."""
+
+    def __init__(self, opts: AgentOptions, link: JoinLink, first_track: MediaStreamTrack) -> None:
+        self.opts = opts
+        self.link = link
+        self.started = time.monotonic()
+        self.recorder = Recorder(opts.seconds + RECORD_MARGIN_SECONDS)
+        self.connections: list[Connection] = []
+        self.state_changes: list[StateChange] = []
+        self.messages: list[ReceivedMessage] = []
+        self.seen: collections.Counter[str] = collections.Counter()
+        self.site: Message = {}
+        self.session: Message = {}
+        self.connect_seconds = math.nan
+        self.deadline: float | None = None  # the window's end, once media first connected
+        self._close_code: int | None = None  # the last attempt's WebSocket close code
+        self._early = AgentError("disconnected", "the connection ended")
+        self._next_track: MediaStreamTrack | None = first_track
+        self._picture = encode_picture(opts.video) if opts.video is not None else None
+        self._events: TextIO | None = None
+        if opts.events is not None:
+            try:
+                self._events = opts.events.open("w", encoding="utf-8")
+            except OSError as exc:
+                raise AgentError(
+                    "bad_option", f"cannot write events to {opts.events}: {exc.strerror}"
+                ) from None
+
+    def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
+
+    async def run(self) -> AgentResult:
+        backoff = Backoff()
+        while True:
+            connection = Connection(len(self.connections) + 1, time.monotonic())
+            self.connections.append(connection)
+            try:
+                ended_by = await self._attempt(connection)
+            except AgentError as exc:
+                error = exc
+            else:
+                if ended_by == "time":
+                    return self._finish("time")
+                error = self._early
+            connection.ended_by = connection.ended_by or error.code
+            if connection.connected is not None:
+                backoff.reset()  # it worked: the next wait is the shortest again
+            verdict = judge(error.code, self._close_code)
+            remaining = self._remaining()
+            if not self.opts.reconnect or not verdict.retry or remaining <= 0:
+                if self.opts.reconnect and not verdict.retry and error.code not in USAGE_CODES:
+                    message = f"{error.message} (not reconnecting: {verdict.reason})"
+                    error = AgentError(verdict.code, message)
+                raise self._fail(error)
+            wait = min(backoff.next(), remaining)
+            print(
+                f"agent: reconnecting in {wait:.1f} s ({error.code}: {error.message})",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.sleep(wait)
+            if self._remaining() <= 0:
+                raise self._fail(error)
+
+    def _remaining(self) -> float:
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
+
+    async def _attempt(self, connection: Connection) -> str:
+        """One connection, from socket to its end; "time" when the window is over."""
+        opts = self.opts
+        self._close_code = None
+        self._early = AgentError("disconnected", "the connection ended")
+        client = SiteClient(
+            self.link,
+            lang=opts.lang,
+            events=self._events,
+            relay_only=opts.relay_only,
+            recorder=self.recorder,
+        )
         try:
             await client.join(timeout=opts.connect_timeout)
-            camera = None
-            if opts.video is not None:
-                camera = EncodedVideoTrack(encode_picture(opts.video))
-            await client.start_media(track, video=camera, timeout=opts.connect_timeout)
-            connect_seconds = time.monotonic() - client.started
-            ended_by = await client.wait_until_ended(opts.seconds)
-            client.recorder.stop()
+            connection.joined = time.monotonic()
+            self.site, self.session = client.site or {}, client.session or {}
+            camera = EncodedVideoTrack(self._picture) if self._picture is not None else None
+            await client.start_media(self._track(), video=camera, timeout=opts.connect_timeout)
+            now = connection.connected = time.monotonic()
+            connection.heard_at_connect = _heard(self.recorder)
+            if self.deadline is None:
+                self.connect_seconds = now - self.started
+                self.deadline = now + opts.seconds
+            ended_by = await client.wait_until_ended(max(0.0, self.deadline - now))
+            connection.ended_by = ended_by
             if ended_by == "time":
+                self.recorder.stop()
                 await client.leave()
+            elif ended_by == "session_closed":
+                self._early = AgentError("session_closed", "the operator closed the session")
+            elif ended_by == "disconnected":
+                self._early = client.closed_error()
+            else:
+                self._early = AgentError("media_failed", "the media connection failed")
+            return ended_by
         finally:
+            connection.ended = time.monotonic()
+            with contextlib.suppress(AgentError):  # no channel: it never connected
+                self._close_code = client.channel.close_code
+            self.state_changes.extend(client.state_changes)
+            self.messages.extend(client.messages)
+            self.seen.update(s.colour for s in client.video.seen)
             await client.close()
-    except AgentError as exc:
-        # Whatever was learnt (state history above all) is what diagnoses the failure.
-        # No WAV though: an empty recording would read as "heard silence".
-        with contextlib.suppress(AgentError):
-            _write_outputs(opts, _result(client, opts, connect_seconds, exc.code), record=False)
-        raise
-    result = _result(client, opts, connect_seconds, ended_by)
-    _write_outputs(opts, result)
-    if ended_by == "time":
+
+    def _track(self) -> MediaStreamTrack:
+        """The audio source for an attempt: each peer connection gets a fresh one."""
+        track, self._next_track = self._next_track, None
+        return track if track is not None else _source(self.opts)
+
+    def _result(self, ended_by: str) -> AgentResult:
+        audio = self.recorder.samples()[-int(self.opts.seconds * SAMPLE_RATE) :]
+        start = _heard(self.recorder) - len(audio)  # the recording's first sample
+        for c in self.connections:
+            if c.heard_at_connect is not None and c.heard_at_connect >= start:
+                c.audio_s = (c.heard_at_connect - start) / SAMPLE_RATE
+        return AgentResult(
+            site=self.site,
+            session=self.session,
+            audio=audio,
+            gaps=self.recorder.gaps(),
+            connect_seconds=self.connect_seconds,
+            ended_by=ended_by,
+            state_changes=self.state_changes,
+            messages=self.messages,
+            started=self.started,
+            seen=dict(self.seen),
+            connections=self.connections,
+        )
+
+    def _finish(self, ended_by: str) -> AgentResult:
+        result = self._result(ended_by)
+        _write_outputs(self.opts, result)
         return result
-    if ended_by == "session_closed":
-        early = AgentError("session_closed", "the operator closed the session")
-    elif ended_by == "disconnected":
-        early = client.closed_error()
-    else:
-        early = AgentError("media_failed", "the media connection failed")
-    raise AgentError(early.code, f"{early.message} (after {result.seconds:.1f} s of audio)")
+
+    def _fail(self, error: AgentError) -> AgentError:
+        """Write what was learnt (the state history diagnoses a failure) and say why the
+        run ended. No WAV when media never connected: an empty recording would read as
+        "heard silence"."""
+        self.recorder.stop()
+        result = self._result(error.code)
+        with contextlib.suppress(AgentError):
+            _write_outputs(self.opts, result, record=self.deadline is not None)
+        if self.deadline is None or error.code in USAGE_CODES:
+            return error
+        return AgentError(error.code, f"{error.message} (after {result.seconds:.1f} s of audio)")
 
 
-def _result(
-    client: SiteClient, opts: AgentOptions, connect_seconds: float, ended_by: str
-) -> AgentResult:
-    return AgentResult(
-        site=client.site or {},
-        session=client.session or {},
-        audio=client.received_audio()[-int(opts.seconds * SAMPLE_RATE) :],
-        gaps=client.recorder.gaps(),
-        connect_seconds=connect_seconds,
-        ended_by=ended_by,
-        state_changes=list(client.state_changes),
-        messages=client.messages,
-        started=client.started,
-        seen=dict(collections.Counter(s.colour for s in client.video.seen)),
-    )
+def _heard(recorder: Recorder) -> int:
+    """Samples heard so far, past what the recorder keeps."""
+    return round(recorder.seconds * SAMPLE_RATE)
 
 
 def _prepare(opts: AgentOptions) -> tuple[JoinLink, MediaStreamTrack]:
@@ -214,17 +368,18 @@ def _prepare(opts: AgentOptions) -> tuple[JoinLink, MediaStreamTrack]:
     for path in (opts.record, opts.stats, opts.events):
         if path is not None and not path.parent.is_dir():
             raise AgentError("bad_option", f"cannot write {path}: no such directory")
+    return link, _source(opts)
+
+
+def _source(opts: AgentOptions) -> MediaStreamTrack:
     try:
-        track: MediaStreamTrack
         if opts.tone_hz is not None:
-            track = ToneTrack(opts.tone_hz, opts.amplitude)
-        elif opts.wav is not None:
-            track = WavTrack(opts.wav)
-        else:
-            track = SilenceTrack()
+            return ToneTrack(opts.tone_hz, opts.amplitude)
+        if opts.wav is not None:
+            return WavTrack(opts.wav)
+        return SilenceTrack()
     except AudioSourceError as exc:
         raise AgentError("bad_audio", str(exc)) from None
-    return link, track
 
 
 def _write_outputs(opts: AgentOptions, result: AgentResult, *, record: bool = True) -> None:
@@ -282,6 +437,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=15.0, metavar="S", help="connect timeout (default 15)"
     )
+    parser.add_argument(
+        "--no-reconnect",
+        dest="reconnect",
+        action="store_false",
+        help="exit at the first end instead of reconnecting (by default the agent comes back "
+        "after a bridge restart, a network cut, a keepalive timeout or an ICE failure)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     return parser
 
@@ -309,6 +471,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         connect_timeout=args.timeout,
         video=args.video,
         relay_only=args.relay_only,
+        reconnect=args.reconnect,
     )
     try:
         result = asyncio.run(run_agent(opts))

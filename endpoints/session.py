@@ -74,6 +74,9 @@ class SiteClient:
     configures ICE itself can pass False. ``record_seconds`` bounds the audio kept.
     ``relay_only`` uses only candidates relayed by the TURN server in the bridge's
     ``ice_servers``, as a hall behind a strict firewall must (``relay_failed`` if it gets none).
+    A client is one attempt; a caller that reconnects (endpoints/agent.py) hands each new
+    one the same ``recorder`` and open ``events`` file, which then stay its own (not stopped
+    or closed by ``close``).
     """
 
     def __init__(
@@ -81,14 +84,16 @@ class SiteClient:
         link: str | JoinLink,
         *,
         lang: str = "vi",
-        events: Path | None = None,
+        events: Path | TextIO | None = None,
         record_seconds: float = 60.0,
         restrict_ice: bool = True,
         relay_only: bool = False,
+        recorder: Recorder | None = None,
     ) -> None:
         self.link = parse_link(link) if isinstance(link, str) else link
         self.lang = lang
-        self.recorder = Recorder(record_seconds)
+        self._own_recorder = recorder is None
+        self.recorder = recorder if recorder is not None else Recorder(record_seconds)
         self.state_changes: list[StateChange] = []
         self.site: Message | None = None
         self.session: Message | None = None
@@ -103,8 +108,8 @@ class SiteClient:
         self._connected = asyncio.Event()
         self._restrict_ice = restrict_ice
         self._relay_only = relay_only
-        self._events_path = events
-        self._events_file: TextIO | None = None
+        self._events_path = events if isinstance(events, Path) else None
+        self._events_file: TextIO | None = None if isinstance(events, Path) else events
         self._channel: SignalingChannel | None = None
         self._track: MediaStreamTrack | None = None
         self._video_track: MediaStreamTrack | None = None
@@ -445,7 +450,8 @@ class SiteClient:
 
     async def close(self) -> None:
         """Release everything: peer connection, drains, socket, events file. Idempotent."""
-        self.recorder.stop()
+        if self._own_recorder:
+            self.recorder.stop()
         if self.pc is not None:
             await self.pc.close()
         if self._track is not None:
@@ -457,7 +463,7 @@ class SiteClient:
         await asyncio.gather(*self._drains, return_exceptions=True)
         if self._channel is not None:
             await self._channel.close()
-        if self._events_file is not None:
+        if self._events_file is not None and self._events_path is not None:
             self._events_file.close()
             self._events_file = None
 

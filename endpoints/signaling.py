@@ -30,6 +30,13 @@ HISTORY_LIMIT = 10_000
 # The protocol's frame limit is 64 KiB; the WebSocket layer closes past 1 MiB. Accept as much
 # as the server may send (a long roster), no more.
 MAX_FRAME_BYTES = 2**20
+# Keepalive, as the bridge's own (bridge/server.py): a ping every 5 s, and a connection that
+# has not answered one in 10 s is closed (1011). The closing handshake is then given 2 s,
+# not websockets' 10: over a dead link no answer comes. So a silent network cut is noticed
+# within 10-17 s and a reconnecting endpoint starts over instead of waiting on a dead socket.
+PING_INTERVAL_S = 5.0
+PING_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 2.0
 
 
 class AgentError(Exception):
@@ -87,6 +94,9 @@ class SignalingChannel:
                 self.url,
                 open_timeout=timeout,
                 max_size=MAX_FRAME_BYTES,
+                ping_interval=PING_INTERVAL_S,
+                ping_timeout=PING_TIMEOUT_S,
+                close_timeout=CLOSE_TIMEOUT_S,
                 # Never route signaling through a proxy picked up from the environment:
                 # the bridge is usually on the same LAN or machine.
                 proxy=None,

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bridge.conference.shown import DEFAULT_HOLD_S, ShownSite
+from bridge.conference.snapshot import ConferenceSnapshot, SiteSnapshot
 
 if TYPE_CHECKING:
     from bridge.conference.commands import Command
@@ -110,6 +111,8 @@ class Conference:
         self.shown = ShownSite(host_site_id, hold_s)
         self.floor: int | None = None  # the site that has the floor
         self._hands = 0  # the last hand's sequence number
+        # Hands restored after a restart, held back until their (offline) site joins again.
+        self._held_hands: dict[int, int] = {}
 
     def roster(self) -> list[SiteStatus]:
         """Every roster site, in roster order."""
@@ -154,7 +157,11 @@ class Conference:
             return []
         match command:
             case c.Join(site_id):
-                return self._update(site_id, state=ConnectionState.CONNECTING, removed=False)
+                held = self._held_hands.pop(site_id, None)
+                rejoin = {} if held is None else {"hand_seq": held}
+                return self._update(
+                    site_id, state=ConnectionState.CONNECTING, removed=False, **rejoin
+                )
             case c.MediaConnected(site_id):
                 if self.site(site_id).state is ConnectionState.OFFLINE:
                     return []  # a late word from a peer that was already dropped
@@ -197,6 +204,7 @@ class Conference:
                 self._hands += 1
                 return self._update(site_id, hand_seq=self._hands)
             case c.LowerHand(site_id):
+                self._held_hands.pop(site_id, None)
                 return self._update(site_id, hand_seq=None)
             case c.GiveFloor(site_id):
                 return self._give_floor(site_id)
@@ -214,6 +222,51 @@ class Conference:
             case c.CloseSession():
                 return self._close()
         raise TypeError(f"not a command: {command!r}")  # pragma: no cover
+
+    # ---- surviving a restart (bridge/conference/snapshot.py) ---------------------------
+
+    def snapshot(self) -> ConferenceSnapshot:
+        """What a restarted bridge takes up again (no connection states, no voice hold in
+        progress); a hand held back since a restore is still a hand."""
+        return ConferenceSnapshot(
+            sites=tuple(
+                SiteSnapshot(
+                    s.id,
+                    s.muted,
+                    s.hand_seq if s.hand_seq is not None else self._held_hands.get(s.id),
+                    s.removed,
+                )
+                for s in self._sites.values()
+            ),
+            hands=self._hands,
+            floor=self.floor,
+            shown=self.shown.state,
+        )
+
+    def restore(self, snapshot: ConferenceSnapshot) -> None:
+        """Take up ``snapshot`` in a fresh conference (every site offline): mutes, removals,
+        the floor, the shown site and mode at once; raised hands once their site joins
+        again, in their old places. What no longer fits the roster is left out: a site
+        that left it, a floor or shown site that is not on it (the host is shown)."""
+        self._held_hands = {}
+        for saved in snapshot.sites:
+            site = self._sites.get(saved.id)
+            if site is None or site.state is not ConnectionState.OFFLINE:
+                continue
+            self._sites[saved.id] = replace(site, muted=saved.muted, removed=saved.removed)
+            if saved.hand_seq is not None and saved.id != snapshot.floor:
+                self._held_hands[saved.id] = saved.hand_seq
+        self._hands = max([snapshot.hands, *self._held_hands.values()])
+        floor = snapshot.floor
+        self.floor = floor if floor in self._sites and not self.is_muted(floor) else None
+        shown = snapshot.shown
+        self.shown.restore(
+            replace(
+                shown,
+                site_id=shown.site_id if shown.site_id in self._sites else self.host_site_id,
+                previous=shown.previous if shown.previous in self._sites else None,
+            )
+        )
 
     def _give_floor(self, site_id: int) -> list[Event]:
         from bridge.conference.events import ShownChanged

@@ -164,6 +164,16 @@ class ShownSite:
                 maxlen=MAX_OBSERVATIONS,
             )
 
+    def restore(self, state: ShownState) -> None:
+        """Take up a state saved before a restart (bridge/conference/snapshot.py). A voice
+        hold in progress is not part of it: it starts over."""
+        if state.hold_s < 0:
+            raise ValueError("hold_s must be >= 0")
+        self.site_id, self.previous = state.site_id, state.previous
+        self.mode, self.hold_s = state.mode, state.hold_s
+        self._candidate = None
+        self._silent_since = None
+
     def _switch(self, site_id: int) -> bool:
         if site_id == self.site_id:
             return False

@@ -4,6 +4,12 @@ The store is synchronous (SQLite); its calls run in a worker thread so a join ne
 stalls the mixer clock on the same loop. Each new ``LiveSession`` gets a fresh media side
 from ``media_factory`` and is handed to every ``on_open`` hook (the broadcast of the
 signaling layer, the audit log), which register their effect handlers on it.
+
+A restart forgets nothing an operator decided: each live session's state (mutes, hands,
+floor, shown site and mode) is kept in the store as it changes (``persist.py``), and a
+live session opened again — on start for every open session that was live, or on its
+first join — takes that state up before anyone is told anything (every site offline
+until it joins again).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from collections.abc import Callable
 
 from bridge.conference import Conference, RosterSite
 from bridge.conference.shown import DEFAULT_HOLD_S
+from bridge.conference.snapshot import ConferenceSnapshot, SnapshotError, from_json
 from bridge.live.media import MediaSide
+from bridge.live.persist import LiveStateKeeper
 from bridge.live.session import LiveSession
 from bridge.store import NotFound, SessionState, Store
 
@@ -45,6 +53,7 @@ class LiveSessions:
         self._live: dict[int, LiveSession] = {}
         self._lock = asyncio.Lock()
         self.on_open: list[Callable[[LiveSession], None]] = []
+        self.keeper = LiveStateKeeper(store.live_state.save)
 
     def find(self, session_id: int) -> LiveSession | None:
         return self._live.get(session_id)
@@ -75,25 +84,70 @@ class LiveSessions:
                 state=str(session.state),
                 hold_s=self._voice_hold_s,
             )
+            saved = await self._saved_state(session_id)
+            if saved is not None:
+                conference.restore(saved)
+                log.info("session %s: live state restored", session_id)
             live = LiveSession(conference, self._media_factory(), self._ice_servers)
             for hook in self.on_open:
                 hook(live)
+            # What it holds now is what the store holds, or a fresh session's defaults.
+            self.keeper.watch(live, conference.snapshot())
             self._live[session_id] = live
             return live
+
+    async def _saved_state(self, session_id: int) -> ConferenceSnapshot | None:
+        stored = await asyncio.to_thread(self._store.live_state.get, session_id)
+        if stored is None:
+            return None
+        try:
+            return from_json(stored.snapshot)
+        except SnapshotError as exc:  # the session starts afresh rather than not at all
+            log.warning("session %s: saved live state ignored: %s", session_id, exc)
+            return None
+
+    async def reopen(self) -> list[int]:
+        """Open again every open session that has a saved live state (it was live when the
+        bridge stopped), so consoles see it as it was before any hall is back."""
+        sessions = await asyncio.to_thread(self._store.sessions.list)
+        reopened = []
+        for session in sessions:
+            if session.state is not SessionState.OPEN or session.id in self._live:
+                continue
+            if await asyncio.to_thread(self._store.live_state.get, session.id) is None:
+                continue
+            try:
+                await self.get(session.id)
+            except SessionUnavailable:  # closed meanwhile
+                continue
+            reopened.append(session.id)
+        return reopened
 
     async def close(self, session_id: int, by: str) -> None:
         live = self._live.pop(session_id, None)
         if live is not None:
+            self.keeper.forget(session_id)
             await live.close(by)
 
     async def close_all(self) -> None:
+        """Shut down: what changed is written first; the saved states stay for the next
+        start (shutting down is not closing the sessions)."""
+        await self.keeper.flush()
         for session_id in list(self._live):
             await self.close(session_id, "shutdown")
 
     async def follow_store(self, interval: float = 2.0) -> None:
         """Close live sessions that were closed in the store by someone else (``bridge
         session close`` from the command line, another process): their sites hear it
-        within ``interval`` seconds. Runs for the server's lifetime."""
+        within ``interval`` seconds. Runs for the server's lifetime; first it opens again
+        the sessions that were live when the bridge stopped (``reopen``)."""
+        try:
+            reopened = await self.reopen()
+        except Exception:  # the halls' joins open them anyway
+            log.exception("reopening the live sessions failed")
+        else:
+            if reopened:
+                log.info("live sessions taken up again: %s", reopened)
         while True:
             await asyncio.sleep(interval)
             for session_id in list(self._live):

@@ -3,7 +3,8 @@ audit log, in one SQLite file.
 
 Everything callers need is re-exported here; import from ``bridge.store``. A ``Store`` is
 one ``Database`` and a repository per aggregate: ``store.sites``, ``store.sessions``,
-``store.tokens``, ``store.accounts``, ``store.audit``, ``store.meta``.
+``store.tokens``, ``store.accounts``, ``store.audit``, ``store.meta``,
+``store.live_state``.
 """
 
 from bridge.store.errors import (

@@ -199,6 +199,17 @@ audit = Table(
     Index("ix_audit_session_id_id", "session_id", "id"),
 )
 
+# The live state of a session (mutes, hands, floor, shown site and mode) as JSON: one row
+# per session, replaced as it changes, read when a restarted bridge takes the session up.
+live_state = Table(
+    "live_state",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE")),
+    Column("snapshot", Text, nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("session_id"),
+)
+
 # The server's own bookkeeping (e.g. which session is the demo one).
 meta = Table(
     "meta",

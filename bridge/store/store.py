@@ -5,6 +5,7 @@
     store.tokens     join tokens
     store.accounts   accounts, passwords, login tokens
     store.audit      the audit log
+    store.live_state each open session's live state, for a restart
     store.meta       the server's own key/value bookkeeping
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
@@ -23,6 +24,7 @@ from argon2 import PasswordHasher
 from bridge.store.accounts import Accounts
 from bridge.store.audit import AuditTrail
 from bridge.store.engine import Database, utc_now
+from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
@@ -50,6 +52,7 @@ class Store:
         self.accounts = Accounts(self.db, passwords)
         self.audit = AuditTrail(self.db)
         self.meta = Meta(self.db)
+        self.live_state = LiveStates(self.db)
 
     @property
     def path(self) -> Path:

@@ -257,7 +257,8 @@ def test_cli_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_cli_connection_refused_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([f"http://127.0.0.1:{free_port()}/site/1#token=t", "--timeout", "3"]) == 1
+    link = f"http://127.0.0.1:{free_port()}/site/1#token=t"
+    assert main([link, "--timeout", "3", "--no-reconnect"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("agent: error: connection_failed: ")
     assert "connection refused" in err
@@ -265,7 +266,13 @@ def test_cli_connection_refused_exits_1(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_module_entry_point_fails_without_traceback() -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "endpoints.agent", f"http://127.0.0.1:{free_port()}/site/1#token=t"],
+        [
+            sys.executable,
+            "-m",
+            "endpoints.agent",
+            f"http://127.0.0.1:{free_port()}/site/1#token=t",
+            "--no-reconnect",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -299,7 +306,11 @@ async def test_run_agent_raises_the_bridges_error_code(
     with pytest.raises(AgentError) as caught:
         await run_agent(AgentOptions(refusing_bridge, events=events, connect_timeout=5))
     assert caught.value.code == "invalid_token"
-    assert caught.value.message == "mã không hợp lệ"
+    # The bridge's word, and why the agent does not try again.
+    assert caught.value.message == (
+        "mã không hợp lệ (not reconnecting: the join link is not valid; ask the organiser "
+        "for a new one)"
+    )
     logged = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
     assert [entry["message"]["type"] for entry in logged] == ["error"]
     assert isinstance(logged[0]["t"], float)
@@ -317,7 +328,8 @@ async def test_cli_prints_the_bridges_error_code_and_exits_1(refusing_bridge: st
     )
     _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
-    assert err.decode() == "agent: error: invalid_token: mã không hợp lệ\n"
+    assert err.decode().startswith("agent: error: invalid_token: mã không hợp lệ (not recon")
+    assert err.decode().count("\n") == 1
 
 
 def test_recorder_seconds_keep_growing_past_what_is_kept() -> None:
