@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bridge.signaling.errors import ErrorCode, SignalingError
+from bridge.signaling.validation import invalid
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP_CHARS = 60_000
@@ -213,7 +214,9 @@ def _summary(exc: ValidationError) -> str:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a body is JSON, so an id is a number, never "5" or true (as documented in
+    # /openapi.json, which is built from these models).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginBody(_Body):
@@ -263,4 +266,4 @@ def parse_body(model: type[_Body], raw: bytes) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SignalingError(ErrorCode.INVALID_INPUT, _summary(exc), _field(exc)) from None
+        raise invalid(exc, ErrorCode.INVALID_INPUT) from None

@@ -120,8 +120,9 @@ async def test_bad_input_gets_its_answer_while_other_halls_hear_each_other(bridg
     assert bad_site.status_code == 422
     assert bad_site.json()["error"] == {
         "code": "invalid_input",
-        "message": "Dữ liệu không hợp lệ.",
+        "message": "Trường «level» phải là một trong: central, province, district, commune.",
         "field": "level",
+        "problem": "not_allowed",
     }
     head = (
         "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
