@@ -482,7 +482,7 @@ async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
-            raise SignalingError(ErrorCode.INVALID_INPUT, "content-length", field="content-length")
+            raise field_error("content-length", Problem.INVALID)
         if len(declared) > 20 or int(declared) > limit:  # int() of 5000 digits raises
             raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"{declared} bytes declared")
     chunks: list[bytes] = []

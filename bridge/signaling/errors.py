@@ -238,8 +238,13 @@ Params = Mapping[str, Any]
 _Say = Callable[[Params], tuple[str, str]]
 
 
+def _number(value: Any) -> Any:
+    """``0.0`` said as ``0``: the bound as a person writes it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _bound(p: Params, at_least: bool) -> tuple[str, str]:
-    limit, exclusive = p.get("limit"), p.get("exclusive", False)
+    limit, exclusive = _number(p.get("limit")), p.get("exclusive", False)
     if at_least:
         return (
             (f"phải lớn hơn {limit}", f"must be greater than {limit}")
@@ -256,6 +261,8 @@ def _bound(p: Params, at_least: bool) -> tuple[str, str]:
 def _length(p: Params, at_least: bool) -> tuple[str, str]:
     vi_unit, en_unit = _UNITS.get(str(p.get("unit")), _UNITS["characters"])
     limit = p.get("limit")
+    if limit == 1:
+        en_unit = en_unit.removesuffix("s")
     if at_least:
         return f"phải có ít nhất {limit} {vi_unit}", f"must have at least {limit} {en_unit}"
     return f"chỉ được có tối đa {limit} {vi_unit}", f"must have at most {limit} {en_unit}"
