@@ -112,3 +112,23 @@ def test_docs_list_every_http_error_code_and_problem() -> None:
     for problem in Problem:
         assert f"`{problem}`" in doc, problem
     assert "/openapi.json" in doc
+
+
+def test_the_app_serves_no_api_route_outside_the_table(tmp_path: Path) -> None:
+    """So the document, built from the table, is the whole API."""
+    from starlette.routing import Route
+
+    from bridge.settings import Settings
+    from bridge.signaling.app import create_app
+
+    store = Store(tmp_path / "b.sqlite3")
+    app = create_app(Settings(database=tmp_path / "b.sqlite3"), store)
+    served = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, Route) and route.path.startswith("/api")
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    store.close()
+    assert served == {(r.method, r.path) for r in ROUTES}
