@@ -37,6 +37,7 @@ from bridge.signaling.errors import (
     login_error,
     pick_lang,
 )
+from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
@@ -182,8 +183,6 @@ class Api:
 
     async def openapi(self, request: Request) -> Response:
         """The OpenAPI document, public: it says what the API accepts, no one's data."""
-        from bridge.signaling.openapi import document
-
         if self._openapi is None:
             self._openapi = document(ROUTES)
         return JSONResponse(self._openapi)
