@@ -269,7 +269,10 @@ def _length(p: Params, at_least: bool) -> tuple[str, str]:
 
 
 def _wrong_type(expected: str) -> tuple[str, str]:
-    vi, en = _TYPES.get(expected, (expected, expected))
+    """``expected`` is a JSON type, or several joined by ``|`` (a union's members)."""
+    names = [_TYPES.get(kind, (kind, kind)) for kind in expected.split("|")]
+    vi = " hoặc ".join(n[0] for n in names)
+    en = " or ".join(n[1] for n in names)
     return f"phải là {vi}", f"must be {en}"
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bridge.signaling.errors import ErrorCode, Params, Problem, SignalingError
 
@@ -47,15 +47,41 @@ _LENGTHS: dict[str, tuple[Problem, str, str]] = {
 }
 
 
-def field_path(loc: Sequence[int | str]) -> str | None:
-    """``("roster", 2)`` → ``roster[2]``; ``("a", "b")`` → ``a.b``; None for the whole."""
+def field_path(loc: Sequence[int | str], model: type[BaseModel] | None = None) -> str | None:
+    """``("roster", 2)`` → ``roster[2]``; ``("a", "b")`` → ``a.b``; None for the whole.
+
+    With the ``model`` validated against, a part past a field that holds no model is left
+    out: it is the name pydantic gives a member of a plain union (``id`` is a string or an
+    integer: ``("id", "constrained-str")`` → ``id``)."""
     path = ""
+    current: Any = model
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
+            current = _item_type(current)
+            continue
+        if model is not None:
+            fields = _fields_of(current)
+            if fields is None:
+                continue  # past a scalar field: the name of one of its union's members
+            current = fields[part].annotation if part in fields else None
+        path += f".{part}" if path else str(part)
     return path or None
+
+
+def _fields_of(annotation: Any) -> dict[str, Any] | None:
+    """The fields of the model ``annotation`` is (or holds, as ``X | None``)."""
+    for kind in (annotation, *get_args(annotation)):
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return dict(kind.model_fields)
+    return None
+
+
+def _item_type(annotation: Any) -> Any:
+    for kind in (annotation, *get_args(annotation)):
+        if get_origin(kind) in (list, tuple) and get_args(kind):
+            return get_args(kind)[0]
+    return None
 
 
 def _choices(expected: str) -> list[str]:
@@ -84,16 +110,31 @@ def problem_of(error: Mapping[str, Any]) -> tuple[Problem, Params]:
     return Problem.INVALID, {}
 
 
-def invalid(exc: ValidationError, code: ErrorCode = ErrorCode.INVALID_INPUT) -> SignalingError:
-    """The first of the failure's errors as a ``SignalingError`` naming field and problem;
-    every error (up to five) is kept in ``detail``, for the log."""
+def invalid(
+    exc: ValidationError,
+    code: ErrorCode = ErrorCode.INVALID_INPUT,
+    model: type[BaseModel] | None = None,
+) -> SignalingError:
+    """The first of the failure's errors as a ``SignalingError`` naming field and problem
+    (``model``: the one validated against, see ``field_path``); every error (up to five)
+    is kept in ``detail``, for the log."""
     errors = exc.errors()
     detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
     if not errors:
         return SignalingError(code, detail)
     first = errors[0]
     problem, params = problem_of(first)
-    field = field_path(first["loc"])
+    field = field_path(first["loc"], model)
     if field is None:
         return SignalingError(code, detail)
+    if problem is Problem.WRONG_TYPE:
+        # A union's members each fail: the field wanted any of their types.
+        wanted = [
+            kind["expected"]
+            for e in errors
+            if field_path(e["loc"], model) == field
+            for p, kind in [problem_of(e)]
+            if p is Problem.WRONG_TYPE
+        ]
+        params = {"expected": "|".join(dict.fromkeys(wanted))}
     return SignalingError(code, detail, field=field, problem=problem, params=params)

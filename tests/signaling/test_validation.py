@@ -144,3 +144,35 @@ def test_any_refused_body_names_a_field_of_the_body_or_the_model(
         if error.problem is Problem.MISSING:
             assert top not in data
         assert error.field in error.message("vi") and error.field in error.message("en")
+
+
+@pytest.mark.parametrize(
+    ("frame", "field", "problem", "en"),
+    [
+        ({"type": "ping", "id": [1]}, "id", Problem.WRONG_TYPE,
+         "Field “id” must be a string or an integer."),
+        ({"type": "ping", "id": "x" * 65}, "id", Problem.TOO_LONG,
+         "Field “id” must have at most 64 characters."),
+        ({"type": "mute"}, "site_id", Problem.MISSING, "Field “site_id” is missing."),
+        ({"type": "ping", "colour": "red"}, "colour", Problem.UNKNOWN_FIELD,
+         "Field “colour” is not a known field."),
+        ({"type": "voice_activated", "enabled": True, "hold_s": 99}, "hold_s",
+         Problem.TOO_LARGE, "Field “hold_s” must be at most 30."),
+    ],
+)  # fmt: skip
+def test_a_websocket_message_names_its_field_and_problem_too(
+    frame: dict[str, Any], field: str, problem: Problem, en: str
+) -> None:
+    """Not the message type, nor the name pydantic gives a union's member (``id`` is a
+    string or an integer): the field as the sender wrote it."""
+    with pytest.raises(SignalingError) as caught:
+        m.parse_client_message(json.dumps(frame))
+    message = caught.value.to_message("en", ref_id=None)
+    assert message == {
+        "type": "error",
+        "code": "invalid_message",
+        "message": en,
+        "field": field,
+        "problem": str(problem),
+        "ref_id": None,
+    }
