@@ -1,11 +1,13 @@
 """The HTTP JSON API (docs/api.md): accounts log in, manage sites and sessions, issue
 join links, read the audit log. Every route but login needs ``Authorization: Bearer
-<token>``; errors are ``{"error": {"code", "message"}}`` in the language of
-``Accept-Language``.
+<token>``; errors are ``{"error": {"code", "message", "field"?, "problem"?}}`` in the
+language of ``Accept-Language``.
 
 Every route names its action (``bridge.permissions``) in one table, ``ROUTES``; the one
 policy decides, before the handler runs, whether the caller's role (and, for a session's
-routes, its ownership or assignment) allows it.
+routes, its ownership or assignment) allows it. The same row names the body model the
+route validates with and the shape it answers, and ``/openapi.json`` is built from the
+table (``openapi.py``), so the document cannot drift from what the API does.
 """
 
 from __future__ import annotations
@@ -26,19 +28,21 @@ from bridge.live.audit import AuditLog
 from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
 from bridge.signaling import messages as m
+from bridge.signaling import schemas as s
 from bridge.signaling.errors import (
     HTTP_STATUS,
     ErrorCode,
+    Problem,
     SignalingError,
     login_error,
-    message_for,
     pick_lang,
 )
+from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
-from bridge.store.errors import InvalidCredentials
+from bridge.store.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 from bridge.use_cases import close_session, issue_join_links, open_session
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -54,27 +58,35 @@ MAX_ID = 2**53
 
 
 def error_response(error: SignalingError, lang: str) -> JSONResponse:
-    body: dict[str, Any] = {"code": str(error.code), "message": message_for(error.code, lang)}
-    if error.field is not None:
-        body["field"] = error.field
-    return JSONResponse({"error": body}, status_code=HTTP_STATUS.get(error.code, 400))
+    return JSONResponse({"error": error.body(lang)}, status_code=HTTP_STATUS.get(error.code, 400))
 
 
-def site_json(site: Site) -> dict[str, Any]:
+def field_error(
+    field: str,
+    problem: Problem,
+    code: ErrorCode = ErrorCode.INVALID_INPUT,
+    detail: str = "",
+    **params: Any,
+) -> SignalingError:
+    """A refusal of one field of a request, found past its schema (in the store)."""
+    return SignalingError(code, detail or f"{field}: {problem}", field, problem, params)
+
+
+def site_json(site: Site) -> s.SiteJson:
     return {
         "id": site.id,
         "name": site.name,
-        "level": str(site.level),
+        "level": site.level.value,
         "parent_id": site.parent_id,
         "created_at": site.created_at.isoformat(),
     }
 
 
-def session_json(session: Session) -> dict[str, Any]:
+def session_json(session: Session) -> s.SessionJson:
     return {
         "id": session.id,
         "title": session.title,
-        "state": str(session.state),
+        "state": session.state.value,
         "host_site_id": session.host_site_id,
         "roster": list(session.roster),
         "organiser_id": session.organiser_id,
@@ -97,30 +109,56 @@ class ApiRoute:
     path: str
     action: Action
     handler: str  # the ``Api`` method's name
+    reply: type  # the shape of a success (``schemas.py``)
     status: int = 200
+    body: type[m._Body] | None = None  # the pydantic model the body is validated with
+    query: tuple[str, ...] = ()  # optional integer query parameters
+    conflicts: bool = False  # may answer 409: the resource's state or a name in use
+    summary: str = ""
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
 # bridge.permissions from that action alone. A route with ``{id}`` is a session's.
+# fmt: off
 ROUTES: list[ApiRoute] = [
-    ApiRoute("POST", "/api/login", Action.LOGIN, "login"),
-    ApiRoute("POST", "/api/logout", Action.LOGOUT, "logout"),
-    ApiRoute("GET", "/api/accounts", Action.ACCOUNT_LIST, "list_accounts"),
-    ApiRoute("POST", "/api/accounts", Action.ACCOUNT_CREATE, "create_account", 201),
-    ApiRoute("GET", "/api/sites", Action.SITE_LIST, "list_sites"),
-    ApiRoute("POST", "/api/sites", Action.SITE_CREATE, "create_site", 201),
-    ApiRoute("GET", "/api/sessions", Action.SESSION_LIST, "list_sessions"),
-    ApiRoute("POST", "/api/sessions", Action.SESSION_CREATE, "create_session", 201),
-    ApiRoute("GET", "/api/sessions/{id:int}", Action.SESSION_VIEW, "get_session"),
-    ApiRoute("POST", "/api/sessions/{id:int}/links", Action.SESSION_LINKS, "issue_links"),
-    ApiRoute("POST", "/api/sessions/{id:int}/open", Action.SESSION_OPEN, "open"),
-    ApiRoute("POST", "/api/sessions/{id:int}/close", Action.SESSION_CLOSE, "close"),
-    ApiRoute("GET", "/api/sessions/{id:int}/live", Action.SESSION_LIVE, "live"),
-    ApiRoute("GET", "/api/sessions/{id:int}/audit", Action.SESSION_AUDIT, "audit"),
-    ApiRoute("POST", "/api/sessions/{id:int}/staff", Action.SESSION_STAFF, "assign_staff"),
-    ApiRoute("GET", "/api/metrics", Action.METRICS_VIEW, "metrics"),
-    ApiRoute("POST", "/api/metrics/reset", Action.METRICS_RESET, "reset_metrics"),
+    ApiRoute("POST", "/api/login", Action.LOGIN, "login", s.LoginReply, body=m.LoginBody,
+             summary="Log in: a bearer token for the other routes"),
+    ApiRoute("POST", "/api/logout", Action.LOGOUT, "logout", s.OkReply,
+             summary="Revoke the caller's token"),
+    ApiRoute("GET", "/api/accounts", Action.ACCOUNT_LIST, "list_accounts", s.AccountsReply,
+             summary="Every account"),
+    ApiRoute("POST", "/api/accounts", Action.ACCOUNT_CREATE, "create_account", s.AccountReply,
+             201, m.AccountBody, conflicts=True, summary="Create an account"),
+    ApiRoute("GET", "/api/sites", Action.SITE_LIST, "list_sites", s.SitesReply,
+             summary="Every site (hall), in the order they were made"),
+    ApiRoute("POST", "/api/sites", Action.SITE_CREATE, "create_site", s.SiteReply,
+             201, m.SiteBody, conflicts=True, summary="Create a site under its parent"),
+    ApiRoute("GET", "/api/sessions", Action.SESSION_LIST, "list_sessions", s.SessionsReply,
+             summary="The sessions the caller may view, newest first"),
+    ApiRoute("POST", "/api/sessions", Action.SESSION_CREATE, "create_session", s.SessionReply,
+             201, m.SessionBody, summary="Create a session (the caller organises it)"),
+    ApiRoute("GET", "/api/sessions/{id:int}", Action.SESSION_VIEW, "get_session",
+             s.SessionReply, summary="One session"),
+    ApiRoute("POST", "/api/sessions/{id:int}/links", Action.SESSION_LINKS, "issue_links",
+             s.LinksReply, body=m.LinksBody, conflicts=True,
+             summary="A new join link for every roster site (not once closed)"),
+    ApiRoute("POST", "/api/sessions/{id:int}/open", Action.SESSION_OPEN, "open",
+             s.SessionReply, conflicts=True, summary="Open the session (never a closed one)"),
+    ApiRoute("POST", "/api/sessions/{id:int}/close", Action.SESSION_CLOSE, "close",
+             s.SessionReply, summary="Close the session, for good"),
+    ApiRoute("GET", "/api/sessions/{id:int}/live", Action.SESSION_LIVE, "live", s.LiveReply,
+             summary="The session's sites with their live state"),
+    ApiRoute("GET", "/api/sessions/{id:int}/audit", Action.SESSION_AUDIT, "audit",
+             s.AuditReply, query=("after",), summary="The session's audit log, oldest first"),
+    ApiRoute("POST", "/api/sessions/{id:int}/staff", Action.SESSION_STAFF, "assign_staff",
+             s.StaffReply, body=m.StaffBody,
+             summary="Assign an operator or observer, or withdraw one"),
+    ApiRoute("GET", "/api/metrics", Action.METRICS_VIEW, "metrics", s.MetricsReply,
+             summary="The media path's health"),
+    ApiRoute("POST", "/api/metrics/reset", Action.METRICS_RESET, "reset_metrics", s.OkReply,
+             summary="Start a new measurement window"),
 ]
+# fmt: on
 
 
 class Api:
@@ -136,11 +174,18 @@ class Api:
         # most one core, and the mixer's clock keeps the other.
         self._hashing = asyncio.Semaphore(1)
         self._logins_waiting = 0
+        self._openapi: dict[str, Any] | None = None
 
     def routes(self) -> list[Route]:
         return [
             Route(r.path, self._endpoint(r), methods=[r.method], name=r.handler) for r in ROUTES
-        ]
+        ] + [Route("/openapi.json", self.openapi, methods=["GET"], name="openapi")]
+
+    async def openapi(self, request: Request) -> Response:
+        """The OpenAPI document, public: it says what the API accepts, no one's data."""
+        if self._openapi is None:
+            self._openapi = document(ROUTES)
+        return JSONResponse(self._openapi)
 
     def _endpoint(self, route: ApiRoute) -> Handler:
         handler: Callable[..., Awaitable[Any]] = getattr(self, route.handler)
@@ -148,11 +193,16 @@ class Api:
         async def endpoint(request: Request) -> Response:
             lang = pick_lang(request.headers.get("accept-language"), self.settings.default_lang)
             try:
-                if route.action is Action.LOGIN:
-                    result = await handler(request)
-                else:
-                    caller = await self._authorize(request, route.action)
-                    result = await handler(request, caller)
+                # Who first, then what: a stranger's malformed body is a 401, not a 422.
+                caller = (
+                    None
+                    if route.action is Action.LOGIN
+                    else await self._authorize(request, route.action)
+                )
+                body = None
+                if route.body is not None:
+                    body = m.parse_body(route.body, await read_body(request))
+                result = await handler(request, caller, body)
             except SignalingError as error:
                 return error_response(error, lang)
             except StoreError as exc:
@@ -187,13 +237,11 @@ class Api:
             raise SignalingError(ErrorCode.FORBIDDEN, f"{action}: {decision.reason}")
         return Caller(principal, token, session)
 
-    async def _body(self, request: Request, model: type[m._Body]) -> Any:
-        return m.parse_body(model, await read_body(request))
-
     # ---- routes --------------------------------------------------------------------------
+    # Each takes the request, the caller (None for login) and the validated body (None for
+    # a route without one). A refusal found past the body's schema names its field too.
 
-    async def login(self, request: Request) -> dict[str, Any]:
-        body: m.LoginBody = await self._body(request, m.LoginBody)
+    async def login(self, request: Request, _: None, body: m.LoginBody) -> s.LoginReply:
         user_key = "user:" + body.username.strip().casefold()
         address = request.client.host if request.client is not None else "?"
         keys = {user_key: USERNAME_RULE, "address:" + address: ADDRESS_RULE}
@@ -218,49 +266,78 @@ class Api:
         return {
             "token": issued.token,
             "expires_at": issued.expires_at.isoformat(),
-            "operator": {"username": operator.username, "role": str(operator.role)},
+            "operator": {"username": operator.username, "role": operator.role.value},
         }
 
-    async def logout(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def logout(self, request: Request, caller: Caller, _: None) -> s.OkReply:
         await asyncio.to_thread(self.store.accounts.revoke_token, caller.token)
         return {"ok": True}
 
-    async def list_accounts(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def list_accounts(self, request: Request, caller: Caller, _: None) -> s.AccountsReply:
         accounts = await asyncio.to_thread(self.store.accounts.list)
         return {"accounts": [_account_json(a) for a in accounts]}
 
-    async def create_account(self, request: Request, caller: Caller) -> dict[str, Any]:
-        body: m.AccountBody = await self._body(request, m.AccountBody)
-        account = await asyncio.to_thread(
-            self.store.accounts.create, body.username, body.password, body.role
-        )
+    async def create_account(
+        self, request: Request, caller: Caller, body: m.AccountBody
+    ) -> s.AccountReply:
+        _not_blank(body.username, "username")
+        try:
+            account = await asyncio.to_thread(
+                self.store.accounts.create, body.username, body.password, body.role
+            )
+        except Conflict as exc:
+            raise field_error("username", Problem.TAKEN, ErrorCode.CONFLICT, str(exc)) from None
         self.audit_log.record(None, caller.principal.by, "create_account", username=body.username)
         return {"account": _account_json(account)}
 
-    async def list_sites(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def list_sites(self, request: Request, caller: Caller, _: None) -> s.SitesReply:
         sites = await asyncio.to_thread(self.store.sites.list)
-        return {"sites": [site_json(s) for s in sites]}
+        return {"sites": [site_json(site) for site in sites]}
 
-    async def create_site(self, request: Request, caller: Caller) -> dict[str, Any]:
-        body: m.SiteBody = await self._body(request, m.SiteBody)
-        site = await asyncio.to_thread(
-            self.store.sites.create, body.name, SiteLevel(body.level), body.parent_id
-        )
+    async def create_site(self, request: Request, caller: Caller, body: m.SiteBody) -> s.SiteReply:
+        _not_blank(body.name, "name")
+        level = SiteLevel(body.level)
+        if body.parent_id is not None:
+            # The store checks this too (and decides); here it is said of the field.
+            try:
+                parent = await asyncio.to_thread(self.store.sites.get, body.parent_id)
+            except NotFound:
+                raise field_error("parent_id", Problem.NOT_FOUND) from None
+            if parent.level.rank >= level.rank:
+                raise field_error("parent_id", Problem.WRONG_LEVEL, level=level.value)
+        try:
+            site = await asyncio.to_thread(
+                self.store.sites.create, body.name, level, body.parent_id
+            )
+        except Conflict as exc:
+            raise field_error("name", Problem.TAKEN, ErrorCode.CONFLICT, str(exc)) from None
         self.audit_log.record(None, caller.principal.by, "create_site", site_id=site.id)
         return {"site": site_json(site)}
 
-    async def list_sessions(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def list_sessions(self, request: Request, caller: Caller, _: None) -> s.SessionsReply:
         """The sessions the caller may see: all for admin and office, else its own."""
         sessions = await asyncio.to_thread(self.store.sessions.list)
         visible = [
-            s
-            for s in sessions
-            if authorize(caller.principal, Action.SESSION_VIEW, session_scope(s)).allowed
+            session
+            for session in sessions
+            if authorize(caller.principal, Action.SESSION_VIEW, session_scope(session)).allowed
         ]
-        return {"sessions": [session_json(s) for s in visible]}
+        return {"sessions": [session_json(session) for session in visible]}
 
-    async def create_session(self, request: Request, caller: Caller) -> dict[str, Any]:
-        body: m.SessionBody = await self._body(request, m.SessionBody)
+    async def create_session(
+        self, request: Request, caller: Caller, body: m.SessionBody
+    ) -> s.SessionReply:
+        _not_blank(body.title, "title")
+        known = {site.id for site in await asyncio.to_thread(self.store.sites.list)}
+        if body.host_site_id not in known:
+            raise field_error("host_site_id", Problem.NOT_FOUND)
+        seen: set[int] = set()
+        for index, site_id in enumerate(body.roster):
+            if site_id not in known:
+                raise field_error(f"roster[{index}]", Problem.NOT_FOUND)
+            if site_id in seen:
+                raise field_error(f"roster[{index}]", Problem.DUPLICATE)
+            seen.add(site_id)
         session = await asyncio.to_thread(
             self.store.sessions.create,
             body.title,
@@ -272,38 +349,49 @@ class Api:
         self.audit_log.record(session.id, caller.principal.by, "create_session", title=body.title)
         return {"session": session_json(session)}
 
-    async def get_session(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def get_session(self, request: Request, caller: Caller, _: None) -> s.SessionReply:
         assert caller.session is not None
         return {"session": session_json(caller.session)}
 
-    async def issue_links(self, request: Request, caller: Caller) -> dict[str, Any]:
-        body: m.LinksBody = await self._body(request, m.LinksBody)
+    async def issue_links(
+        self, request: Request, caller: Caller, body: m.LinksBody
+    ) -> s.LinksReply:
+        assert caller.session is not None
+        if caller.session.state is SessionState.CLOSED:
+            raise SignalingError(ErrorCode.SESSION_CLOSED, "links for a closed session")
         hours = body.valid_hours or self.settings.join_token_hours
         session_id = request.path_params["id"]
-        links = await asyncio.to_thread(
-            issue_join_links,
-            self.store,
-            session_id,
-            timedelta(hours=hours),
-            self.settings.base_url,
-        )
+        try:
+            links = await asyncio.to_thread(
+                issue_join_links,
+                self.store,
+                session_id,
+                timedelta(hours=hours),
+                self.settings.base_url,
+            )
+        except InvalidInput as exc:  # closed since it was read above
+            raise SignalingError(ErrorCode.SESSION_CLOSED, str(exc)) from None
         self.audit_log.record(session_id, caller.principal.by, "issue_links", count=len(links))
-        return {"links": links}
+        return {"links": links}  # type: ignore[typeddict-item]
 
-    async def open(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def open(self, request: Request, caller: Caller, _: None) -> s.SessionReply:
         session_id = request.path_params["id"]
-        session = await asyncio.to_thread(open_session, self.store, session_id)
+        try:
+            session = await asyncio.to_thread(open_session, self.store, session_id)
+        except Conflict as exc:
+            # The lifecycle refuses only one way to open: from closed, for good.
+            raise SignalingError(ErrorCode.SESSION_CLOSED, str(exc)) from None
         self.audit_log.record(session_id, caller.principal.by, "open_session")
         return {"session": session_json(session)}
 
-    async def close(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def close(self, request: Request, caller: Caller, _: None) -> s.SessionReply:
         session_id = request.path_params["id"]
         session = await asyncio.to_thread(close_session, self.store, session_id)
         self.audit_log.record(session_id, caller.principal.by, "close_session")
         await self.sessions.close(session_id, caller.principal.by)
         return {"session": session_json(session)}
 
-    async def live(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def live(self, request: Request, caller: Caller, _: None) -> s.LiveReply:
         session_id = request.path_params["id"]
         session = caller.session
         assert session is not None
@@ -312,23 +400,23 @@ class Api:
             sites = await asyncio.to_thread(self.store.sessions.roster_sites, session_id)
             entries: list[Any] = [
                 {
-                    "id": s.id,
-                    "name": s.name,
-                    "level": str(s.level),
-                    "host": s.id == session.host_site_id,
+                    "id": site.id,
+                    "name": site.name,
+                    "level": site.level.value,
+                    "host": site.id == session.host_site_id,
                     "state": "offline",
                     "muted": False,
                     "hand_raised": False,
                     "hand_seq": None,
                     "removed": False,
                 }
-                for s in sites
+                for site in sites
             ]
         else:
-            entries = [site_entry(s) for s in live.conference.roster()]
+            entries = [site_entry(site) for site in live.conference.roster()]
         return {"session": session_json(session), "sites": entries}
 
-    async def audit(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def audit(self, request: Request, caller: Caller, _: None) -> s.AuditReply:
         """The session's audit log, oldest first (``?after=<id>`` pages on)."""
         session_id = request.path_params["id"]
         after = _int_param(request, "after")
@@ -336,17 +424,21 @@ class Api:
         entries = await asyncio.to_thread(self.store.audit.for_session, session_id, after_id=after)
         return {"entries": [_audit_json(e) for e in entries]}
 
-    async def assign_staff(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def assign_staff(
+        self, request: Request, caller: Caller, body: m.StaffBody
+    ) -> s.StaffReply:
         """Assign an account to the session as operator or observer (``duty: null``
         withdraws it)."""
-        body: m.StaffBody = await self._body(request, m.StaffBody)
         session_id = request.path_params["id"]
-        if body.duty is None:
-            await asyncio.to_thread(self.store.sessions.unassign, session_id, body.account_id)
-        else:
-            await asyncio.to_thread(
-                self.store.sessions.assign, session_id, body.account_id, body.duty
-            )
+        try:
+            if body.duty is None:
+                await asyncio.to_thread(self.store.sessions.unassign, session_id, body.account_id)
+            else:
+                await asyncio.to_thread(
+                    self.store.sessions.assign, session_id, body.account_id, body.duty
+                )
+        except NotFound as exc:  # the session was found before: the account is not
+            raise field_error("account_id", Problem.NOT_FOUND, detail=str(exc)) from None
         self.audit_log.record(
             session_id,
             caller.principal.by,
@@ -355,9 +447,9 @@ class Api:
             duty=body.duty,
         )
         staff = await asyncio.to_thread(self.store.sessions.staff, session_id)
-        return {"staff": [{"account_id": a, "duty": d} for a, d in sorted(staff.items())]}
+        return {"staff": [{"account_id": a, "duty": d.value} for a, d in sorted(staff.items())]}
 
-    async def metrics(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def metrics(self, request: Request, caller: Caller, _: None) -> s.MetricsReply:
         """The audio path's health: clock lateness, bridge-added latency, loss handling.
 
         Top-level figures are those of the live session with the most sites (the one that
@@ -368,13 +460,18 @@ class Api:
         ]
         listed = [{"session_id": sid, **_metrics_json(m)} for sid, m in sessions]
         top = max(listed, key=lambda m: m["sites"], default=None)
-        return {"sessions": listed, **(top or {})}
+        return {"sessions": listed, **(top or {})}  # type: ignore[typeddict-item]
 
-    async def reset_metrics(self, request: Request, caller: Caller) -> dict[str, Any]:
+    async def reset_metrics(self, request: Request, caller: Caller, _: None) -> s.OkReply:
         """Start a new measurement window (benchmarks: after warm-up)."""
         for live in self.sessions.all():
             live.media.reset_metrics()
         return {"ok": True}
+
+
+def _not_blank(value: str, field: str) -> None:
+    if not value.strip():
+        raise field_error(field, Problem.BLANK)
 
 
 async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes:
@@ -383,9 +480,9 @@ async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes
     streams in — the bridge never holds more than ``limit`` of anyone's body."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
-            raise SignalingError(ErrorCode.INVALID_INPUT, "content-length", field="content-length")
-        if int(declared) > limit:
+        if not (declared.isascii() and declared.isdigit()):
+            raise field_error("content-length", Problem.INVALID)
+        if len(declared) > 20 or int(declared) > limit:  # int() of 5000 digits raises
             raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"{declared} bytes declared")
     chunks: list[bytes] = []
     size = 0
@@ -401,16 +498,19 @@ def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 15:
-        raise SignalingError(ErrorCode.INVALID_INPUT, name)
+    # ASCII digits only: "²" is a digit to str.isdigit, and no number to int().
+    if not (raw.isascii() and raw.isdigit()):
+        raise field_error(name, Problem.WRONG_TYPE, expected="integer")
+    if len(raw) > 16 or int(raw) > MAX_ID:
+        raise field_error(name, Problem.TOO_LARGE, limit=MAX_ID)
     return int(raw)
 
 
-def _account_json(account: Any) -> dict[str, Any]:
-    return {"id": account.id, "username": account.username, "role": str(account.role)}
+def _account_json(account: Any) -> s.AccountJson:
+    return {"id": account.id, "username": account.username, "role": account.role.value}
 
 
-def _audit_json(entry: Any) -> dict[str, Any]:
+def _audit_json(entry: Any) -> s.AuditJson:
     return {
         "id": entry.id,
         "session_id": entry.session_id,

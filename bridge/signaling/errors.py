@@ -1,9 +1,15 @@
 """Errors that cross a boundary: a stable code, a message in the user's language, and
-(for WebSocket errors about who the sender is) the close code that ends the connection."""
+(for WebSocket errors about who the sender is) the close code that ends the connection.
+
+An error about one field also names the field (``roster[2]``) and its ``Problem`` (a stable
+word: ``missing``, ``too_long``…); its message then says both, in Vietnamese or English.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -197,29 +203,151 @@ def pick_lang(accept_language: str | None, default: str = "vi") -> str:
     return default
 
 
-class SignalingError(Exception):
-    """An error to report to the sender; ``detail`` adds specifics (in English, for logs)."""
+class Problem(StrEnum):
+    """What is wrong with one field: stable words an integrator can branch on."""
 
-    def __init__(self, code: ErrorCode, detail: str = "", field: str | None = None) -> None:
+    MISSING = "missing"  # a required field is absent
+    UNKNOWN_FIELD = "unknown_field"  # a field the request does not have (a typo)
+    WRONG_TYPE = "wrong_type"  # a string where a number belongs… (``expected``)
+    TOO_SHORT = "too_short"  # fewer characters or items than ``limit``
+    TOO_LONG = "too_long"  # more characters or items than ``limit``
+    TOO_SMALL = "too_small"  # a number under ``limit`` (or at it, when ``exclusive``)
+    TOO_LARGE = "too_large"  # a number over ``limit`` (or at it, when ``exclusive``)
+    NOT_ALLOWED = "not_allowed"  # not one of ``choices``
+    BLANK = "blank"  # only spaces
+    DUPLICATE = "duplicate"  # an item that repeats an earlier one
+    NOT_FOUND = "not_found"  # an id that names nothing
+    WRONG_LEVEL = "wrong_level"  # a parent site not above the new site's ``level``
+    TAKEN = "taken"  # a name already used
+    INVALID = "invalid"  # anything else
+
+
+# What a ``wrong_type`` field should have been, in both languages.
+_TYPES: dict[str, tuple[str, str]] = {
+    "string": ("một chuỗi ký tự", "a string"),
+    "integer": ("một số nguyên", "an integer"),
+    "number": ("một số", "a number"),
+    "boolean": ("true hoặc false", "true or false"),
+    "array": ("một danh sách", "a list"),
+    "object": ("một đối tượng JSON", "a JSON object"),
+    "null": ("null", "null"),
+}
+_UNITS = {"characters": ("ký tự", "characters"), "items": ("phần tử", "items")}
+
+Params = Mapping[str, Any]
+_Say = Callable[[Params], tuple[str, str]]
+
+
+def _number(value: Any) -> Any:
+    """``0.0`` said as ``0``: the bound as a person writes it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _bound(p: Params, at_least: bool) -> tuple[str, str]:
+    limit, exclusive = _number(p.get("limit")), p.get("exclusive", False)
+    if at_least:
+        return (
+            (f"phải lớn hơn {limit}", f"must be greater than {limit}")
+            if exclusive
+            else (f"phải từ {limit} trở lên", f"must be at least {limit}")
+        )
+    return (
+        (f"phải nhỏ hơn {limit}", f"must be less than {limit}")
+        if exclusive
+        else (f"phải không quá {limit}", f"must be at most {limit}")
+    )
+
+
+def _length(p: Params, at_least: bool) -> tuple[str, str]:
+    vi_unit, en_unit = _UNITS.get(str(p.get("unit")), _UNITS["characters"])
+    limit = p.get("limit")
+    if limit == 1:
+        en_unit = en_unit.removesuffix("s")
+    if at_least:
+        return f"phải có ít nhất {limit} {vi_unit}", f"must have at least {limit} {en_unit}"
+    return f"chỉ được có tối đa {limit} {vi_unit}", f"must have at most {limit} {en_unit}"
+
+
+def _wrong_type(expected: str) -> tuple[str, str]:
+    """``expected`` is a JSON type, or several joined by ``|`` (a union's members)."""
+    names = [_TYPES.get(kind, (kind, kind)) for kind in expected.split("|")]
+    vi = " hoặc ".join(n[0] for n in names)
+    en = " or ".join(n[1] for n in names)
+    return f"phải là {vi}", f"must be {en}"
+
+
+# Each problem as a predicate of "Trường «x» …" / "Field “x” …".
+_PROBLEMS: dict[Problem, _Say] = {
+    Problem.MISSING: lambda p: ("bị thiếu", "is missing"),
+    Problem.UNKNOWN_FIELD: lambda p: ("không có trong yêu cầu này", "is not a known field"),
+    Problem.WRONG_TYPE: lambda p: _wrong_type(str(p.get("expected"))),
+    Problem.TOO_SHORT: lambda p: _length(p, at_least=True),
+    Problem.TOO_LONG: lambda p: _length(p, at_least=False),
+    Problem.TOO_SMALL: lambda p: _bound(p, at_least=True),
+    Problem.TOO_LARGE: lambda p: _bound(p, at_least=False),
+    Problem.NOT_ALLOWED: lambda p: (
+        f"phải là một trong: {', '.join(p.get('choices', ()))}",
+        f"must be one of: {', '.join(p.get('choices', ()))}",
+    ),
+    Problem.BLANK: lambda p: ("không được để trống", "must not be blank"),
+    Problem.DUPLICATE: lambda p: ("bị lặp lại", "repeats an earlier item"),
+    Problem.NOT_FOUND: lambda p: ("trỏ tới mục không tồn tại", "refers to nothing that exists"),
+    Problem.WRONG_LEVEL: lambda p: (
+        f"phải là điểm cầu cấp trên của cấp {p.get('level')}",
+        f"must be a site of a higher level than {p.get('level')}",
+    ),
+    Problem.TAKEN: lambda p: ("đã được dùng", "is already taken"),
+    Problem.INVALID: lambda p: ("không hợp lệ", "is not valid"),
+}
+
+
+def problem_message(field: str, problem: Problem, params: Params, lang: str) -> str:
+    """``Trường «roster[2]» bị lặp lại.`` / ``Field “roster[2]” repeats an earlier item.``"""
+    vi, en = _PROBLEMS[problem](params)
+    return f"Field “{field}” {en}." if lang == "en" else f"Trường «{field}» {vi}."
+
+
+class SignalingError(Exception):
+    """An error to report to the sender; ``detail`` adds specifics (in English, for logs).
+
+    ``field`` is the field at fault (``sdp``, ``roster[2]``…), when one is; ``problem`` and
+    its ``params`` say what is wrong with it, and then the message says so too."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        detail: str = "",
+        field: str | None = None,
+        problem: Problem | None = None,
+        params: Params | None = None,
+    ) -> None:
         super().__init__(f"{code}: {detail}" if detail else str(code))
         self.code = code
         self.detail = detail
-        self.field = field  # the field at fault (``sdp``, ``roster.2``…), when one is
+        self.field = field
+        self.problem = problem
+        self.params: Params = params or {}
 
     @property
     def close_code(self) -> int | None:
         return CLOSE_CODES.get(self.code)
 
-    def to_message(self, lang: str, ref_id: str | int | None = None) -> dict[str, object]:
-        message: dict[str, object] = {
-            "type": "error",
-            "code": str(self.code),
-            "message": message_for(self.code, lang),
-            "ref_id": ref_id,
-        }
+    def message(self, lang: str) -> str:
+        if self.field is not None and self.problem is not None:
+            return problem_message(self.field, self.problem, self.params, lang)
+        return message_for(self.code, lang)
+
+    def body(self, lang: str) -> dict[str, object]:
+        """``{code, message, field?, problem?}``: the error as both boundaries say it."""
+        body: dict[str, object] = {"code": str(self.code), "message": self.message(lang)}
         if self.field is not None:
-            message["field"] = self.field
-        return message
+            body["field"] = self.field
+        if self.problem is not None:
+            body["problem"] = str(self.problem)
+        return body
+
+    def to_message(self, lang: str, ref_id: str | int | None = None) -> dict[str, object]:
+        return {"type": "error", **self.body(lang), "ref_id": ref_id}
 
 
 def login_error(code: str) -> SignalingError:

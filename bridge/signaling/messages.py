@@ -8,11 +8,12 @@ field name is an error the sender hears about, not a silently ignored value.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.signaling.errors import ErrorCode, SignalingError
+from bridge.signaling.validation import invalid
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP_CHARS = 60_000
@@ -136,13 +137,11 @@ ClientMessage = (
     | EndSessionMessage
     | PingMessage
 )
-_client_message: TypeAdapter[ClientMessage] = TypeAdapter(
-    Annotated[ClientMessage, Field(discriminator="type")]
-)
 # Derived from the union, so a new message type cannot be forgotten here.
-MESSAGE_TYPES: frozenset[str] = frozenset(
-    get_args(model.model_fields["type"].annotation)[0] for model in get_args(ClientMessage)
-)
+_MODELS: dict[str, type[_Message]] = {
+    get_args(model.model_fields["type"].annotation)[0]: model for model in get_args(ClientMessage)
+}
+MESSAGE_TYPES: frozenset[str] = frozenset(_MODELS)
 
 
 def parse_client_message(text: str) -> ClientMessage:
@@ -165,10 +164,12 @@ def parse_client_message(text: str) -> ClientMessage:
         # A lone surrogate (``"\\ud800"``) is valid JSON but no text: echoed back, it
         # could not be sent.
         raise SignalingError(ErrorCode.INVALID_JSON, "lone surrogate")
+    # Validated as its own type, known by now: every error is about one of its fields.
+    model = _MODELS[kind]
     try:
-        return _client_message.validate_python(data)
+        return cast(ClientMessage, model.model_validate(data))
     except ValidationError as exc:
-        raise SignalingError(ErrorCode.INVALID_MESSAGE, _summary(exc), _field(exc)) from None
+        raise invalid(exc, ErrorCode.INVALID_MESSAGE, model) from None
 
 
 def _encodable(data: Any) -> bool:
@@ -193,27 +194,13 @@ def ref_id_of(text: str) -> str | int | None:
     return None
 
 
-def _field(exc: ValidationError) -> str | None:
-    """The first field at fault, as a dotted path (``roster.2``); None for the whole."""
-    errors = exc.errors()
-    if not errors:
-        return None
-    loc = [str(p) for p in errors[0]["loc"]]
-    # A discriminated union puts the message type first: the field is what follows.
-    if loc and loc[0] in MESSAGE_TYPES:
-        loc = loc[1:]
-    return ".".join(loc) or None
-
-
-def _summary(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-
-
 # ---- HTTP request bodies (docs/api.md) -------------------------------------------------
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a body is JSON, so an id is a number, never "5" or true (as documented in
+    # /openapi.json, which is built from these models).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginBody(_Body):
@@ -263,4 +250,4 @@ def parse_body(model: type[_Body], raw: bytes) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise SignalingError(ErrorCode.INVALID_INPUT, _summary(exc), _field(exc)) from None
+        raise invalid(exc, ErrorCode.INVALID_INPUT, model) from None

@@ -170,6 +170,7 @@ class ErrorMessage(TypedDict):
     message: str
     ref_id: RefId
     field: NotRequired[str]  # the field at fault, when one is
+    problem: NotRequired[str]  # what is wrong with it (errors.Problem), with ``field``
 
 
 ServerMessage = (

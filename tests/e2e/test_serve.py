@@ -92,8 +92,9 @@ def test_api_creates_sites_and_sessions_and_issues_working_links(bridge):
     assert invalid.status_code == 422
     assert invalid.json()["error"] == {
         "code": "invalid_input",
-        "message": "Invalid input.",
+        "message": "Field “level” must be one of: central, province, district, commune.",
         "field": "level",
+        "problem": "not_allowed",
     }
     extra = httpx.post(
         f"{url}/api/sites", headers=h, json={"name": "X", "level": "commune", "colour": 1}

@@ -1,0 +1,167 @@
+"""What the HTTP API answers, as typed shapes: the builders in ``api.py`` are checked
+against them by mypy, and ``openapi.py`` turns them into the response schemas of
+``/openapi.json`` (with pydantic, which reads a ``TypedDict`` as an object schema). The
+request bodies are the pydantic models in ``messages.py``.
+
+Each shape is closed (``extra="forbid"`` → ``additionalProperties: false``) except the
+metrics, whose figures grow with the media path: the fuzzing test checks every answer a
+real bridge gives against these schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired
+
+from pydantic import ConfigDict, with_config
+
+# typing_extensions: pydantic reads a TypedDict's schema only from it on Python 3.11.
+from typing_extensions import TypedDict
+
+from bridge.signaling.errors import ErrorCode, Problem
+from bridge.signaling.outbound import SiteEntry
+
+_closed = with_config(ConfigDict(extra="forbid"))
+
+Level = Literal["central", "province", "district", "commune"]
+State = Literal["scheduled", "open", "closed"]
+Role = Literal["admin", "office", "organiser", "operator", "observer"]
+Duty = Literal["operator", "observer"]
+
+
+@_closed
+class ErrorDetail(TypedDict):
+    code: ErrorCode
+    message: str
+    field: NotRequired[str]
+    problem: NotRequired[Problem]
+
+
+@_closed
+class ErrorReply(TypedDict):
+    error: ErrorDetail
+
+
+@_closed
+class SiteJson(TypedDict):
+    id: int
+    name: str
+    level: Level
+    parent_id: int | None
+    created_at: str
+
+
+@_closed
+class SessionJson(TypedDict):
+    id: int
+    title: str
+    state: State
+    host_site_id: int
+    roster: list[int]
+    organiser_id: int | None
+    created_at: str
+
+
+@_closed
+class AccountJson(TypedDict):
+    id: int
+    username: str
+    role: Role
+
+
+@_closed
+class LoginOperator(TypedDict):
+    username: str
+    role: Role
+
+
+@_closed
+class LoginReply(TypedDict):
+    token: str
+    expires_at: str
+    operator: LoginOperator
+
+
+@_closed
+class OkReply(TypedDict):
+    ok: bool
+
+
+@_closed
+class AccountsReply(TypedDict):
+    accounts: list[AccountJson]
+
+
+@_closed
+class AccountReply(TypedDict):
+    account: AccountJson
+
+
+@_closed
+class SitesReply(TypedDict):
+    sites: list[SiteJson]
+
+
+@_closed
+class SiteReply(TypedDict):
+    site: SiteJson
+
+
+@_closed
+class SessionsReply(TypedDict):
+    sessions: list[SessionJson]
+
+
+@_closed
+class SessionReply(TypedDict):
+    session: SessionJson
+
+
+@_closed
+class LinkJson(TypedDict):
+    site_id: int
+    site_name: str
+    url: str
+    expires_at: str
+
+
+@_closed
+class LinksReply(TypedDict):
+    links: list[LinkJson]
+
+
+@_closed
+class LiveReply(TypedDict):
+    session: SessionJson
+    sites: list[SiteEntry]
+
+
+@_closed
+class AuditJson(TypedDict):
+    id: int
+    session_id: int | None
+    at: str
+    by: str
+    action: str
+    detail: dict[str, Any]
+
+
+@_closed
+class AuditReply(TypedDict):
+    entries: list[AuditJson]
+
+
+@_closed
+class StaffJson(TypedDict):
+    account_id: int
+    duty: Duty
+
+
+@_closed
+class StaffReply(TypedDict):
+    staff: list[StaffJson]
+
+
+class MetricsReply(TypedDict):
+    """Open: the audio and video path's figures (docs/api.md, ``GET /api/metrics``)."""
+
+    sessions: list[dict[str, Any]]
