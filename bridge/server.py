@@ -91,6 +91,11 @@ class BridgeServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self._redirect_server is not None:
             self._redirect_server.close()
+        # uvicorn closes every WebSocket (1012) before the app's own shutdown runs: freeze the
+        # saved live state first, or every hall's hand would be lowered by its "leave".
+        sessions = getattr(getattr(self.config.app, "state", None), "sessions", None)
+        if sessions is not None:
+            await sessions.stopping()
         await super().shutdown(sockets)
 
 

@@ -2,7 +2,7 @@
 store. Synchronous, like the store (async callers run them in a thread).
 
 Errors are the store's (``StoreError`` and its ``.code``): a refused transition is a
-``Conflict`` (HTTP 409), links for a closed session ``InvalidInput``.
+``Conflict`` (HTTP 409), and so are links for a closed session.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bridge.conference.lifecycle import (
     check_links,
     check_transition,
 )
-from bridge.store import Conflict, InvalidInput, Session, SessionState, Store
+from bridge.store import Conflict, Session, SessionState, Store
 
 # A state write that loses a race is read and checked again this many times.
 _ATTEMPTS = 3
@@ -60,7 +60,7 @@ def issue_join_links(
     try:
         check_links(session.state)
     except SessionIsClosed as exc:
-        raise InvalidInput(f"session {session_id} is closed") from exc
+        raise Conflict(f"session {session_id} is closed") from exc
     links = []
     for site in store.sessions.roster_sites(session_id):
         issued = store.tokens.issue(session_id, site.id, valid_for)

@@ -39,6 +39,7 @@ from typing import Any, NoReturn, TextIO
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from bridge.media.aiortc_private import tolerate_slow_consent
 from endpoints.audio import (
     SAMPLE_RATE,
     AudioSourceError,
@@ -180,6 +181,9 @@ async def run_agent(opts: AgentOptions) -> AgentResult:
     final (endpoints/reconnect.py) is followed by a new attempt instead, until the window
     is over.
     """
+    # A kiosk hall may sit on a satellite or congested provincial link: keep ICE consent as
+    # RFC 7675 allows (any answer within 30 s), as the bridge does, not aioice's 0.5 s.
+    tolerate_slow_consent()
     link, track = _prepare(opts)
     run = _Run(opts, link, track)
     try:

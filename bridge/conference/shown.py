@@ -171,8 +171,7 @@ class ShownSite:
             raise ValueError("hold_s must be >= 0")
         self.site_id, self.previous = state.site_id, state.previous
         self.mode, self.hold_s = state.mode, state.hold_s
-        self._candidate = None
-        self._silent_since = None
+        self._seen.clear()
 
     def _switch(self, site_id: int) -> bool:
         if site_id == self.site_id:

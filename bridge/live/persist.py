@@ -7,7 +7,9 @@ it writes, so whatever happened while the previous write was in flight is coales
 one write and the latest state wins; the write itself (one small SQLite upsert) runs in a
 worker thread. A snapshot equal to the last one written is not written again, so joins,
 leaves and media states, which are not part of it, cost nothing. A closed conference is
-never written: closing (or shutting down) is not a state to come back to.
+never written: closing (or shutting down) is not a state to come back to. Once the server
+begins to stop (``freeze``), nothing more is written either: the halls' connections closing
+would otherwise read as halls leaving, and a hall that leaves has its hand lowered.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class LiveStateKeeper:
         self._writer: asyncio.Task[None] | None = None
         self.writes = 0  # how many snapshots were written (tests, metrics)
         self.failures = 0
+        self.frozen = False
 
     def watch(self, live: LiveSession, saved: ConferenceSnapshot | None = None) -> None:
         """Save ``live``'s state whenever an event changes it; ``saved`` is what needs no
@@ -45,7 +48,7 @@ class LiveStateKeeper:
         live.effects.on_every(lambda event: self.changed(live))
 
     def changed(self, live: LiveSession) -> None:
-        if live.conference.closed:
+        if live.conference.closed or self.frozen:
             return
         self._changed[live.conference.session_id] = live
         if self._writer is None:
@@ -57,6 +60,12 @@ class LiveStateKeeper:
         """The live session ended: nothing more to write for it."""
         self._changed.pop(session_id, None)
         self._written.pop(session_id, None)
+
+    async def freeze(self) -> None:
+        """The server is stopping: write what changed so far, then nothing more."""
+        await self.flush()
+        self.frozen = True
+        self._changed.clear()
 
     async def flush(self) -> None:
         """Wait until every change made so far is written (tests, shutdown)."""

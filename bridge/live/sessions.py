@@ -129,6 +129,11 @@ class LiveSessions:
             self.keeper.forget(session_id)
             await live.close(by)
 
+    async def stopping(self) -> None:
+        """The server begins to stop, before it closes the halls' connections: the state
+        saved from here on is the one the halls were in (their hands still raised)."""
+        await self.keeper.freeze()
+
     async def close_all(self) -> None:
         """Shut down: what changed is written first; the saved states stay for the next
         start (shutting down is not closing the sessions)."""

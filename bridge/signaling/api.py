@@ -42,7 +42,7 @@ from bridge.signaling.outbound import site_entry
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
-from bridge.store.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
+from bridge.store.errors import Conflict, InvalidCredentials, NotFound
 from bridge.use_cases import close_session, issue_join_links, open_session
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -369,7 +369,7 @@ class Api:
                 timedelta(hours=hours),
                 self.settings.base_url,
             )
-        except InvalidInput as exc:  # closed since it was read above
+        except Conflict as exc:  # closed since it was read above
             raise SignalingError(ErrorCode.SESSION_CLOSED, str(exc)) from None
         self.audit_log.record(session_id, caller.principal.by, "issue_links", count=len(links))
         return {"links": links}  # type: ignore[typeddict-item]

@@ -307,3 +307,34 @@ async def test_a_hall_cut_off_notices_by_its_keepalive_and_comes_back_when_the_c
                 hall.wait(10)
         await link.close()
         bridge.stop()
+
+
+async def test_a_clean_stop_keeps_the_raised_hands_for_the_next_start(tmp_path: Path) -> None:
+    """Ctrl-C (or systemd's SIGTERM) closes every hall's WebSocket before the app's own
+    shutdown; those closes must not read as halls leaving (which lowers their hands)."""
+    from endpoints.session import SiteClient
+
+    database, port = tmp_path / "bridge.sqlite3", free_port()
+    running: RunningBridge | None = start_bridge(database, port)
+    assert running is not None
+    hall = SiteClient(running.links[FLOOR])
+    try:
+        await hall.join()
+        await hall.raise_hand()
+        await hall.expect_site(hall.site["id"], lambda site: site["hand_raised"])
+        await until(
+            lambda: any(s["hand_seq"] for s in (saved_state(database) or {}).get("sites", [])),
+            5,
+            "the raised hand saved",
+        )
+        running.process.send_signal(signal.SIGINT)
+        running.process.wait(20)
+        running = None
+        saved = saved_state(database)
+        assert saved is not None
+        [raised] = [s for s in saved["sites"] if s["hand_seq"] is not None]
+        assert raised["id"] == hall.site["id"], saved
+    finally:
+        await hall.close()
+        if running is not None:
+            running.stop()

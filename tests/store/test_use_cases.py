@@ -17,7 +17,6 @@ from bridge.conference.lifecycle import (
 from bridge.signaling.errors import HTTP_STATUS, ErrorCode
 from bridge.store import (
     Conflict,
-    InvalidInput,
     NotFound,
     Session,
     SessionState,
@@ -91,7 +90,7 @@ def test_join_links_for_every_roster_site_but_not_once_closed(store: Store) -> N
     assert links[1]["url"].startswith(f"https://cau.example/site/{session_id}#token=")
     assert store.tokens.check(token).site_id == links[1]["site_id"]
     close_session(store, session_id)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         issue_join_links(store, session_id, timedelta(hours=1), "https://cau.example")
     with pytest.raises(NotFound):
         issue_join_links(store, 999, timedelta(hours=1), "https://cau.example")
