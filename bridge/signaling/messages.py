@@ -233,7 +233,9 @@ class StaffBody(_Body):
 
 
 class LinksBody(_Body):
-    valid_hours: Annotated[float, Field(gt=0, le=24 * 366)] | None = None
+    # At least six minutes: a shorter link could expire before the hall opens it, and a tiny
+    # float (5e-324 hours) would be no time at all once a timedelta.
+    valid_hours: Annotated[float, Field(ge=0.1, le=24 * 366)] | None = None
 
 
 def parse_body(model: type[_Body], raw: bytes) -> Any:
