@@ -7,8 +7,8 @@
  * a coloured dot with a letter, the figures in the cell's tooltip; a hall from which no
  * media arrives (`no_media`) says so in words.
  *
- * Meters come at 10 Hz for up to 100 rows: they touch only the bar's transform (no layout)
- * and every write is skipped when the value is unchanged.
+ * Meters come at 10 Hz for up to 100 rows: they touch only the bar (a layout boundary, so
+ * nothing else is laid out again) and every write is skipped when the value is unchanged.
  */
 
 import { element } from "../common/dom.js";
@@ -74,13 +74,16 @@ function fillName(td, site) {
       model.previewing.add(site.id);
       video.dataset.playing = "true";
     });
-    name = element("span", { className: "site-name-text" });
+    // A screen reader hears the official name; the eye reads it without the repeated
+    // hall word and unit (the unit is the level tag before it).
+    const full = element("span", { className: "visually-hidden site-full-name" });
+    name = element("span", { className: "site-name-text", attrs: { "aria-hidden": "true" } });
     const badge = element("span", { className: "badge badge-host" });
     const shown = element("span", { className: "badge badge-shown" });
     const floor = element("span", { className: "badge badge-floor" });
-    td.append(video, name, " ", badge, " ", shown, " ", floor);
+    td.append(video, full, name, " ", badge, " ", shown, " ", floor);
   }
-  // The whole name but the hall word and the unit (shown once, in the level tag).
+  setText(td.querySelector(".site-full-name"), site.name);
   setText(name, parseHallName(site.name).display);
   setAttr(td, "title", site.name);
   const floor = td.querySelector(".badge-floor");
@@ -149,7 +152,8 @@ export function paintMeter(td, meter) {
   const share = Math.max(0, Math.min(1, (level + 60) / 60)).toFixed(2);
   if (fill.dataset.share !== share) {
     fill.dataset.share = share;
-    fill.style.transform = `scaleX(${share})`; // compositor only: no layout at 10 Hz
+    // The bar is a layout boundary (console.css: contain): only it is laid out again.
+    fill.style.width = `${Math.round(Number(share) * 100)}%`;
   }
   setData(td, "talking", String(Boolean(meter && meter.talking)));
   const rounded = meter ? Math.round(level) : null;
