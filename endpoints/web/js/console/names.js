@@ -75,6 +75,20 @@ function unitAt(head, lower, i, strict) {
  * `unit` is null when the name has none; then `display` is the name without "Điểm cầu".
  */
 export function parseHallName(name) {
+  const key = String(name ?? "");
+  let parsed = parsed_.get(key);
+  if (!parsed) {
+    if (parsed_.size > 2000) parsed_.clear(); // names change rarely: a small bound will do
+    parsed = Object.freeze(parse(key));
+    parsed_.set(key, parsed);
+  }
+  return parsed;
+}
+
+/* The board asks for each name several times a render (row, tag, sort, filter). */
+const parsed_ = new Map();
+
+function parse(name) {
   const full = tidy(name);
   const rest = full.replace(HALL_WORD, "") || full;
   const [head, ...tail] = rest.split(",");
