@@ -16,7 +16,7 @@ import { currentLang, t } from "../common/i18n.js";
 import { resolve } from "./actions.js";
 import { applyControl } from "./controls.js";
 import { dom } from "./elements.js";
-import { handPlace, model } from "./model.js";
+import { hands, model } from "./model.js";
 import { parseHallName } from "./names.js";
 import { matches, shownState, sortSites } from "./order.js";
 import { previews } from "./previews.js";
@@ -25,6 +25,8 @@ import { previews } from "./previews.js";
 export const rows = new Map();
 /** The site ids the board shows now, top to bottom (sorted, filtered): j/k follow it. */
 export let shownOrder = [];
+/* Each raised hand's place in the queue, worked out once a render (not once a row). */
+let handPlaces = new Map();
 
 const setText = (el, text) => {
   if (el.textContent !== text) el.textContent = text;
@@ -175,7 +177,7 @@ function fillHand(td, site) {
     });
     td.append(tag, lower);
   }
-  const place = handPlace(site.id);
+  const place = handPlaces.get(site.id) || 0;
   tag.hidden = !place;
   setText(tag, place ? String(place) : "");
   setAttr(td, "title", place ? t("console.hand.raised", { place }) : "");
@@ -330,6 +332,7 @@ export function renderRows() {
     }
   }
   const place = new Map(model.sites.map((s, i) => [s.id, i]));
+  handPlaces = new Map(hands().map((s, i) => [s.id, i + 1]));
   const order = [];
   for (const site of sorted) {
     const tr = rows.get(String(site.id));
