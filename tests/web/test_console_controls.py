@@ -112,7 +112,7 @@ async def test_hand_floor_mute_all_remove_and_end_from_the_console_reach_the_hal
         assert (await console.inner_text("#board-shown")) == HALL
         await b.locator('#site-hand[data-raised="true"]').wait_for(timeout=WAIT_MS)
         await asyncio.sleep(1.5)  # a quality reading or two for the screenshot
-        await screenshot(console, "console-controls.png", docs="console.png")
+        await screenshot(console, "console-controls.png")
         await screenshot(b, "site-hand-floor.png", docs="site.png")
 
         # Mute all except the host: both halls see their banner; the floor ends.
@@ -341,14 +341,22 @@ async def test_sixty_sites_fit_a_1366x768_console_without_scrolling(
             const shown = [...tr.querySelectorAll(".col-actions button")].filter(
               (b) => getComputedStyle(b).display !== "none",
             );
-            return shown.length < 2 || shown.some((b) => {
+            return shown.length < 3 || shown.some((b) => {
               const br = b.getBoundingClientRect();
               return br.width === 0 || br.right > r.right + 0.5 || br.left < r.left - 0.5;
             });
           });
+          // Every name whole: nothing cut, no ellipsis (names.js drops only "Điểm cầu"
+          // and the unit, shown as the level tag).
+          const cut = rows.filter((tr) => {
+            const cell = tr.querySelector(".col-name");
+            return cell.scrollWidth > cell.clientWidth + 1 ||
+              getComputedStyle(cell).textOverflow === "ellipsis";
+          });
           const doc = document.scrollingElement;
           const rosterWrap = document.querySelector(".roster-wrap");
           return {
+            cut: cut.map((tr) => tr.dataset.siteId),
             rows: rows.length,
             visible: visible.length,
             clipped: clipped.length,
@@ -370,6 +378,7 @@ async def test_sixty_sites_fit_a_1366x768_console_without_scrolling(
     assert layout["rows"] == 60, layout
     assert layout["visible"] == 60, f"only {layout['visible']} of 60 rows fully visible: {layout}"
     assert layout["clipped"] == 0, layout
+    assert layout["cut"] == [], layout
     assert layout["pageOverflowX"] <= 0 and layout["rosterOverflowX"] <= 0, layout
     assert layout["pageOverflowY"] <= 0, layout
     assert layout["toolbar"], layout

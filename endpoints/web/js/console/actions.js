@@ -129,6 +129,7 @@ export const ACTIONS = [
     message: (site, enabled) => ({ type: "voice_activated", enabled: Boolean(enabled) }),
   },
   { name: "compact", scope: "view", keys: ["c"], help: "console.keys.compact" },
+  { name: "find", scope: "view", keys: ["/"], help: "console.keys.find" },
   {
     name: "remove",
     scope: "site",

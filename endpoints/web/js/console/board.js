@@ -3,20 +3,23 @@
  * table (roster.js), the hands queue (hands.js) and the action bar (action-bar.js).
  * From 13 sites on it is compact (a grid of one-line rows, three across at 1366 px), so 60
  * sites fit a 1366×768 screen; the "compact" button overrides that and the choice is
- * remembered (localStorage "bridge.console.density").
+ * remembered (localStorage "bridge.console.density"). Above it: the filter and sort boxes
+ * (the sort is remembered, localStorage "bridge.console.sort") and the counts.
  */
 
-import { localStore } from "../common/dom.js";
+import { element, localStore } from "../common/dom.js";
 import { errorText, t } from "../common/i18n.js";
 import { renderActionBar } from "./action-bar.js";
 import { socket } from "./connection.js";
 import { dom } from "./elements.js";
 import { renderHands } from "./hands.js";
 import { model, siteName } from "./model.js";
+import { SORTS, summarize } from "./order.js";
 import { restartPreviews, stopPreviews } from "./previews.js";
-import { renderRows } from "./roster.js";
+import { renderRows, shownOrder } from "./roster.js";
 
 const DENSITY_KEY = "bridge.console.density";
+const SORT_KEY = "bridge.console.sort";
 const DENSE_FROM = 13; // sites: from this many on, the board is compact unless told otherwise
 
 export function renderBoard() {
@@ -52,6 +55,55 @@ export function toggleDensity() {
   renderBoard();
 }
 
+/** The sort box and the filter box: wired once, at start. */
+export function bindFinders() {
+  const saved = localStore.get(SORT_KEY);
+  if (SORTS.includes(saved)) model.sort = saved;
+  dom.sort.value = model.sort;
+  dom.sort.addEventListener("change", () => {
+    model.sort = SORTS.includes(dom.sort.value) ? dom.sort.value : "roster";
+    localStore.set(SORT_KEY, model.sort);
+    renderRoster();
+  });
+  dom.filter.addEventListener("input", () => {
+    model.filter = dom.filter.value;
+    renderRoster();
+  });
+  dom.filter.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !dom.filter.value) return;
+    event.preventDefault(); // Esc empties the box first, then leaves it
+    dom.filter.value = "";
+    model.filter = "";
+    renderRoster();
+  });
+}
+
+const SUMMARY = ["total", "connected", "connecting", "offline", "no_media", "muted", "hands"];
+
+/* The counts as one labelled number each (tests and screen readers read them apart). */
+function renderSummary() {
+  const counts = summarize(model.sites, model.quality);
+  if (!model.sites.length) {
+    dom.summary.replaceChildren();
+    return;
+  }
+  let spans = [...dom.summary.children];
+  if (spans.length !== SUMMARY.length) {
+    spans = SUMMARY.map((key) => element("span", { className: "count", dataset: { count: key } }));
+    dom.summary.replaceChildren(...spans);
+  }
+  SUMMARY.forEach((key, i) => {
+    const span = spans[i];
+    const value = String(counts[key]);
+    const text = t(`console.summary.${key}`, { count: counts[key] });
+    if (span.dataset.value !== value) span.dataset.value = value;
+    if (span.textContent !== text) span.textContent = text;
+    span.hidden = key === "no_media" && counts[key] === 0;
+  });
+  const shown = dom.rosterBody.querySelectorAll("tr:not([hidden])").length;
+  dom.summary.dataset.shown = String(shown);
+}
+
 export function renderRoster() {
   const override = densityOverride();
   const wasDense = model.dense;
@@ -74,19 +126,15 @@ export function renderRoster() {
       : model.state === "waiting"
         ? "console.roster.waiting"
         : null;
-  dom.rosterEmpty.hidden = model.sites.length > 0 || !emptyKey;
-  dom.rosterEmpty.textContent = emptyKey ? t(emptyKey) : "";
+  const noMatch = model.sites.length > 0 && shownOrder.length === 0;
+  dom.rosterEmpty.hidden = noMatch ? false : model.sites.length > 0 || !emptyKey;
+  dom.rosterEmpty.textContent = noMatch
+    ? t("console.find.none", { query: model.filter.trim() })
+    : emptyKey
+      ? t(emptyKey)
+      : "";
 
-  const count = (pred) => model.sites.filter(pred).length;
-  dom.summary.textContent = model.sites.length
-    ? t("console.board.summary", {
-        total: model.sites.length,
-        connected: count((s) => s.state === "connected"),
-        connecting: count((s) => s.state === "connecting"),
-        offline: count((s) => s.state === "offline"),
-        muted: count((s) => s.muted),
-      })
-    : "";
+  renderSummary();
   const shownId = model.shown ? model.shown.site_id : null;
   dom.floor.textContent = model.floor !== null ? siteName(model.floor) : t("console.floor.none");
   dom.shown.textContent = shownId !== null ? siteName(shownId) : "—";

@@ -3,9 +3,12 @@
  * #login-form, #login-username, #login-password, #login-submit, #login-error, #login-notice;
  * #session-list > li > button.session-open[data-session-id]; #sessions-refresh;
  * #board-title, #board-session-state[data-state], #console-conn[data-state],
- * #board-summary, #board-floor, #board-shown; #roster-table[data-density="dense|comfortable"];
- * #roster-body > tr[data-site-id][data-state][data-muted][data-host][data-hand][data-floor]
- * [data-selected][data-removed] with td.col-name, td.col-level, td.col-state, td.col-hand,
+ * #board-summary > span[data-count="total|connected|connecting|offline|no_media|muted|hands"]
+ * [data-value], #roster-filter (search box), #roster-sort (select: roster|state|level|name|
+ * hands), #board-floor, #board-shown; #roster-table[data-density="dense|comfortable"];
+ * #roster-body > tr[data-site-id][data-state][data-no-media][data-muted][data-host][data-hand]
+ * [data-floor][data-shown][data-selected][data-removed] (hidden when filtered out) with
+ * td.col-level, th.col-name (.site-name-text), td.col-state (.state[data-state]), td.col-hand,
  * td.col-audio, td.col-quality (.quality[data-grade]) and
  * button[data-action="mute"|"unmute"|"give_floor"|"show"|"lower_hand"][data-site-id];
  * #selected-bar button[data-selected-action]; #board-mute-all, #board-unmute-all,
@@ -41,6 +44,8 @@ export const dom = {
   conn: $("console-conn"),
   connText: $("console-conn-text"),
   summary: $("board-summary"),
+  filter: $("roster-filter"),
+  sort: $("roster-sort"),
   rosterBody: $("roster-body"),
   voice: $("board-voice"),
   rosterEmpty: $("roster-empty"),

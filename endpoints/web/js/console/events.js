@@ -48,7 +48,8 @@ export function handleMessage(message) {
       onFloor(message.site_id ?? null);
       break;
     case "quality":
-      onQuality(message.sites);
+      // a hall's media stopped or came back: its state, the counts and the sort change
+      if (onQuality(message.sites)) renderBoard();
       break;
     case "shown":
       onShown(message);

@@ -1,6 +1,6 @@
 /*
  * hands.js — the hands queue beside the board, who asked first at the top: give the floor
- * or lower the hand.
+ * or lower the hand. Each name in full (wrapped, never cut), its unit as a tag.
  */
 
 import { element } from "../common/dom.js";
@@ -8,6 +8,8 @@ import { t } from "../common/i18n.js";
 import { applyControl } from "./controls.js";
 import { dom } from "./elements.js";
 import { hands } from "./model.js";
+import { parseHallName } from "./names.js";
+import { unitLabel } from "./roster.js";
 
 export function renderHands() {
   const queue = hands();
@@ -17,7 +19,13 @@ export function renderHands() {
   dom.handList.replaceChildren(
     ...queue.map((site, i) => {
       const place = element("span", { className: "hand", text: String(i + 1) });
-      const name = element("span", { className: "hand-name", text: site.name, title: site.name });
+      const unit = unitLabel(site);
+      const name = element(
+        "span",
+        { className: "hand-name", title: site.name },
+        ...(unit ? [element("span", { className: "unit-tag", text: unit }), " "] : []),
+        parseHallName(site.name).display,
+      );
       const floor = element("button", {
         type: "button",
         className: "button button-small button-floor",

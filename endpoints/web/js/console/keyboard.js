@@ -18,6 +18,10 @@ const VIEW_ACTIONS = {
   next: () => moveSelection(1),
   previous: () => moveSelection(-1),
   compact: () => toggleDensity(),
+  find: () => {
+    dom.filter.focus();
+    dom.filter.select();
+  },
   help: () => showHelp(),
   unselect: () => select(null),
 };

@@ -20,7 +20,7 @@
 import { bindLangButtons, detectLang, onLangChange, setLang } from "../common/i18n.js";
 import { sessionStore } from "../common/dom.js";
 import { loadAuth, setAuth } from "./auth.js";
-import { toggleDensity } from "./board.js";
+import { bindFinders, toggleDensity } from "./board.js";
 import { runAction } from "./controls.js";
 import { dom } from "./elements.js";
 import { onKeyDown, showHelp } from "./keyboard.js";
@@ -77,6 +77,7 @@ async function main() {
   dom.muteAll.addEventListener("click", () => runAction("mute_all_except_host"));
   dom.unmuteAll.addEventListener("click", () => runAction("unmute_all"));
   dom.density.addEventListener("click", toggleDensity);
+  bindFinders();
   dom.help.addEventListener("click", showHelp);
   dom.end.addEventListener("click", () => runAction("end_session"));
   document.addEventListener("keydown", onKeyDown);

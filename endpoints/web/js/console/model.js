@@ -6,7 +6,8 @@
  *   session, operator, sessions (the list from GET /api/sessions), lastError, log (entries,
  *   newest first), ws, shown, floor (site id or null), quality (site id → `quality` entry),
  *   selected (site id or null), dense (bool: the compact board is on), actions (what this
- *   account may do in this session, from `ready`; null when the bridge does not say: all)
+ *   account may do in this session, from `ready`; null when the bridge does not say: all),
+ *   sort and filter (the board's sort and filter boxes)
  */
 
 import { handQueue } from "./actions.js";
@@ -29,6 +30,8 @@ export const model = {
   selected: null, // the site id the keyboard shortcuts and the selected bar act on
   dense: false,
   actions: null,
+  sort: "roster", // the board's order: roster / state / level / name / hands (order.js)
+  filter: "", // the filter box's text
 };
 window.bridgeConsole = model;
 

@@ -1,8 +1,14 @@
 /*
  * roster.js — the board's table: a row per site, built from the COLUMNS list, each cell
- * filled in place (rows are kept while the roster order stays, so a preview keeps playing).
- * Network quality grades (good / fair / poor, computed by the bridge, see docs/protocol.md)
- * show as a coloured dot with a letter; the figures are in the cell's tooltip.
+ * filled in place (a site keeps its row, so a preview keeps playing), in the order the
+ * sort box says and without the rows the filter box hides (order.js). A name is shown in
+ * full without "Điểm cầu" and with its administrative unit as a tag (names.js). Network
+ * quality grades (good / fair / poor, computed by the bridge, see docs/protocol.md) show as
+ * a coloured dot with a letter, the figures in the cell's tooltip; a hall from which no
+ * media arrives (`no_media`) says so in words.
+ *
+ * Meters come at 10 Hz for up to 100 rows: they touch only the bar (a layout boundary, so
+ * nothing else is laid out again) and every write is skipped when the value is unchanged.
  */
 
 import { element } from "../common/dom.js";
@@ -10,24 +16,52 @@ import { currentLang, t } from "../common/i18n.js";
 import { resolve } from "./actions.js";
 import { applyControl } from "./controls.js";
 import { dom } from "./elements.js";
-import { handPlace, model } from "./model.js";
+import { hands, model } from "./model.js";
+import { parseHallName } from "./names.js";
+import { matches, shownState, sortSites } from "./order.js";
 import { previews } from "./previews.js";
 
 /** site id → its <tr>. */
 export const rows = new Map();
+/** The site ids the board shows now, top to bottom (sorted, filtered): j/k follow it. */
+export let shownOrder = [];
+/* Each raised hand's place in the queue, worked out once a render (not once a row). */
+let handPlaces = new Map();
+
+const setText = (el, text) => {
+  if (el.textContent !== text) el.textContent = text;
+};
+const setAttr = (el, name, value) => {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+};
+const setData = (el, key, value) => {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
+};
+
+/** The tag before a name: its unit as the name says it ("Thành phố"), else its level. */
+export function unitLabel(site) {
+  const unit = parseHallName(site.name).unit;
+  if (unit) return t(`console.unit.${unit}`);
+  return site.level ? t(`level.${site.level}`, {}, site.level) : "";
+}
 
 /* One entry per column, in table order; a new column adds an entry here and a <th> in
  * console.html. */
 const COLUMNS = [
-  { cls: "col-index", fill: (td, site, index) => (td.textContent = String(index + 1)) },
+  { cls: "col-index", fill: (td, site, index) => setText(td, String(index + 1)) },
+  { cls: "col-level", fill: fillLevel },
   { cls: "col-name", fill: fillName },
-  { cls: "col-level", fill: (td, site) => (td.textContent = t(`level.${site.level}`, {}, site.level)) },
   { cls: "col-state", fill: fillState },
   { cls: "col-hand", fill: fillHand },
   { cls: "col-audio", fill: fillAudio },
   { cls: "col-quality", fill: fillQuality },
   { cls: "col-actions", fill: fillActions },
 ];
+
+function fillLevel(td, site) {
+  setText(td, unitLabel(site));
+  setData(td, "level", site.level || "");
+}
 
 function fillName(td, site) {
   let name = td.querySelector(".site-name-text");
@@ -42,22 +76,26 @@ function fillName(td, site) {
       model.previewing.add(site.id);
       video.dataset.playing = "true";
     });
-    name = element("span", { className: "site-name-text" });
+    // A screen reader hears the official name; the eye reads it without the repeated
+    // hall word and unit (the unit is the level tag before it).
+    const full = element("span", { className: "visually-hidden site-full-name" });
+    name = element("span", { className: "site-name-text", attrs: { "aria-hidden": "true" } });
     const badge = element("span", { className: "badge badge-host" });
     const shown = element("span", { className: "badge badge-shown" });
     const floor = element("span", { className: "badge badge-floor" });
-    td.append(video, name, " ", badge, " ", shown, " ", floor);
+    td.append(video, full, name, " ", badge, " ", shown, " ", floor);
   }
-  name.textContent = site.name;
-  td.title = site.name; // the compact board may cut a long name short
+  setText(td.querySelector(".site-full-name"), site.name);
+  setText(name, parseHallName(site.name).display);
+  setAttr(td, "title", site.name);
   const floor = td.querySelector(".badge-floor");
-  floor.textContent = t("console.floor.badge");
+  setText(floor, t("console.floor.badge"));
   floor.hidden = model.floor !== site.id;
   const badge = td.querySelector(".badge-host");
-  badge.textContent = t("console.host");
+  setText(badge, t("console.host"));
   badge.hidden = !site.host;
   const shown = td.querySelector(".badge-shown");
-  shown.textContent = t("console.shown");
+  setText(shown, t("console.shown"));
   shown.hidden = !(model.shown && model.shown.site_id === site.id);
   const video = td.querySelector(".site-preview");
   const stream = previews.get(site.id) || null;
@@ -72,10 +110,22 @@ function fillState(td, site) {
     tag = element("span", { className: "state" }, dot, element("span"));
     td.append(tag);
   }
-  tag.dataset.state = site.state;
-  const text = site.removed ? t("console.state.removed") : t(`state.site.${site.state}`, {}, site.state);
-  tag.lastElementChild.textContent = text;
-  td.title = text; // the compact board shows the dot only
+  paintState(td, site);
+}
+
+/* The connection state; a connected hall with no media says "Mất tín hiệu" in words. */
+function paintState(td, site) {
+  const tag = td && td.firstElementChild;
+  if (!tag) return;
+  const state = shownState(site, model.quality.get(site.id));
+  setData(tag, "state", state);
+  const text = site.removed
+    ? t("console.state.removed")
+    : state === "no_media"
+      ? t("console.state.no_media")
+      : t(`state.site.${state}`, {}, state);
+  setText(tag.lastElementChild, text);
+  setAttr(td, "title", text); // the compact board shows the dot only (but for no media)
 }
 
 function fillAudio(td, site) {
@@ -85,8 +135,8 @@ function fillAudio(td, site) {
     tag = element("span", { className: "audio-state" }, icon, element("span"));
     td.append(tag);
   }
-  tag.dataset.muted = String(Boolean(site.muted));
-  tag.lastElementChild.textContent = t(site.muted ? "console.audio.muted" : "console.audio.open");
+  setData(tag, "muted", String(Boolean(site.muted)));
+  setText(tag.lastElementChild, t(site.muted ? "console.audio.muted" : "console.audio.open"));
   if (!td.querySelector(".meter")) {
     // aria-hidden: the talk state is announced as text
     const fill = element("span", { className: "meter-fill" });
@@ -101,10 +151,18 @@ export function paintMeter(td, meter) {
   const fill = td && td.querySelector(".meter-fill");
   if (!fill) return;
   const level = meter ? meter.level : -120;
-  const percent = Math.max(0, Math.min(100, ((level + 60) / 60) * 100));
-  fill.style.width = `${percent.toFixed(0)}%`;
-  td.dataset.talking = String(Boolean(meter && meter.talking));
-  td.title = meter ? t("console.audio.level", { level: Math.round(level) }) : "";
+  const share = Math.max(0, Math.min(1, (level + 60) / 60)).toFixed(2);
+  if (fill.dataset.share !== share) {
+    fill.dataset.share = share;
+    // The bar is a layout boundary (console.css: contain): only it is laid out again.
+    fill.style.width = `${Math.round(Number(share) * 100)}%`;
+  }
+  setData(td, "talking", String(Boolean(meter && meter.talking)));
+  const rounded = meter ? Math.round(level) : null;
+  if (td.dataset.rounded !== String(rounded)) {
+    td.dataset.rounded = String(rounded);
+    td.title = meter ? t("console.audio.level", { level: rounded }) : "";
+  }
 }
 
 /* A raised hand: its place in the queue, and a button to lower it. */
@@ -119,15 +177,15 @@ function fillHand(td, site) {
     });
     td.append(tag, lower);
   }
-  const place = handPlace(site.id);
+  const place = handPlaces.get(site.id) || 0;
   tag.hidden = !place;
-  tag.textContent = place ? String(place) : "";
-  td.title = place ? t("console.hand.raised", { place }) : "";
+  setText(tag, place ? String(place) : "");
+  setAttr(td, "title", place ? t("console.hand.raised", { place }) : "");
   const lower = td.querySelector('button[data-action="lower_hand"]');
   lower.hidden = !place;
   applyControl(lower, "lower_hand", site);
-  lower.textContent = t("console.action.lower_hand_short");
-  lower.setAttribute("aria-label", t("console.action.lower_hand_site", { name: site.name }));
+  setText(lower, t("console.action.lower_hand_short"));
+  setAttr(lower, "aria-label", t("console.action.lower_hand_site", { name: site.name }));
 }
 
 /* The link's grade as a coloured dot and a letter (never colour alone); figures in the
@@ -142,29 +200,43 @@ function fillQuality(td, site) {
   paintQuality(td, site);
 }
 
-const figure = (value, digits = 0) =>
-  value === null || value === undefined
-    ? "–"
-    : Number(value).toLocaleString(currentLang() === "en" ? "en-GB" : "vi-VN", {
-        maximumFractionDigits: digits,
-        minimumFractionDigits: digits,
-      });
+/* One number format per language and digits: `toLocaleString` builds a new one on each
+ * call, which for 100 rows a second is most of the quality update's time. */
+const formats = new Map();
+function figure(value, digits = 0) {
+  if (value === null || value === undefined) return "–";
+  const locale = currentLang() === "en" ? "en-GB" : "vi-VN";
+  const key = `${locale}/${digits}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      maximumFractionDigits: digits,
+      minimumFractionDigits: digits,
+    });
+    formats.set(key, format);
+  }
+  return format.format(Number(value));
+}
 
 export function paintQuality(td, site) {
   const tag = td && td.querySelector(".quality");
   if (!tag) return;
   const q = site.state === "connected" ? model.quality.get(site.id) : null;
   const grade = q ? q.grade : "unknown";
-  tag.dataset.grade = grade;
-  tag.querySelector(".quality-label").textContent = t(`console.quality.${grade}`);
+  setData(tag, "grade", grade);
+  setData(tag, "noMedia", String(Boolean(q && q.no_media === true)));
+  setText(tag.querySelector(".quality-label"), t(`console.quality.${grade}`));
   const worst = (a, b) => (a === null && b === null ? null : Math.max(a ?? 0, b ?? 0));
-  tag.querySelector(".quality-figures").textContent = q
-    ? t("console.quality.short", {
-        rtt: figure(q.rtt_ms),
-        loss: figure(worst(q.loss_in_pct, q.loss_out_pct), 1),
-      })
-    : "";
-  td.title = q
+  setText(
+    tag.querySelector(".quality-figures"),
+    q
+      ? t("console.quality.short", {
+          rtt: figure(q.rtt_ms),
+          loss: figure(worst(q.loss_in_pct, q.loss_out_pct), 1),
+        })
+      : "",
+  );
+  const title = q
     ? t("console.quality.detail", {
         grade: t(`console.quality.${grade}_long`),
         rtt: figure(q.rtt_ms),
@@ -174,6 +246,7 @@ export function paintQuality(td, site) {
         jitter_out: figure(q.jitter_out_ms),
       })
     : t("console.quality.unknown_long");
+  setAttr(td, "title", title);
 }
 
 /* One mute toggle (its data-action says what a click does), give the floor, show. */
@@ -191,35 +264,41 @@ function fillActions(td, site) {
   }
   const [toggle, floor, show] = td.children;
   const toggleAction = resolve("mute", site);
-  toggle.dataset.action = toggleAction;
-  toggle.className = `button button-small button-${toggleAction}`;
+  setData(toggle, "action", toggleAction);
+  const toggleClass = `button button-small button-${toggleAction}`;
+  if (toggle.className !== toggleClass) toggle.className = toggleClass;
   // The compact board has room for a word per button; the full name is in the label.
   const short = model.dense ? "_short" : "";
-  toggle.textContent = t(site.muted ? `console.action.unmute${short}` : `console.action.mute${short}`);
+  setText(toggle, t(site.muted ? `console.action.unmute${short}` : `console.action.mute${short}`));
   const toggleLabel = t(site.muted ? "console.action.unmute_site" : "console.action.mute_site", {
     name: site.name,
   });
-  toggle.setAttribute("aria-label", toggleLabel);
+  setAttr(toggle, "aria-label", toggleLabel);
   applyControl(toggle, toggleAction, site, toggleLabel);
-  floor.textContent = t(`console.action.give_floor${short}`);
+  setText(floor, t(`console.action.give_floor${short}`));
   const floorLabel = t("console.action.give_floor_site", { name: site.name });
-  floor.setAttribute("aria-label", floorLabel);
+  setAttr(floor, "aria-label", floorLabel);
   applyControl(floor, "give_floor", site, floorLabel);
-  show.textContent = t("console.action.show");
-  show.setAttribute("aria-label", t("console.action.show_site", { name: site.name }));
+  setText(show, t(`console.action.show${short}`));
+  setAttr(show, "aria-label", t("console.action.show_site", { name: site.name }));
   applyControl(show, "show", site);
 }
 
 function fillRow(tr, site, index) {
-  tr.dataset.siteId = String(site.id);
-  tr.dataset.state = site.state;
-  tr.dataset.muted = String(Boolean(site.muted));
-  tr.dataset.host = String(Boolean(site.host));
-  tr.dataset.hand = String(Boolean(site.hand_raised));
-  tr.dataset.floor = String(model.floor === site.id);
-  tr.dataset.removed = String(Boolean(site.removed));
-  tr.dataset.selected = String(model.selected === site.id);
-  tr.setAttribute("aria-selected", String(model.selected === site.id));
+  const data = {
+    siteId: String(site.id),
+    state: site.state,
+    noMedia: String(shownState(site, model.quality.get(site.id)) === "no_media"),
+    muted: String(Boolean(site.muted)),
+    host: String(Boolean(site.host)),
+    hand: String(Boolean(site.hand_raised)),
+    floor: String(model.floor === site.id),
+    shown: String(Boolean(model.shown && model.shown.site_id === site.id)),
+    removed: String(Boolean(site.removed)),
+    selected: String(model.selected === site.id),
+  };
+  for (const [key, value] of Object.entries(data)) setData(tr, key, value);
+  setAttr(tr, "aria-selected", data.selected);
   const cells = tr.children;
   COLUMNS.forEach((col, i) => col.fill(cells[i], site, index));
 }
@@ -235,37 +314,60 @@ function newRow() {
   return tr;
 }
 
-/** Rows for the roster as it is: rebuilt when the order changes, refilled always. */
+/** Rows for the roster as it is: a row per site (made once, kept while the site is in
+ * the roster), put in the sorted order when it changes, hidden when filtered out. The
+ * number is the site's place in the roster, whatever the sort. */
 export function renderRows() {
-  const ids = model.sites.map((s) => String(s.id));
+  const live = new Set(model.sites.map((s) => String(s.id)));
+  for (const id of [...rows.keys()]) if (!live.has(id)) rows.delete(id);
+  for (const site of model.sites) if (!rows.has(String(site.id))) rows.set(String(site.id), newRow());
+  const sorted = sortSites(model.sites, model.sort, { quality: model.quality });
+  const ids = sorted.map((s) => String(s.id));
   const current = [...dom.rosterBody.children].map((tr) => tr.dataset.siteId);
   if (ids.join(",") !== current.join(",")) {
-    rows.clear();
-    dom.rosterBody.replaceChildren(
-      ...model.sites.map((site) => {
-        const tr = newRow();
-        rows.set(String(site.id), tr);
-        return tr;
-      }),
-    );
+    dom.rosterBody.replaceChildren(...ids.map((id) => rows.get(id)));
+    // A moved <video> is paused by the move: start the previews again.
+    for (const video of dom.rosterBody.querySelectorAll("video.site-preview")) {
+      if (video.srcObject) video.play().catch(() => {});
+    }
   }
-  model.sites.forEach((site, index) => fillRow(rows.get(String(site.id)), site, index));
+  const place = new Map(model.sites.map((s, i) => [s.id, i]));
+  handPlaces = new Map(hands().map((s, i) => [s.id, i + 1]));
+  const order = [];
+  for (const site of sorted) {
+    const tr = rows.get(String(site.id));
+    fillRow(tr, site, place.get(site.id));
+    const visible = matches(site, model.filter, unitLabel(site));
+    if (tr.hidden === visible) tr.hidden = !visible;
+    if (visible) order.push(site.id);
+  }
+  shownOrder = order;
 }
 
 export function onMeters(entries) {
   if (!Array.isArray(entries)) return;
   for (const meter of entries) {
     model.meters.set(meter.id, meter);
-    const row = dom.rosterBody.querySelector(`tr[data-site-id="${Number(meter.id)}"]`);
+    const row = rows.get(String(meter.id));
     if (row) paintMeter(row.querySelector(".col-audio"), meter);
   }
 }
 
 export function onQuality(entries) {
   if (!Array.isArray(entries)) return;
+  const before = model.quality;
   model.quality = new Map(entries.map((e) => [e.id, e]));
+  const noMedia = (map, id) => Boolean(map.get(id) && map.get(id).no_media === true);
+  let stateChanged = false;
   for (const site of model.sites) {
     const row = rows.get(String(site.id));
-    if (row) paintQuality(row.querySelector(".col-quality"), site);
+    if (!row) continue;
+    paintQuality(row.querySelector(".col-quality"), site);
+    if (noMedia(before, site.id) !== noMedia(model.quality, site.id)) {
+      stateChanged = true;
+      paintState(row.querySelector(".col-state"), site);
+      setData(row, "noMedia", String(shownState(site, model.quality.get(site.id)) === "no_media"));
+    }
   }
+  return stateChanged; // the caller redraws the counts (and the state sort) then
 }

@@ -5,7 +5,7 @@
 
 import { renderBoard } from "./board.js";
 import { model } from "./model.js";
-import { rows } from "./roster.js";
+import { rows, shownOrder } from "./roster.js";
 
 export function select(siteId, { scroll = false } = {}) {
   model.selected = siteId;
@@ -14,10 +14,12 @@ export function select(siteId, { scroll = false } = {}) {
   if (row && scroll) row.scrollIntoView({ block: "nearest" });
 }
 
+/* Down or up the rows as the board shows them (sorted, filtered). */
 export function moveSelection(step) {
-  if (!model.sites.length) return;
-  const i = model.sites.findIndex((s) => s.id === model.selected);
-  const next = i < 0 ? (step > 0 ? 0 : model.sites.length - 1) : i + step;
-  const clamped = Math.max(0, Math.min(model.sites.length - 1, next));
-  select(model.sites[clamped].id, { scroll: true });
+  const order = shownOrder;
+  if (!order.length) return;
+  const i = order.indexOf(model.selected);
+  const next = i < 0 ? (step > 0 ? 0 : order.length - 1) : i + step;
+  const clamped = Math.max(0, Math.min(order.length - 1, next));
+  select(order[clamped], { scroll: true });
 }
