@@ -315,10 +315,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "offline": [],
         }
         plan = MixPlan(halls=args.sites)
-        for setting in args.settings:
-            report["offline"].append(
-                {"mix": setting.label, "pesq_wb": offline_scores(program, setting.encoding(), plan)}
-            )
+        offline = {s.encoding(): s.label for s in args.settings}
+        if args.sweep:
+            for bitrate in SWEEP_BITRATES:
+                for complexity in SWEEP_COMPLEXITIES:
+                    enc = Encoding(bitrate, complexity=complexity)
+                    offline.setdefault(enc, enc.label())
+        for enc, label in offline.items():
+            report["offline"].append({"mix": label, "pesq_wb": offline_scores(program, enc, plan)})
         summed = MixPlan(halls=args.sites, sum_all=True)
         report["offline"].append(
             {
@@ -326,18 +330,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "pesq_wb": offline_scores(program, OLD_DEFAULTS, summed),
             }
         )
-        if args.sweep:
-            for bitrate in SWEEP_BITRATES:
-                for complexity in SWEEP_COMPLEXITIES:
-                    enc = Encoding(bitrate, complexity=complexity)
-                    report["offline"].append(
-                        {"mix": enc.label(), "pesq_wb": offline_scores(program, enc, plan)}
-                    )
         if not args.offline:
-            for setting in args.settings:
-                result = asyncio.run(
-                    live_run(setting, program, args.sites, workdir, deadline, args.save_audio)
-                )
+            # Interleaved, so a change in the machine's load falls on every setting alike.
+            for setting in [s for _ in range(args.repeat) for s in args.settings]:
+                left = deadline - time.monotonic()
+                if left < 60:
+                    raise RuntimeError(f"--timeout reached before the run of {setting.label}")
+                run = live_run(setting, program, args.sites, workdir, deadline, args.save_audio)
+                result = asyncio.run(asyncio.wait_for(run, left))
                 report["live"].append(result)
                 print(f"  {setting.label}: {result['scores']}", file=sys.stderr)
     return report
@@ -350,25 +350,29 @@ def print_report(report: dict[str, Any]) -> None:
     speech_s = ", ".join(f"{k} {v['seconds']} s" for k, v in report["speech"].items())
     print(f"# speech: {speech_s} at {SPEECH_DBFS} dBFS; {report['sites']} sites")
     print()
-    print("| what the hall hears | PESQ-WB vi | PESQ-WB en | bridge CPU, ms/s per site |")
-    print("|---|---:|---:|---:|")
+    print(
+        "| what the hall hears | PESQ-WB vi | PESQ-WB en | bridge CPU, ms/s per site "
+        "| concealed / underruns / clock skips | load avg |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     s = report["sender"]["pesq_wb"]
-    print(f"| (a) the sender's own encode ({SENDER.label()}) | {s['vi']} | {s['en']} | |")
+    print(f"| (a) the sender's own encode ({SENDER.label()}) | {s['vi']} | {s['en']} | | | |")
     for r in report["live"]:
-        sc = r["scores"]
+        sc, b = r["scores"], r["bridge"]
         print(
             f"| through the bridge, {r['setting']} | {sc['vi']['pesq_wb']} "
-            f"| {sc['en']['pesq_wb']} | {r['cpu_ms_per_s_per_site']} |"
+            f"| {sc['en']['pesq_wb']} | {r['cpu_ms_per_s_per_site']} "
+            f"| {b['concealed']} / {b['underruns']} / {b['skipped']} "
+            f"| {r['load_average']:.1f} |"
         )
     for r in report["offline"]:
         sc = r["pesq_wb"]
-        print(f"| offline mix, {r['mix']} | {sc['vi']} | {sc['en']} | |")
+        print(f"| offline mix, {r['mix']} | {sc['vi']} | {sc['en']} | | | |")
     print()
     for r in report["live"]:
         print(
             f"# {r['setting']}: bridge counters {r['bridge']}, frames missing at the recorder "
-            f"{r['recording_missing_frames']}, latency {r['latency_ms']}, "
-            f"load average {r['load_average']:.1f}"
+            f"{r['recording_missing_frames']}, latency {r['latency_ms']}"
         )
 
 
@@ -383,14 +387,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[parse_setting("default"), parse_setting("32000:1")],
         help="bridge settings to run, BITRATE:COMPLEXITY or default (default,32000:1)",
     )
+    p.add_argument("--repeat", type=int, default=1, help="live runs of each setting (1)")
     p.add_argument("--sweep", action="store_true", help="add an offline bitrate × complexity grid")
     p.add_argument("--offline", action="store_true", help="no bridge: offline scores only")
-    p.add_argument("--timeout", type=float, default=900.0, help="hard limit for the run, s")
+    p.add_argument("--timeout", type=float, help="hard limit for the run, s (180 a live run)")
     p.add_argument("--json", type=Path, help="write the full report here")
     p.add_argument("--save-audio", type=Path, help="write the speech and recordings (WAV) here")
     args = p.parse_args(argv)
     if not 3 <= args.sites <= MAX_SITES:
         p.error(f"--sites must be 3..{MAX_SITES}")
+    if not 1 <= args.repeat <= 10:
+        p.error("--repeat must be 1..10")
+    if args.timeout is None:
+        args.timeout = 300.0 + 180.0 * len(args.settings) * args.repeat
     return args
 
 
@@ -406,8 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     restrict_host_addresses(["127.0.0.1"])
     try:
         report = run(args)
-    except (RuntimeError, OSError) as exc:
-        print(f"speech benchmark failed: {exc}", file=sys.stderr)
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        print(f"speech benchmark failed: {exc!r}", file=sys.stderr)
         return 1
     print_report(report)
     if args.json:

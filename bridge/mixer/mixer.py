@@ -61,18 +61,19 @@ class EncodingConfig:
     """How the K + 1 mixes are encoded (mono Opus, ``voip``).
 
     A mix is the second lossy encode a listener's speech goes through (the talking hall's
-    own is the first), and a tandem costs far more than either encode alone: at 32 kb/s and
-    complexity 1 wideband PESQ fell from the sender's 3.9–4.0 to 2.7–2.9. At 64 kb/s and
-    complexity 10 it stays within 0.2 of the sender's own encode, with the audio bandwidth
-    left at fullband (docs/performance.md, "Speech through the mix (PESQ-WB)"). That costs
-    ~0.2 ms a frame against ~0.05 ms; with K + 1 encodes a tick, well under 5 % of a core.
+    own is the first), and the tandem costs far more than either encode alone: at 32 kb/s
+    and complexity 1, wideband PESQ fell from the sender's own 3.9–4.1 to 2.7–2.9. At
+    64 kb/s and complexity 10 it stays within 0.2 of the sender's own encode (3.8–3.9), with
+    the audio bandwidth left at fullband (docs/performance.md, "Speech through the mix
+    (PESQ-WB)"). That costs ~0.2 ms a frame against ~0.05 ms: with K + 1 encodes a tick,
+    about 3 % of a core more.
     """
 
     bitrate: int = 64_000
     fec: bool = True
     expected_loss_percent: int = 10
     # Complexity is what the tandem needs most: at 32 kb/s, 1 → 5 → 10 gave PESQ-WB
-    # 2.9 → 3.4 → 3.6; doubling the bitrate at complexity 1 gave less (3.3–3.5).
+    # 2.7–2.9 → 3.1–3.2 → 3.4; doubling the bitrate at complexity 1 gave less (3.2–3.3).
     complexity: int = 10
     max_bandwidth: Bandwidth = "fullband"
 
