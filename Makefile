@@ -59,5 +59,11 @@ format: $(TEST_STAMP)
 	$(VENV)/bin/ruff format bridge endpoints tests benchmarks
 	$(VENV)/bin/ruff check --fix bridge endpoints tests benchmarks
 
+# The speech benchmark also needs the bench extra (pesq, scipy) and Debian's espeak-ng; the
+# live run through a real bridge is `$(PY) -m benchmarks.speech` (docs/performance.md).
 bench: $(TEST_STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	@command -v espeak-ng >/dev/null || ($(SUDO) apt-get install -y -qq espeak-ng)
 	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only $(PYTEST_ARGS)
+	$(PY) -m pytest -q benchmarks/test_speech_quality.py
+	$(PY) -m benchmarks.speech --offline

@@ -64,9 +64,11 @@ class Settings(BaseSettings):
     max_talkers: int = Field(3, ge=1, le=16)
     levelling: bool = True
     # The mixes the bridge encodes (mono Opus, in-band FEC on): bits per second, and libopus
-    # complexity 0-10 (higher costs more CPU per encode; K+1 encodes per 20 ms).
-    audio_bitrate: int = Field(32_000, ge=6_000, le=128_000)
-    audio_complexity: int = Field(1, ge=0, le=10)
+    # complexity 0-10 (higher costs more CPU per encode; K+1 encodes per 20 ms). A mix is
+    # speech's second encode: these keep it within 0.2 PESQ of the sender's own
+    # (docs/performance.md, "Speech through the mix").
+    audio_bitrate: int = Field(64_000, ge=6_000, le=128_000)
+    audio_complexity: int = Field(10, ge=0, le=10)
     # Voice-activated switching: a site must be the dominant talker this long to be shown.
     voice_hold_s: float = Field(2.0, ge=0, le=30)
 

@@ -25,7 +25,7 @@ from bridge.measurements import RecentValues
 from bridge.mixer.clock import Clock
 from bridge.mixer.core import MixerConfig, MixerState, MixResult, mix
 from bridge.mixer.jitter import JitterBuffer
-from bridge.mixer.opus import OpusDecoder, OpusEncoder, OpusError, packet_samples
+from bridge.mixer.opus import Bandwidth, OpusDecoder, OpusEncoder, OpusError, packet_samples
 from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,24 @@ class _Slot:
 
 @dataclass(frozen=True)
 class EncodingConfig:
-    bitrate: int = 32_000  # mono Opus; speech is transparent well below this
+    """How the K + 1 mixes are encoded (mono Opus, ``voip``).
+
+    A mix is the second lossy encode a listener's speech goes through (the talking hall's
+    own is the first), and the tandem costs far more than either encode alone: at 32 kb/s
+    and complexity 1, wideband PESQ fell from the sender's own 3.9–4.1 to 2.7–2.9. At
+    64 kb/s and complexity 10 it stays within 0.2 of the sender's own encode (3.8–3.9), with
+    the audio bandwidth left at fullband (docs/performance.md, "Speech through the mix
+    (PESQ-WB)"). That costs ~0.2 ms a frame against ~0.05 ms: with K + 1 encodes a tick,
+    about 3 % of a core more.
+    """
+
+    bitrate: int = 64_000
     fec: bool = True
     expected_loss_percent: int = 10
-    # libopus complexity 1 encodes a 20 ms speech frame with FEC in ~100 µs against ~240 µs
-    # at 5 (docs/performance.md); the K+1 encodes are the tick's largest single cost.
-    complexity: int = 1
+    # Complexity is what the tandem needs most: at 32 kb/s, 1 → 5 → 10 gave PESQ-WB
+    # 2.7–2.9 → 3.1–3.2 → 3.4; doubling the bitrate at complexity 1 gave less (3.2–3.3).
+    complexity: int = 10
+    max_bandwidth: Bandwidth = "fullband"
 
 
 class Mixer:
@@ -219,6 +231,7 @@ class Mixer:
             fec=e.fec,
             expected_loss_percent=e.expected_loss_percent,
             complexity=e.complexity,
+            max_bandwidth=e.max_bandwidth,
         )
 
     @staticmethod

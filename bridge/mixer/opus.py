@@ -38,6 +38,7 @@ MAX_PACKET_BYTES: Final = 1275
 # opus_defines.h
 _OPUS_OK: Final = 0
 _OPUS_SET_BITRATE_REQUEST: Final = 4002
+_OPUS_SET_MAX_BANDWIDTH_REQUEST: Final = 4004
 _OPUS_SET_COMPLEXITY_REQUEST: Final = 4010
 _OPUS_SET_INBAND_FEC_REQUEST: Final = 4012
 _OPUS_SET_PACKET_LOSS_PERC_REQUEST: Final = 4014
@@ -49,9 +50,18 @@ _OPUS_SIGNAL_VOICE: Final = 3001
 _OPUS_SIGNAL_MUSIC: Final = 3002
 _APPLICATIONS: Final = {"voip": 2048, "audio": 2049, "lowdelay": 2051}
 _SIGNALS: Final = {"auto": _OPUS_AUTO, "voice": _OPUS_SIGNAL_VOICE, "music": _OPUS_SIGNAL_MUSIC}
+#: OPUS_BANDWIDTH_*: the audio bandwidth's upper edge is 4, 6, 8, 12 and 20 kHz.
+_BANDWIDTHS: Final = {
+    "narrowband": 1101,
+    "mediumband": 1102,
+    "wideband": 1103,
+    "superwideband": 1104,
+    "fullband": 1105,
+}
 
 Application = Literal["voip", "audio", "lowdelay"]
 Signal = Literal["auto", "voice", "music"]
+Bandwidth = Literal["narrowband", "mediumband", "wideband", "superwideband", "fullband"]
 F32 = npt.NDArray[np.float32]
 
 _c_float_p = ctypes.POINTER(ctypes.c_float)
@@ -246,6 +256,8 @@ class OpusEncoder:
     at moderate bitrates) and only when ``expected_loss_percent`` is above a threshold that
     falls with the bitrate: about 10 % at 20–32 kb/s, 1 % at 64 kb/s, never below ~20 kb/s
     (libopus 1.6.1; docs/performance.md, "Opus and jitter buffer"). ``signal`` is a mode hint.
+    ``max_bandwidth`` caps the coded audio bandwidth (libopus picks it from the bitrate below
+    the cap: fullband, 20 kHz, from about 14 kb/s for mono speech).
     """
 
     def __init__(
@@ -258,11 +270,14 @@ class OpusEncoder:
         complexity: int = 5,
         dtx: bool = False,
         signal: Signal = "auto",
+        max_bandwidth: Bandwidth = "fullband",
     ) -> None:
         if application not in _APPLICATIONS:
             raise ValueError(f"application must be one of {sorted(_APPLICATIONS)}")
         if signal not in _SIGNALS:
             raise ValueError(f"signal must be one of {sorted(_SIGNALS)}")
+        if max_bandwidth not in _BANDWIDTHS:
+            raise ValueError(f"max_bandwidth must be one of {sorted(_BANDWIDTHS)}")
         self._lib = _lib()
         error = ctypes.c_int(0)
         handle = self._lib.opus_encoder_create(
@@ -283,6 +298,7 @@ class OpusEncoder:
             self._ctl(_OPUS_SET_COMPLEXITY_REQUEST, complexity, "complexity")
             self._ctl(_OPUS_SET_DTX_REQUEST, int(dtx), "DTX")
             self._ctl(_OPUS_SET_SIGNAL_REQUEST, _SIGNALS[signal], "signal")
+            self._ctl(_OPUS_SET_MAX_BANDWIDTH_REQUEST, _BANDWIDTHS[max_bandwidth], "bandwidth")
         except BaseException:
             self.close()
             raise

@@ -201,6 +201,29 @@ def test_encoder_output_is_bounded_and_follows_the_bitrate():
     assert sizes[16_000] < sizes[32_000] < sizes[64_000]
 
 
+def test_max_bandwidth_caps_what_is_coded():
+    # Band-limited noise up to 16 kHz: fullband keeps the 10-16 kHz octave, wideband (8 kHz)
+    # drops it and spends the bits below.
+    rng = np.random.default_rng(1)
+
+    def noise(k: int) -> F32:
+        return (0.05 * rng.standard_normal(FRAME_SAMPLES)).astype(np.float32)
+
+    def high_band_db(bandwidth: str) -> float:
+        encoder = OpusEncoder(64_000, complexity=10, max_bandwidth=bandwidth)  # type: ignore[arg-type]
+        decoder = OpusDecoder()
+        out = np.concatenate([decoder.decode(p) for p in encode_all(encoder, 50, noise)[10:]])
+        spectrum = np.abs(np.fft.rfft(out)) ** 2
+        freqs = np.fft.rfftfreq(out.size, 1 / SAMPLE_RATE)
+        band = (freqs > 10_000) & (freqs < 16_000)
+        return float(10 * np.log10(spectrum[band].sum() / spectrum.sum()))
+
+    assert high_band_db("fullband") > -10.0
+    assert high_band_db("wideband") < -40.0
+    with pytest.raises(ValueError):
+        OpusEncoder(max_bandwidth="ultra")  # type: ignore[arg-type]
+
+
 def test_decoder_reset_gives_a_fresh_decoder():
     encoder, decoder = OpusEncoder(), OpusDecoder()
     packets = encode_all(encoder, 10, buzz)
