@@ -118,7 +118,9 @@ async def test_a_burst_is_coalesced_one_write_at_a_time_and_the_latest_state_win
     live.command(Mute(a, "account:op"))
     handled = time.monotonic() - started
     await bridge.keeper.flush()
-    assert handled < 0.1  # the commands never waited for the disk
+    # The commands never waited for the disk: waiting would take 201 x 20 ms = 4 s (the bound
+    # leaves room for a loaded machine).
+    assert handled < 1.0
     assert most == 1
     assert 1 <= bridge.keeper.writes <= 5
     saved = store.live_state.get(session_id)

@@ -91,7 +91,7 @@ async def test_pages_load_their_modules_as_javascript_under_the_strict_csp(
     assert rules == {
         "schedule": [1, 2, 4, 8, 15, 15],
         "floor": False,
-        "show": True,
+        "show": False,
         "toggle": "unmute",
         "observer": False,
     }

@@ -46,7 +46,7 @@ test("site rules: floor, show, lower hand, remove", () => {
   assert.equal(enabled("give_floor", offline, READY, ALL), false);
   assert.equal(enabled("give_floor", site(1), { ...READY, floor: 1 }, ALL), false);
   assert.equal(enabled("show", site(1), { ...READY, shownId: 1 }, ALL), false);
-  assert.equal(enabled("show", offline, READY, ALL), true);
+  assert.equal(enabled("show", offline, READY, ALL), false, "an offline hall cannot be shown");
   assert.equal(enabled("lower_hand", site(1), READY, ALL), false);
   assert.equal(enabled("lower_hand", site(1, { hand_raised: true }), READY, ALL), true);
   assert.equal(enabled("remove", offline, READY, ALL), false);

@@ -71,7 +71,9 @@ export const ACTIONS = [
     keys: ["s"],
     help: "console.keys.show",
     permission: "site.show",
-    when: (site, board) => board.ready && board.shownId !== site.id,
+    // An offline hall cannot be shown (the bridge answers site_offline): everyone would
+    // watch a frozen or black picture captioned with its name.
+    when: (site, board) => board.ready && live(site) && board.shownId !== site.id,
     message: siteMessage("show"),
     control: true,
   },
