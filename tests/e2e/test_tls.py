@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 from bridge import tls
-from bridge.media.ice import restrict_host_addresses
 from endpoints.audio import ToneTrack
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
@@ -33,19 +32,15 @@ SUBNET = "10.203.4"  # the pair's /30: .1 the bridge's end
 
 @pytest.fixture
 def site_net() -> Iterator[netns.SiteNetwork]:
-    reason = netns.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with netns.site_network(SUBNET) as net:
+    with netns.site_network_or_skip(SUBNET) as net:
         yield net
 
 
 @pytest.fixture
 def bridge_ice(site_net: netns.SiteNetwork) -> Iterator[None]:
     """The headless halls' ICE on the bridge's end of the pair (a process-wide choice)."""
-    restrict_host_addresses([site_net.host_address])
-    yield
-    restrict_host_addresses(None)
+    with netns.ice_on_bridge_end(site_net):
+        yield
 
 
 def settings_file(tmp_path: Path, address: str) -> str:

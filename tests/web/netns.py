@@ -185,3 +185,32 @@ def site_network(subnet: str = "10.203.0") -> Iterator[SiteNetwork]:
         yield net
     finally:
         net.remove()
+
+
+@contextlib.contextmanager
+def site_network_or_skip(subnet: str, *, tools: tuple[str, ...] = ()) -> Iterator[SiteNetwork]:
+    """``site_network`` for a test fixture: the test is skipped, saying why, where namespaces
+    cannot be made or one of ``tools`` (with the Debian package that has it) is missing."""
+    import pytest
+
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    for tool in tools:
+        if shutil.which(tool.split()[0]) is None:
+            pytest.skip(f"`{tool}` is not installed (make system-deps)")
+    with site_network(subnet) as net:
+        yield net
+
+
+@contextlib.contextmanager
+def ice_on_bridge_end(net: SiteNetwork) -> Iterator[None]:
+    """The in-process ICE (headless halls, listeners) on the bridge's end of the pair: the
+    choice is process-wide, and an earlier test's loopback-only choice must not carry over."""
+    from bridge.media.aiortc_private import restrict_host_addresses
+
+    restrict_host_addresses([net.host_address])
+    try:
+        yield
+    finally:
+        restrict_host_addresses(None)

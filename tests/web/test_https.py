@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +29,6 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from bridge import tls
-from bridge.media.ice import restrict_host_addresses
 from endpoints.audio import SilenceTrack
 from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
@@ -61,21 +59,15 @@ I18N = {
 
 @pytest.fixture
 def site_net() -> Iterator[netns.SiteNetwork]:
-    reason = netns.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    if shutil.which("certutil") is None:
-        pytest.skip("`certutil` is not installed (Debian libnss3-tools; make system-deps)")
-    with netns.site_network(SUBNET) as net:
+    with netns.site_network_or_skip(SUBNET, tools=("certutil",)) as net:
         yield net
 
 
 @pytest.fixture
 def listener_ice(site_net: netns.SiteNetwork) -> Iterator[None]:
     """The headless site's ICE on the bridge's end of the pair (a process-wide choice)."""
-    restrict_host_addresses([site_net.host_address])
-    yield
-    restrict_host_addresses(None)
+    with netns.ice_on_bridge_end(site_net):
+        yield
 
 
 def start(tmp_path: Path, net: netns.SiteNetwork, tls_mode: str) -> RunningBridge:

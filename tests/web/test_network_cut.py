@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from bridge.media.ice import restrict_host_addresses
 from endpoints.audio import ToneTrack
 from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
@@ -66,10 +65,7 @@ NO_MEDIA_S = 3.0  # a cut hall is flagged "no media" on the consoles within this
 
 @pytest.fixture
 def site_net() -> Iterator[netns.SiteNetwork]:
-    reason = netns.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with netns.site_network(SUBNET) as net:
+    with netns.site_network_or_skip(SUBNET) as net:
         yield net
 
 
@@ -99,9 +95,8 @@ def browser_args(wav: Path, bridge: RunningBridge) -> list[str]:
 def listener_ice(site_net: netns.SiteNetwork) -> Iterator[None]:
     """The headless listener's ICE on the bridge's end of the pair: the choice is
     process-wide, and an earlier test's loopback-only choice must not carry over."""
-    restrict_host_addresses([site_net.host_address])
-    yield
-    restrict_host_addresses(None)
+    with netns.ice_on_bridge_end(site_net):
+        yield
 
 
 async def page_state(page: Page) -> str:
