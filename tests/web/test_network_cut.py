@@ -184,6 +184,13 @@ async def test_site_page_comes_back_by_itself_after_its_network_is_cut(
             [hall_quality] = [e for e in flagged["sites"] if e["id"] == hall_id]
             assert hall_quality["grade"] == "poor"
             assert no_media_after <= NO_MEDIA_S, f"no_media only {no_media_after:.1f} s after"
+            # What the operator sees: the real console page's row says so, still "connected".
+            await console.locator(f'{hall_row}[data-no-media="true"]').wait_for(
+                timeout=max(500, (NO_MEDIA_S + 0.5 - (time.monotonic() - cut_at)) * 1000)
+            )
+            board_after = mark("console: no media") - cut_at
+            assert board_after <= NO_MEDIA_S + 0.5, f"the board said so {board_after:.1f} s after"
+            assert VI["console.state.no_media"] in await row(console, hall_id).inner_text()
             await site.wait_for_function(
                 "() => bridgeSite.state === 'reconnecting'", timeout=NOTICE_S * 1000
             )
