@@ -113,7 +113,7 @@ async def test_hand_floor_mute_all_remove_and_end_from_the_console_reach_the_hal
         await b.locator('#site-hand[data-raised="true"]').wait_for(timeout=WAIT_MS)
         await asyncio.sleep(1.5)  # a quality reading or two for the screenshot
         await screenshot(console, "console-controls.png")
-        await screenshot(b, "site-hand-floor.png", docs="site.png")
+        await screenshot(b, "site-hand-floor.png")  # docs/screenshots/site.png: test_site_layout.py
 
         # Mute all except the host: both halls see their banner; the floor ends.
         await console.click("#board-mute-all")
