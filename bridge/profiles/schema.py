@@ -146,13 +146,24 @@ class Name(BaseModel):
     en: Names
 
 
+Summaries = Annotated[str, Field(min_length=1, max_length=400)]
+
+
+class Summary(BaseModel):
+    """A sentence in both languages."""
+
+    model_config = _CLOSED
+    vi: Summaries
+    en: Summaries
+
+
 class CatalogueProfile(BaseModel):
     """A named profile as shipped in ``endpoints/profiles/<id>.json``."""
 
     model_config = _CLOSED
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
     name: Name
-    summary: Name
+    summary: Summary
     profile: Profile
 
 
