@@ -55,15 +55,13 @@ class Missing:
             if self.fallback is None:
                 return f"No {en_kind} matches {wanted}, and the hall has no {en_kind}."
             return (
-                f"No {en_kind} matches {wanted}; "
-                f"using the default “{self.fallback.label}” instead."
+                f"No {en_kind} matches {wanted}; using the default “{self.fallback.label}” instead."
             )
         wanted = ", ".join(f"«{p}»" for p in self.patterns)
         if self.fallback is None:
             return f"Không có {vi_kind} nào khớp {wanted}, và điểm cầu không có {vi_kind}."
         return (
-            f"Không có {vi_kind} nào khớp {wanted}; "
-            f"dùng thiết bị mặc định «{self.fallback.label}»."
+            f"Không có {vi_kind} nào khớp {wanted}; dùng thiết bị mặc định «{self.fallback.label}»."
         )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from bridge.profiles.schema import (
@@ -119,7 +120,7 @@ def check_chain(chain: Sequence[Assignment]) -> None:
     """A chain runs from central down: each level strictly below the one before."""
     if not chain:
         raise ChainError("chain", "too_short", "a chain has at least the site itself")
-    for i, (above, below) in enumerate(zip(chain, chain[1:], strict=False), start=1):
+    for i, (above, below) in enumerate(pairwise(chain), start=1):
         if _RANK[below.level] <= _RANK[above.level]:
             raise ChainError(
                 f"chain[{i}].level", "wrong_level", f"{below.level} under {above.level}"

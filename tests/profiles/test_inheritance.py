@@ -97,7 +97,11 @@ def test_a_lock_freezes_the_value_the_level_has_even_one_it_did_not_set() -> Non
     commune = at(COMMUNE, profile=override(speaker__volume=1.0, speaker__labels=["HDMI"]))
     effective = resolve([CENTRAL, province, district, commune])
     volume = effective.fields["speaker.volume"]
-    assert (volume.value, volume.source, volume.locked_by) == (0.5, source(province), source(district))
+    assert (volume.value, volume.source, volume.locked_by) == (
+        0.5,
+        source(province),
+        source(district),
+    )
     labels = effective.fields["speaker.labels"]
     assert (labels.value, labels.source, labels.locked_by) == ([], None, source(district))
     assert [path for path, _ in effective.ignored()] == ["speaker.labels", "speaker.volume"]
@@ -128,7 +132,9 @@ def test_a_level_own_override_applies_before_its_lock() -> None:
         ([CENTRAL, at(PROVINCE, locked=frozenset({"mic"}))], "chain[1].locked[0]", "not_found"),
     ],
 )
-def test_a_bad_chain_is_refused_naming_what(chain: list[Assignment], field: str, problem: str) -> None:
+def test_a_bad_chain_is_refused_naming_what(
+    chain: list[Assignment], field: str, problem: str
+) -> None:
     with pytest.raises(ChainError) as caught:
         resolve(chain)
     assert (caught.value.field, caught.value.problem) == (field, problem)
@@ -167,8 +173,15 @@ def values_of(path: str) -> st.SearchStrategy[Any]:
 
 
 # A few fields, so that levels often set the same one.
-SOME = st.sampled_from(["microphone.gain_db", "microphone.echo_cancellation", "display.layout",
-                        "camera.width", "speaker.labels"])
+SOME = st.sampled_from(
+    [
+        "microphone.gain_db",
+        "microphone.echo_cancellation",
+        "display.layout",
+        "camera.width",
+        "speaker.labels",
+    ]
+)
 
 
 @st.composite
@@ -201,7 +214,9 @@ def first_lock(chain: list[Assignment], path: str) -> int | None:
 
 @settings(max_examples=200, deadline=None)
 @given(chains())
-def test_the_nearest_level_that_sets_a_field_wins_unless_locked_above(chain: list[Assignment]) -> None:
+def test_the_nearest_level_that_sets_a_field_wins_unless_locked_above(
+    chain: list[Assignment],
+) -> None:
     effective = resolve(chain)
     for path in PATHS:
         lock = first_lock(chain, path)

@@ -134,7 +134,11 @@ def test_the_defaults_are_inside_the_bounds() -> None:
 
 
 def test_the_bounds_hold_at_their_edges() -> None:
-    edges = {"microphone.gain_db": (-20, 20), "display.grid_sites": (2, 9), "speaker.volume": (0, 1)}
+    edges = {
+        "microphone.gain_db": (-20, 20),
+        "display.grid_sites": (2, 9),
+        "speaker.volume": (0, 1),
+    }
     for path, values in edges.items():
         for value in values:
             assert flatten(Profile.model_validate(unflatten({path: value})))[path] == value
