@@ -52,20 +52,24 @@ class ChainError(ValueError):
 @dataclass(frozen=True)
 class Assignment:
     """What one level of a site's chain sets: ``profile`` (an override, or a whole profile
-    as ``schema.as_override`` makes it) named ``profile_id`` (None for fields set on the
-    site itself), and the field paths it locks (``microphone.gain_db``, or a section such
-    as ``microphone`` for all of its fields)."""
+    as ``schema.as_override`` makes it) named ``profile_id``; then ``fields``, the fields
+    set on that site itself, on top of its profile (their source has no ``profile_id``);
+    and the field paths it locks (``microphone.gain_db``, or a section such as
+    ``microphone`` for all of its fields)."""
 
     level: Level
     site_id: SiteId
     profile: ProfileOverride | None = None
     profile_id: str | None = None
     locked: frozenset[str] = frozenset()
+    fields: ProfileOverride | None = None
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a value was set, or a lock put: one level of the chain."""
+    """Where a value was set, or a lock put: one level of the chain, and the profile that
+    set the value (None: set on the site itself; always None for a lock, which belongs to
+    the level, not to a profile)."""
 
     level: Level
     site_id: SiteId
@@ -136,15 +140,18 @@ def resolve(chain: Sequence[Assignment], defaults: Profile | None = None) -> Eff
     locks: dict[str, Source] = {}
     ignored: dict[str, list[Ignored]] = {path: [] for path in base}
     for i, step in enumerate(chain):
-        source = Source(step.level, step.site_id, step.profile_id)
-        if step.profile is not None:
-            for path, value in flatten(step.profile).items():
+        named = Source(step.level, step.site_id, step.profile_id)
+        own = Source(step.level, step.site_id, None)
+        for source, part in ((named, step.profile), (own, step.fields)):
+            if part is None:
+                continue
+            for path, value in flatten(part).items():
                 if path in locks:
                     ignored[path].append(Ignored(source, value))
                 else:
                     values[path], sources[path] = value, source
         for path in lock_paths(step.locked, f"chain[{i}].locked"):
-            locks.setdefault(path, source)
+            locks.setdefault(path, own)  # a lock is the level's, not a profile's
     profile = Profile.model_validate(unflatten(values))
     return Effective(
         profile,

@@ -55,6 +55,11 @@ def source(step: Assignment) -> Source:
     return Source(step.level, step.site_id, step.profile_id)
 
 
+def site(step: Assignment) -> Source:
+    """A level's own: its fields and its locks (no profile)."""
+    return Source(step.level, step.site_id, None)
+
+
 def test_nothing_assigned_is_the_built_in_profile_from_the_defaults() -> None:
     effective = resolve([CENTRAL, PROVINCE])
     assert effective.profile == Profile()
@@ -75,6 +80,20 @@ def test_a_profile_at_province_applies_below_and_the_commune_overrides_one_field
     assert effective.ignored() == []
 
 
+def test_a_site_sets_fields_on_top_of_its_own_profile() -> None:
+    laptop = load_catalogue()["laptop"]
+    commune = at(
+        COMMUNE,
+        profile=as_override(laptop.profile),
+        profile_id="laptop",
+        fields=override(display__clock=True),
+    )
+    effective = resolve([CENTRAL, commune])
+    assert effective.fields["display.clock"].source == Source(Level.COMMUNE, 1000, None)
+    assert effective.fields["display.layout"].source == Source(Level.COMMUNE, 1000, "laptop")
+    assert effective.profile.display.clock is True
+
+
 def test_a_lock_at_central_makes_a_lower_override_ignored_and_reported() -> None:
     central = at(
         CENTRAL,
@@ -85,7 +104,7 @@ def test_a_lock_at_central_makes_a_lower_override_ignored_and_reported() -> None
     district = at(DISTRICT, profile=override(display__banner_height=4, display__clock=True))
     effective = resolve([central, PROVINCE, district])
     banner = effective.fields["display.banner_height"]
-    assert (banner.value, banner.source, banner.locked_by) == (10, source(central), source(central))
+    assert (banner.value, banner.source, banner.locked_by) == (10, source(central), site(central))
     assert banner.ignored == (Ignored(source(district), 4),)
     assert effective.ignored() == [("display.banner_height", Ignored(source(district), 4))]
     assert effective.profile.display.clock is True  # not locked: the district's
@@ -100,10 +119,10 @@ def test_a_lock_freezes_the_value_the_level_has_even_one_it_did_not_set() -> Non
     assert (volume.value, volume.source, volume.locked_by) == (
         0.5,
         source(province),
-        source(district),
+        site(district),
     )
     labels = effective.fields["speaker.labels"]
-    assert (labels.value, labels.source, labels.locked_by) == ([], None, source(district))
+    assert (labels.value, labels.source, labels.locked_by) == ([], None, site(district))
     assert [path for path, _ in effective.ignored()] == ["speaker.labels", "speaker.volume"]
 
 
@@ -111,7 +130,7 @@ def test_the_highest_lock_is_the_one_reported() -> None:
     central = at(CENTRAL, locked=frozenset({"camera.width"}))
     province = at(PROVINCE, profile=override(camera__width=640), locked=frozenset({"camera"}))
     resolved = resolve([central, province]).fields["camera.width"]
-    assert (resolved.value, resolved.locked_by) == (1280, source(central))
+    assert (resolved.value, resolved.locked_by) == (1280, site(central))
     assert resolved.ignored == (Ignored(source(province), 640),)
 
 
@@ -184,28 +203,39 @@ SOME = st.sampled_from(
 )
 
 
+def some_override(draw: st.DrawFn) -> ProfileOverride | None:
+    paths = draw(st.lists(st.one_of(SOME, st.sampled_from(PATHS)), max_size=4, unique=True))
+    values = {p: draw(values_of(p)) for p in paths}
+    return ProfileOverride.model_validate(unflatten(values)) if values else None
+
+
 @st.composite
 def chains(draw: st.DrawFn) -> list[Assignment]:
     levels = draw(st.lists(st.sampled_from(list(Level)), min_size=1, max_size=4, unique=True))
     chain = []
     for i, level in enumerate(sorted(levels, key=list(Level).index)):
-        paths = draw(st.lists(st.one_of(SOME, st.sampled_from(PATHS)), max_size=4, unique=True))
-        values = {p: draw(values_of(p)) for p in paths}
         locked = draw(st.lists(st.one_of(SOME, st.sampled_from([*PATHS, *SECTIONS])), max_size=2))
         chain.append(
             Assignment(
                 level,
                 i + 1,
-                ProfileOverride.model_validate(unflatten(values)) if values else None,
-                draw(st.sampled_from([None, "large-hall", "laptop"])),
-                frozenset(locked),
+                profile=some_override(draw),
+                profile_id=draw(st.sampled_from([None, "large-hall", "laptop"])),
+                locked=frozenset(locked),
+                fields=some_override(draw),
             )
         )
     return chain
 
 
-def sets(step: Assignment, path: str) -> bool:
-    return step.profile is not None and path in flatten(step.profile)
+def settings_of(step: Assignment, path: str) -> list[tuple[Source, Any]]:
+    """What ``step`` sets ``path`` to, in the order it applies: its profile, then its own."""
+    found = []
+    for part, profile_id in ((step.profile, step.profile_id), (step.fields, None)):
+        values = flatten(part) if part is not None else {}
+        if path in values:
+            found.append((Source(step.level, step.site_id, profile_id), values[path]))
+    return found
 
 
 def first_lock(chain: list[Assignment], path: str) -> int | None:
@@ -221,13 +251,11 @@ def test_the_nearest_level_that_sets_a_field_wins_unless_locked_above(
     for path in PATHS:
         lock = first_lock(chain, path)
         allowed = chain if lock is None else chain[: lock + 1]
-        setters = [s for s in allowed if sets(s, path)]
+        setters = [setting for s in allowed for setting in settings_of(s, path)]
         resolved = effective.fields[path]
-        if setters:
-            assert resolved.source == source(setters[-1])
-            assert resolved.value == flatten(setters[-1].profile or ProfileOverride())[path]
-        else:
-            assert (resolved.source, resolved.value) == (None, DEFAULTS[path])
+        assert (resolved.source, resolved.value) == (
+            setters[-1] if setters else (None, DEFAULTS[path])
+        )
         assert flatten(effective.profile)[path] == resolved.value
 
 
@@ -241,23 +269,33 @@ def test_a_lock_voids_and_reports_every_override_below_it(chain: list[Assignment
         if lock is None:
             assert resolved.locked_by is None and resolved.ignored == ()
             continue
-        assert resolved.locked_by == source(chain[lock])
-        below = [s for s in chain[lock + 1 :] if sets(s, path)]
-        assert [i.source for i in resolved.ignored] == [source(s) for s in below]
+        assert resolved.locked_by == site(chain[lock])
+        below = [setting for s in chain[lock + 1 :] for setting in settings_of(s, path)]
+        assert [(i.source, i.value) for i in resolved.ignored] == below
         # What a locked field shows is what it had at the locking level.
         upto = resolve(chain[: lock + 1]).fields[path]
         assert (resolved.value, resolved.source) == (upto.value, upto.source)
 
 
+def only(part: ProfileOverride | None, path: str) -> ProfileOverride | None:
+    kept = {p: v for p, v in (flatten(part) if part else {}).items() if p == path}
+    return ProfileOverride.model_validate(unflatten(kept)) if kept else None
+
+
 @settings(max_examples=200, deadline=None)
 @given(chains(), st.sampled_from(PATHS))
 def test_a_field_resolves_independently_of_the_others(chain: list[Assignment], path: str) -> None:
-    alone = []
-    for step in chain:
-        kept = {p: v for p, v in flatten(step.profile or ProfileOverride()).items() if p == path}
-        locks = frozenset({path}) if path in lock_paths(step.locked) else frozenset()
-        profile = ProfileOverride.model_validate(unflatten(kept)) if kept else None
-        alone.append(Assignment(step.level, step.site_id, profile, step.profile_id, locks))
+    alone = [
+        Assignment(
+            step.level,
+            step.site_id,
+            profile=only(step.profile, path),
+            profile_id=step.profile_id,
+            locked=frozenset({path}) if path in lock_paths(step.locked) else frozenset(),
+            fields=only(step.fields, path),
+        )
+        for step in chain
+    ]
     assert resolve(alone).fields[path] == resolve(chain).fields[path]
 
 
@@ -265,5 +303,7 @@ def test_a_field_resolves_independently_of_the_others(chain: list[Assignment], p
 @given(chains())
 def test_a_lock_at_the_site_itself_changes_no_value(chain: list[Assignment]) -> None:
     last = chain[-1]
-    locked = Assignment(last.level, last.site_id, last.profile, last.profile_id, frozenset(PATHS))
+    locked = Assignment(
+        last.level, last.site_id, last.profile, last.profile_id, frozenset(PATHS), last.fields
+    )
     assert resolve([*chain[:-1], locked]).profile == resolve(chain).profile
