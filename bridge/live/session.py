@@ -119,6 +119,10 @@ class LiveSession:
     def consoles(self) -> list[Participant]:
         return list(self._operators)
 
+    def halls(self) -> list[Participant]:
+        """Every connected site's participant (the halls' part of the audience)."""
+        return [link.participant for link in self._sites.values()]
+
     def site_participant(self, site_id: int) -> Participant | None:
         link = self._sites.get(site_id)
         return link.participant if link is not None else None

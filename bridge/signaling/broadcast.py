@@ -1,7 +1,8 @@
 """What everyone is told: the signaling layer's effect handlers on a live session.
 
-Each event's message is built once and put in every participant's bounded outbox; meters
-and link quality go to the consoles only.
+Each event's message is built once and put in every participant's bounded outbox (the
+halls' copy without the staff's account names, ``outbound.for_halls``); meters and link
+quality go to the consoles only.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ def attach(live: LiveSession) -> None:
 
     def tell_everyone(event: Any) -> None:
         message = outbound.for_event(event, conference)
-        for participant in live.participants():
-            participant.send(message)
+        hall_message = outbound.for_halls(message)
+        for hall in live.halls():
+            hall.send(hall_message)
+        for console in live.consoles():
+            console.send(message)
 
     def meters(levels: Any) -> None:
         message = outbound.meters(levels)

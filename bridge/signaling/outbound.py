@@ -29,6 +29,9 @@ from bridge.conference import (
 )
 from bridge.conference.video import VideoSend
 
+#: What a hall's page is told caused an event an operator (or the command line) caused.
+HALL_SEES_STAFF_AS = "operator"
+
 RefId = str | int | None
 
 
@@ -253,6 +256,17 @@ def ready(
 
 def answer(sdp: str, ref_id: RefId) -> AnswerMessage:
     return {"type": "answer", "sdp": sdp, "ref_id": ref_id}
+
+
+def for_halls(message: Any) -> Any:
+    """``message`` as a hall's page is told it: who caused an event is kept when it was a
+    site (a page tells its own actions from the operator's by it), otherwise only said to
+    be the operator — the halls need not learn the staff's account names. The message
+    itself when nothing is to hide (the same object: built once for everyone)."""
+    by = message.get("by") if isinstance(message, dict) else None
+    if not isinstance(by, str) or by.startswith("site:") or ":" not in by:
+        return message
+    return {**message, "by": HALL_SEES_STAFF_AS}
 
 
 def roster(conference: Conference) -> RosterMessage:

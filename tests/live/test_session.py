@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bridge.conference import Conference, Mute, RosterSite, ShowSite
+from bridge.conference import Conference, Mute, RaiseHand, RosterSite, ShowSite
 from bridge.conference.video import VideoSend
 from bridge.live import Ending, LiveSession, Replaced
 from bridge.live.audit import AuditLog, AuditRecord
@@ -132,6 +132,20 @@ async def test_mute_reaches_the_mix_before_anyone_is_told():
     live.command(Mute(LAO_CAI, "account:thu.ky"))
     assert seen == [True]
     assert site.sent[-1]["type"] == "site" and site.sent[-1]["site"]["muted"]
+
+
+async def test_halls_hear_that_the_operator_acted_but_not_the_operators_account():
+    live, _ = make_live()
+    site = await join(live, LAO_CAI)
+    other = await join(live, QUANG_TRI)
+    console = FakeParticipant("console")
+    live.attach_operator(console)
+    live.command(Mute(LAO_CAI, "account:thu.ky"))
+    assert site.sent[-1]["by"] == other.sent[-1]["by"] == "operator"
+    assert console.sent[-1]["by"] == "account:thu.ky"  # the console (and audit) keep who
+    live.command(RaiseHand(QUANG_TRI))
+    assert site.sent[-1]["by"] == "site:3"  # a site's own doing is said as it is
+    live.detach_operator(console)
 
 
 async def test_every_event_reaches_the_audit_log_with_who_and_when():
