@@ -42,9 +42,6 @@ class LinkArrivals:
         self._pending: dict[bytes, float] = {}
         self._handling: float | None = None
 
-    def media_arrived(self, now: float) -> None:
-        self.last_media = now
-
     def rtcp_arrived(self, datagram: bytes, wall_time: float) -> None:
         """An RTCP datagram (still SRTCP-protected) reached the socket at ``wall_time``."""
         if len(self._pending) >= _PENDING_MAX:
