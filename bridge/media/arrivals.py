@@ -42,6 +42,12 @@ class LinkArrivals:
         self._pending: dict[bytes, float] = {}
         self._handling: float | None = None
 
+    def media_arrived(self, now: float) -> None:
+        """An RTP or RTCP datagram arrived at ``now`` (monotonic). The socket wrap in
+        ``aiortc_private`` sets ``last_media`` itself, one call fewer per packet; other
+        transports and tests say it through here."""
+        self.last_media = now
+
     def rtcp_arrived(self, datagram: bytes, wall_time: float) -> None:
         """An RTCP datagram (still SRTCP-protected) reached the socket at ``wall_time``."""
         if len(self._pending) >= _PENDING_MAX:
