@@ -118,6 +118,128 @@ class PingMessage(_Message):
     type: Literal["ping"]
 
 
+# ---- a hall's devices (docs/profiles.md) ----------------------------------------------
+
+# A profile field path (``microphone.gain_db``) or a device's label, bounded.
+FieldPath = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
+Label = Annotated[str, Field(max_length=200)]
+Scalar = Annotated[str, Field(max_length=200)] | bool | int | float | None
+# A capability as ``MediaStreamTrack.getCapabilities()`` gives it, flattened to a scalar, a
+# short list (``[true, false]``) or a ``{min, max}`` range.
+Capability = Scalar | Annotated[list[Scalar], Field(max_length=16)] | dict[str, float | None]
+DeviceKind = Literal["audioinput", "audiooutput", "videoinput"]
+DeviceRole = Literal["microphone", "speaker", "camera"]
+Settings = Annotated[dict[FieldPath, Scalar], Field(max_length=64)]
+
+
+class InventoryDevice(BaseModel):
+    """One device the hall's browser (or headless endpoint) sees."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: DeviceKind
+    label: Label
+    capabilities: Annotated[
+        dict[Annotated[str, Field(max_length=64)], Capability], Field(max_length=24)
+    ] = {}
+
+
+class MissingDevice(BaseModel):
+    """A device the profile names that the hall lacks: what was used instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: DeviceRole
+    patterns: Annotated[list[Annotated[str, Field(max_length=120)]], Field(max_length=8)]
+    used: Label | None = None
+
+
+class ApplyProblem(BaseModel):
+    """A field the page could not apply (an ``OverconstrainedError``, no ``setSinkId``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    field: FieldPath
+    message: Annotated[str, Field(max_length=300)]
+
+
+class ChosenDevices(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    microphone: Label | None = None
+    speaker: Label | None = None
+    camera: Label | None = None
+
+
+class ProfileAppliedMessage(_Message):
+    """A hall's answer to ``profile``: what it asked the browser for (``applied``), what the
+    browser says it now does (``readback``: ``getSettings()``, the sink, the layout drawn),
+    the devices chosen, every device it can see, and what it could not do."""
+
+    type: Literal["profile_applied"]
+    revision: Annotated[int, Field(ge=0, le=2**53)]
+    applied: Settings = {}
+    readback: Settings = {}
+    devices: ChosenDevices = ChosenDevices()
+    inventory: Annotated[list[InventoryDevice], Field(max_length=64)] = []
+    missing: Annotated[list[MissingDevice], Field(max_length=3)] = []
+    problems: Annotated[list[ApplyProblem], Field(max_length=16)] = []
+
+
+Db = Annotated[float, Field(ge=-200, le=20)]
+
+
+class MicrophoneHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    level_db: Db | None = None  # RMS over the last second, dBFS
+    peak_db: Db | None = None  # the loudest sample of the last second, dBFS
+    clipping: Annotated[float, Field(ge=0, le=1)] = 0.0  # share of 20 ms frames at full scale
+    live: bool = True  # the track is live and enabled
+
+
+class CameraHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fps: Annotated[float, Field(ge=0, le=240)] | None = None  # frames captured per second
+    width: Annotated[int, Field(ge=0, le=8192)] | None = None
+    height: Annotated[int, Field(ge=0, le=8192)] | None = None
+    live: bool = True
+
+
+class SpeakerHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    device: Label | None = None  # the output the bridge's sound is playing on
+    playing: bool = False  # the audio element is playing (not paused, not blocked)
+
+
+class DeviceHealthMessage(_Message):
+    """A hall's devices as its page measures them, about once a second."""
+
+    type: Literal["device_health"]
+    microphone: MicrophoneHealth | None = None
+    camera: CameraHealth | None = None
+    speaker: SpeakerHealth | None = None
+
+
+# ---- a hall's grid of sites (display.layout "grid") -----------------------------------
+
+
+class GridOfferMessage(_Message):
+    """A hall showing a grid offers a second, receive-only peer: one ``recvonly`` video
+    m-line per grid cell after the large one (the bridge answers ``answer``)."""
+
+    type: Literal["grid_offer"]
+    sdp: Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+
+
+class GridCandidateMessage(_Message):
+    type: Literal["grid_candidate"]
+    candidate: Annotated[str, Field(max_length=1024)]
+    sdpMid: Annotated[str, Field(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+
+
+class GridCloseMessage(_Message):
+    """The hall left the grid layout: its grid peer is closed."""
+
+    type: Literal["grid_close"]
+
+
 ClientMessage = (
     JoinMessage
     | OperatorMessage
@@ -136,6 +258,11 @@ ClientMessage = (
     | RemoveMessage
     | EndSessionMessage
     | PingMessage
+    | ProfileAppliedMessage
+    | DeviceHealthMessage
+    | GridOfferMessage
+    | GridCandidateMessage
+    | GridCloseMessage
 )
 # Derived from the union, so a new message type cannot be forgotten here.
 _MODELS: dict[str, type[_Message]] = {

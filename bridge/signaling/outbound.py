@@ -162,6 +162,73 @@ class MetersMessage(TypedDict):
     sites: list[MeterEntry]
 
 
+class ProfileMessage(TypedDict):
+    """To a hall: its effective hardware profile (docs/profiles.md), on joining and on
+    every change; ``revision`` grows with each change and is echoed in ``profile_applied``."""
+
+    type: Literal["profile"]
+    revision: int
+    profile: dict[str, Any]  # bridge.profiles.schema.Profile as JSON
+
+
+class GridMessage(TypedDict):
+    """To a hall showing a grid: which site each cell of its grid peer carries, in m-line
+    order (null: an empty cell), on every change."""
+
+    type: Literal["grid"]
+    cells: list[int | None]
+
+
+class FieldStatus(TypedDict):
+    desired: Any
+    applied: Any
+    readback: Any
+    ok: bool | None  # None: nothing read back yet, or a field the page cannot read back
+
+
+class ProfileStatusEntry(TypedDict):
+    id: int
+    revision: int  # the revision the hall was sent (0: none yet)
+    applied_revision: int | None  # the revision its last report answered
+    # offline: not connected; pending: sent, not answered yet; confirmed: every field it
+    # can read back is as desired; differs: some field is not (see fields[*].ok, problems)
+    state: Literal["offline", "pending", "confirmed", "differs"]
+    fields: dict[str, FieldStatus]
+    devices: dict[str, str | None]  # microphone / speaker / camera: the label in use
+    missing: list[dict[str, Any]]  # {kind, patterns, used}: named, not found, fell back
+    problems: list[dict[str, Any]]  # {field, message}
+    inventory: list[dict[str, Any]]  # {kind, label, capabilities}
+
+
+class ProfileStatusMessage(TypedDict):
+    """To consoles: halls' profile state, on attaching (every roster site) and whenever a
+    hall is sent a profile, answers, joins or leaves (that hall)."""
+
+    type: Literal["profile_status"]
+    sites: list[ProfileStatusEntry]
+
+
+class HealthEntry(TypedDict):
+    id: int
+    mic_level_db: float | None
+    mic_peak_db: float | None
+    mic_clipping: float | None  # share of frames at full scale, last report
+    camera_fps: float | None
+    camera_width: int | None
+    camera_height: int | None
+    speaker: str | None  # the output the hall plays the bridge on
+    speaker_playing: bool | None
+    # mic_no_signal, mic_clipping, mic_off, camera_off, camera_slow, speaker_silent
+    warnings: list[str]
+
+
+class HealthMessage(TypedDict):
+    """To consoles, once a second with ``quality``: each connected hall's devices."""
+
+    type: Literal["health"]
+    sites: list[HealthEntry]
+
+
 class PongMessage(TypedDict):
     type: Literal["pong"]
     ref_id: RefId
@@ -189,6 +256,10 @@ ServerMessage = (
     | VideoMessage
     | QualityMessage
     | MetersMessage
+    | ProfileMessage
+    | GridMessage
+    | ProfileStatusMessage
+    | HealthMessage
     | PongMessage
     | ErrorMessage
 )
@@ -330,6 +401,22 @@ def meters(levels: Mapping[int, tuple[float, bool]]) -> MetersMessage:
 
 def quality(entries: list[QualityEntry]) -> QualityMessage:
     return {"type": "quality", "sites": entries}
+
+
+def profile(revision: int, effective: Mapping[str, Any]) -> ProfileMessage:
+    return {"type": "profile", "revision": revision, "profile": dict(effective)}
+
+
+def grid(cells: Sequence[int | None]) -> GridMessage:
+    return {"type": "grid", "cells": list(cells)}
+
+
+def profile_status(entries: list[ProfileStatusEntry]) -> ProfileStatusMessage:
+    return {"type": "profile_status", "sites": entries}
+
+
+def health(entries: list[HealthEntry]) -> HealthMessage:
+    return {"type": "health", "sites": entries}
 
 
 def pong(ref_id: RefId) -> PongMessage:

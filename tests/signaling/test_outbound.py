@@ -46,6 +46,10 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
         outbound.video(VideoSend.PREVIEW),
         outbound.meters({1: (-200.0, False)}),
         outbound.quality([]),
+        outbound.profile(1, {"display": {"layout": "grid"}}),
+        outbound.grid([2, None]),
+        outbound.profile_status([]),
+        outbound.health([]),
         outbound.pong("p"),
         outbound.error("forbidden", "Không được phép.", "x"),
     ]
