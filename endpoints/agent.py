@@ -53,6 +53,7 @@ from endpoints.audio import (
     rms_dbfs,
     write_wav,
 )
+from endpoints.devices import load_inventory
 from endpoints.link import JoinLink, LinkError, parse_link
 from endpoints.reconnect import Backoff, judge
 from endpoints.session import (
@@ -91,6 +92,7 @@ class AgentOptions:
     video: str | None = None  # send a camera of this colour (endpoints.video.COLOURS), see video
     relay_only: bool = False  # media only through the bridge's TURN server (strict firewalls)
     reconnect: bool = True  # come back after a restart, a cut, a timeout (endpoints/reconnect.py)
+    inventory: Path | None = None  # the devices it says it has (endpoints/devices.py), JSON
 
 
 @dataclass
@@ -212,6 +214,12 @@ class _Run:
         self._early = AgentError("disconnected", "the connection ended")
         self._next_track: MediaStreamTrack | None = first_track
         self._picture = encode_picture(opts.video) if opts.video is not None else None
+        self._inventory = None
+        if opts.inventory is not None:
+            try:
+                self._inventory = load_inventory(opts.inventory)
+            except ValueError as exc:
+                raise AgentError("bad_option", f"--inventory: {exc}") from None
         self._events: TextIO | None = None
         if opts.events is not None:
             try:
@@ -272,6 +280,7 @@ class _Run:
             events=self._events,
             relay_only=opts.relay_only,
             recorder=self.recorder,
+            inventory=self._inventory,
         )
         try:
             await client.join(timeout=opts.connect_timeout)
@@ -448,6 +457,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="exit at the first end instead of reconnecting (by default the agent comes back "
         "after a bridge restart, a network cut, a keepalive timeout or an ICE failure)",
     )
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help="the devices to report for the hall's hardware profile: a JSON list of "
+        '{"kind": "audioinput"|"audiooutput"|"videoinput", "label": ...} (default: one '
+        "headless microphone, output and camera)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     return parser
 
@@ -476,6 +493,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         video=args.video,
         relay_only=args.relay_only,
         reconnect=args.reconnect,
+        inventory=args.inventory,
     )
     try:
         result = asyncio.run(run_agent(opts))

@@ -27,7 +27,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +39,8 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bridge.media.ice import restrict_host_addresses, rtc_configuration, turn_allocation_error
 from bridge.media.video_tap import EncodedFrame, on_keyframe_request, tap_video
+from bridge.profiles.devices import Device
+from endpoints import devices
 from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack
 from endpoints.link import JoinLink, parse_link
 from endpoints.operator import entries_of
@@ -89,8 +91,13 @@ class SiteClient:
         restrict_ice: bool = True,
         relay_only: bool = False,
         recorder: Recorder | None = None,
+        inventory: Sequence[Device] | None = None,
     ) -> None:
         self.link = parse_link(link) if isinstance(link, str) else link
+        # The devices it says it has, for the hall's profile (endpoints/devices.py).
+        self.inventory = tuple(inventory) if inventory is not None else devices.DEFAULT_INVENTORY
+        self.profile: dict[str, Any] | None = None  # the latest profile the bridge sent
+        self.profile_revision = 0
         self.lang = lang
         self._own_recorder = recorder is None
         self.recorder = recorder if recorder is not None else Recorder(record_seconds)
@@ -228,10 +235,31 @@ class SiteClient:
             send = message.get("send")
             if send in ("full", "preview", "off"):
                 self._video_track.set_mode(str(send))
+        elif kind == "profile" and isinstance(message.get("profile"), dict):
+            self.profile = message["profile"]
+            self.profile_revision = int(message.get("revision") or 0)
+            task = asyncio.get_running_loop().create_task(self._answer_profile())
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
         elif kind == "session" and isinstance(message.get("session"), dict):
             self.session = message["session"]
             if self.session.get("state") == "closed":
                 self.session_closed.set()
+
+    async def _answer_profile(self) -> None:
+        """Say what it did with its profile: the devices picked from its inventory, what
+        it reads back (endpoints/devices.py)."""
+        if self.profile is None or self._channel is None:
+            return
+        camera = None
+        if isinstance(self._video_track, EncodedVideoTrack):
+            main = self._video_track.main
+            camera = (main.width, main.height, round(main.fps))
+        try:
+            reply = devices.answer(self.profile_revision, self.profile, self.inventory, camera)
+            await self.send(reply)
+        except (AgentError, ValueError) as exc:  # a closed channel, a profile it cannot read
+            log.warning("profile %s not answered: %s", self.profile_revision, exc)
 
     # ---- media ---------------------------------------------------------------------------
 
@@ -311,6 +339,8 @@ class SiteClient:
             await pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
         except (ValueError, KeyError) as exc:
             raise AgentError("invalid_answer", f"the bridge's answer is unusable: {exc}") from None
+        if self.profile is not None and self._video_track is not None:
+            await self._answer_profile()  # now with the camera it sends
         # aioice's checks use RFC 5389 retransmission timers: an unreachable peer is only
         # declared "failed" after about 64 s, so the caller's timeout is what bounds this.
         await self.wait_connected(max(0.0, deadline - time.monotonic()), described=timeout)

@@ -36,8 +36,10 @@ from bridge.conference import (
     SitesChanged,
 )
 from bridge.conference.video import VideoSend, video_send
+from bridge.live.devices import HallDevices
 from bridge.live.effects import Effects
 from bridge.live.media import MediaSide, Transport
+from bridge.profiles.schema import Profile
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,8 @@ class LiveSession:
         self._voice: asyncio.Task[None] | None = None
         self.meter_feeds: list[Feed] = []  # called with the mixer's meters, 10 Hz
         self.quality_feeds: list[Feed] = []  # called with link quality entries, 1 Hz
+        # The halls' hardware profiles, what they applied and their devices' health.
+        self.devices = HallDevices([site.id for site in conference.roster()], media)
         # The media's own effects come first: the mix and the routes change before anyone
         # is told.
         self.effects.on(SiteChanged, handler=self._mute_one)
@@ -148,6 +152,7 @@ class LiveSession:
         """A site's join was accepted; an older connection of the same site is replaced."""
         old = self._sites.pop(site_id, None)
         if old is not None:
+            self.devices.left(site_id, old.participant)
             old.participant.end(Ending.REPLACED)
             if old.transport is not None:
                 asyncio.get_running_loop().create_task(old.transport.close())
@@ -158,10 +163,20 @@ class LiveSession:
         self._sites[site_id] = _SiteLink(participant)
 
     def welcome(self, site_id: int) -> None:
-        """After a site's join replies: whether to send its camera."""
+        """After a site's join replies: whether to send its camera, and its profile."""
         link = self._sites.get(site_id)
         if link is not None:
             self._instruct(site_id, link)
+            self.devices.joined(site_id, link.participant)
+
+    def desired_profile(self, site_id: int) -> Profile:
+        """The hardware profile the hall should have (its effective one)."""
+        return self.devices.desired(site_id)
+
+    def set_profiles(self, profiles: Mapping[int, Profile]) -> list[int]:
+        """The halls' effective profiles, resolved anew: those that changed are sent to
+        their hall at once (if it is connected) and to its mixer slot. Returns them."""
+        return self.devices.set_desired(profiles)
 
     async def offer(self, site_id: int, participant: Participant, sdp: str) -> str:
         """Answer a site's offer with a fresh transport (a renegotiating site gets a new
@@ -201,6 +216,7 @@ class LiveSession:
         if link is None or link.participant is not participant:
             return
         del self._sites[site_id]
+        self.devices.left(site_id, participant)
         if link.transport is not None:
             await link.transport.close()
         self.command(Leave(site_id, by))
@@ -215,6 +231,7 @@ class LiveSession:
             self.command(RemoveSite(site_id, by))  # raises SiteOffline unless it is joined
             return
         del self._sites[site_id]
+        self.devices.left(site_id, link.participant)
         link.participant.end(Ending.REMOVED)
         self.command(RemoveSite(site_id, by))
         if link.transport is not None:
@@ -290,12 +307,14 @@ class LiveSession:
             await asyncio.sleep(METER_INTERVAL_S)
             ticks += 1
             changed = await self.media.sample_quality()  # a hall's "no media" goes out at once
+            meters = self.media.meters()
             if ticks % QUALITY_EVERY == 0 or changed:
                 entries = self.media.quality()
                 if entries:
                     for feed in self.quality_feeds:
                         feed(entries)
-            meters = self.media.meters()
+            if ticks % QUALITY_EVERY == 0:
+                self.devices.tick(meters)
             if meters:
                 for feed in self.meter_feeds:
                     feed(meters)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from bridge.conference import Conference, RosterSite
 from bridge.conference.shown import DEFAULT_HOLD_S
@@ -38,6 +39,35 @@ class SessionUnavailable(Exception):
         self.code = code
 
 
+class ReportWriter:
+    """Halls' answers to their profiles, kept in the store (the console's profiles screen
+    shows an offline hall's last one): the latest per hall, written by one task at a time
+    from a worker thread, so a hall that answers in a loop costs one write per round."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pending: dict[int, tuple[int, int, dict[str, Any]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def feed(self, session_id: int) -> Callable[[int, int, dict[str, Any]], None]:
+        def write(site_id: int, revision: int, report: dict[str, Any]) -> None:
+            self._pending[site_id] = (session_id, revision, report)
+            if self._task is None or self._task.done():
+                self._task = asyncio.get_running_loop().create_task(self._drain())
+
+        return write
+
+    async def _drain(self) -> None:
+        while self._pending:
+            site_id, (session_id, revision, report) = self._pending.popitem()
+            try:
+                await asyncio.to_thread(
+                    self._store.profiles.save_report, site_id, session_id, revision, report
+                )
+            except Exception:  # a busy or full disk: the live state still holds it
+                log.exception("site %s: profile report not stored", site_id)
+
+
 class LiveSessions:
     def __init__(
         self,
@@ -54,6 +84,7 @@ class LiveSessions:
         self._lock = asyncio.Lock()
         self.on_open: list[Callable[[LiveSession], None]] = []
         self.keeper = LiveStateKeeper(store.live_state.save)
+        self._reports = ReportWriter(store)
 
     def find(self, session_id: int) -> LiveSession | None:
         return self._live.get(session_id)
@@ -91,10 +122,29 @@ class LiveSessions:
             live = LiveSession(conference, self._media_factory(), self._ice_servers)
             for hook in self.on_open:
                 hook(live)
+            live.devices.report_feeds.append(self._reports.feed(session_id))
+            await self._load_profiles(live)
             # What it holds now is what the store holds, or a fresh session's defaults.
             self.keeper.watch(live, conference.snapshot())
             self._live[session_id] = live
             return live
+
+    async def _load_profiles(self, live: LiveSession) -> None:
+        """Resolve every roster hall's effective profile from the store and hand them to
+        the live session (which sends the changed ones to their halls)."""
+        roster = [site.id for site in live.conference.roster()]
+        try:
+            found = await asyncio.to_thread(self._store.profiles.effective_many, roster)
+        except Exception:  # a profile the store cannot read must not keep a session shut
+            log.exception("session %s: hardware profiles not loaded", live.conference.session_id)
+            return
+        live.set_profiles({site_id: effective.profile for site_id, effective in found.items()})
+
+    async def profiles_changed(self) -> None:
+        """A profile or an assignment changed: re-resolve every live session's halls; those
+        whose effective profile changed get it at once (within the round trip of a push)."""
+        for live in self.all():
+            await self._load_profiles(live)
 
     async def _saved_state(self, session_id: int) -> ConferenceSnapshot | None:
         stored = await asyncio.to_thread(self._store.live_state.get, session_id)

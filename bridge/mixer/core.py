@@ -211,6 +211,7 @@ def mix(
     gains: npt.ArrayLike,
     state: MixerState,
     audio_level_dbov: npt.ArrayLike | None = None,
+    input_gains: npt.ArrayLike | None = None,
 ) -> MixResult:
     """Mix one tick.
 
@@ -224,6 +225,11 @@ def mix(
     (0 loudest, 127 silence; either sign is read as -dBov; NaN where a packet had none). Where
     present, a site counts as talking only if both the decoded signal and the sender's own
     reading (plus the operator gain) are above ``talk_threshold_dbfs``.
+
+    ``input_gains`` (optional, ``(n,)``, linear) is each site's input gain from its hardware
+    profile (``microphone.gain_db``), applied on top of levelling: levelling would undo a gain
+    applied before it (it steers a talker toward ``target_dbfs``), so this one changes what
+    listeners hear by exactly its amount. It does not change metering or talk detection.
     """
     cfg = state.config
     x = np.asarray(block, dtype=np.float32)
@@ -279,6 +285,8 @@ def mix(
     g_end = site_gain[talkers] * member_now[talkers]
     if cfg.levelling:
         g_end *= np.power(np.float32(10.0), level_db[talkers] / np.float32(20.0))
+    if input_gains is not None:
+        g_end *= np.asarray(input_gains, dtype=np.float32).reshape(n)[talkers]
     state._out_gain[talkers] = g_end
     state._member[:n] = member_now
     contrib = x[talkers]

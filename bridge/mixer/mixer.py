@@ -94,6 +94,10 @@ class Mixer:
         self._capacity = 0
         self._muted = np.zeros(0, dtype=bool)
         self._gains = np.ones(0, dtype=np.float32)
+        # Each site's input gain from its hardware profile, linear, by slot; kept by site id
+        # too, so it holds across a rejoin (it belongs to the hall, not to the connection).
+        self._input_gains = np.ones(0, dtype=np.float32)
+        self._input_gain_db: dict[int, float] = {}
         self._levels = np.zeros(0, dtype=np.float32)  # this tick's RTP audio level, -dBov
         self._undecoded = np.zeros(0, dtype=bool)  # rows left undecoded: quiet, not talking
         self._block = np.zeros((0, FRAME_SAMPLES), dtype=np.float32)
@@ -123,6 +127,7 @@ class Mixer:
         self._by_index[index] = slot
         self._muted[index] = muted
         self._gains[index] = 1.0
+        self._input_gains[index] = _linear(self._input_gain_db.get(site_id, 0.0))
         self._undecoded[index] = False
         self.clock.start()
         return slot.output
@@ -159,6 +164,18 @@ class Mixer:
         slot = self._slots.get(site_id)
         if slot is not None:
             self._gains[slot.index] = gain
+
+    def set_input_gain(self, site_id: int, gain_db: float) -> None:
+        """The site's input gain (its profile's ``microphone.gain_db``), on top of levelling;
+        it applies from the next tick, now or when the site joins."""
+        self._input_gain_db[site_id] = gain_db
+        slot = self._slots.get(site_id)
+        if slot is not None:
+            self._input_gains[slot.index] = _linear(gain_db)
+
+    def input_gain_db(self, site_id: int) -> float:
+        """The input gain the mix applies to the site, dB (what a profile's read-back says)."""
+        return self._input_gain_db.get(site_id, 0.0)
 
     async def close(self) -> None:
         await self.clock.stop()
@@ -270,6 +287,7 @@ class Mixer:
         self._capacity += 1
         self._muted = np.append(self._muted, True)
         self._gains = np.append(self._gains, np.float32(1.0))
+        self._input_gains = np.append(self._input_gains, np.float32(1.0))
         self._levels = np.append(self._levels, np.float32(math.nan))
         self._undecoded = np.append(self._undecoded, False)
         self._block = np.vstack([self._block, np.zeros((1, FRAME_SAMPLES), np.float32)])
@@ -327,6 +345,7 @@ class Mixer:
             gains=self._gains,
             state=self._state,
             audio_level_dbov=levels,
+            input_gains=self._input_gains,
         )
         self._last = result
         personal: dict[int, bytes] = {}
@@ -354,3 +373,7 @@ class Mixer:
             arrival = arrivals.get(int(index))
             if arrival is not None:
                 self.latency.record(done - arrival)
+
+
+def _linear(gain_db: float) -> float:
+    return float(10.0 ** (gain_db / 20.0))

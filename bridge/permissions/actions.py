@@ -93,7 +93,7 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_REMOVE: ActionInfo(True, True, "remove a site from the session"),
     A.SESSION_END: ActionInfo(True, True, "end the session for everyone"),
     A.SITE_JOIN: ActionInfo(True, True, "join as a hall"),
-    A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video"),
+    A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
     A.SITE_LEAVE: ActionInfo(True, True, "leave"),
 }

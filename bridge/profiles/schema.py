@@ -75,7 +75,7 @@ class Camera(BaseModel):
 
 class Display(BaseModel):
     model_config = _CLOSED
-    layout: Layout = "inset"
+    layout: Layout = "full"  # what a hall screen showed before profiles: one picture
     grid_sites: GridSites = 4
     captions: bool = True
     clock: bool = False

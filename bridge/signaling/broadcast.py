@@ -1,8 +1,9 @@
 """What everyone is told: the signaling layer's effect handlers on a live session.
 
 Each event's message is built once and put in every participant's bounded outbox (the
-halls' copy without the staff's account names, ``outbound.for_halls``); meters and link
-quality go to the consoles only.
+halls' copy without the staff's account names, ``outbound.for_halls``); meters, link
+quality, the halls' profile state and device health go to the consoles only, a hall's
+profile to that hall.
 """
 
 from __future__ import annotations
@@ -35,6 +36,22 @@ def attach(live: LiveSession) -> None:
         for console in live.consoles():
             console.send(message)
 
+    def profile(hall: Any, revision: int, body: Any) -> None:
+        hall.send(outbound.profile(revision, body))
+
+    def profile_status(entries: Any) -> None:
+        message = outbound.profile_status(entries)
+        for console in live.consoles():
+            console.send(message)
+
+    def health(entries: Any) -> None:
+        message = outbound.health(entries)
+        for console in live.consoles():
+            console.send(message)
+
     live.effects.on_every(tell_everyone)
+    live.devices.profile_feeds.append(profile)
+    live.devices.status_feeds.append(profile_status)
+    live.devices.health_feeds.append(health)
     live.meter_feeds.append(meters)
     live.quality_feeds.append(quality)

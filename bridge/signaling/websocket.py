@@ -230,6 +230,18 @@ async def _site_hand(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any
     j.live.command(command)
 
 
+async def _site_profile_applied(
+    h: SignalingHandler, conn: Connection, j: _Joined, msg: Any
+) -> None:
+    assert j.site_id is not None
+    j.live.devices.applied(j.site_id, msg.model_dump(exclude={"id", "type"}))
+
+
+async def _site_device_health(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    j.live.devices.health_report(j.site_id, msg.model_dump(exclude={"id", "type"}))
+
+
 # ---- console handlers -----------------------------------------------------------------
 
 
@@ -267,6 +279,9 @@ SITE_ROUTES: dict[str, Route] = {
     "candidate": Route(Action.SITE_MEDIA, _site_candidate),
     "leave": Route(Action.SITE_LEAVE, _site_leave),
     "hand": Route(Action.SITE_HAND, _site_hand),
+    # What a hall's devices did with its profile, and how they are: part of its media.
+    "profile_applied": Route(Action.SITE_MEDIA, _site_profile_applied),
+    "device_health": Route(Action.SITE_MEDIA, _site_device_health),
 }
 STAFF_ROUTES: dict[str, Route] = {
     "offer": Route(Action.CONSOLE_PREVIEWS, _console_offer),
@@ -416,6 +431,7 @@ class SignalingHandler:
         conn.send(outbound.roster(conf))
         conn.send(outbound.shown(conf.shown.state))
         conn.send(outbound.floor(conf.floor))
+        conn.send(outbound.profile_status(live.devices.statuses()))  # type: ignore[arg-type]
         return _Joined(live, principal, scope)
 
     async def _live(self, session_id: int) -> LiveSession:

@@ -62,6 +62,7 @@ class FakeMedia:
         self.transports: list[FakeTransport] = []
         self.consoles: list[FakeTransport] = []
         self.muted: dict[int, bool] = {}
+        self.gains: dict[int, float] = {}
         self.routes: dict[int, int | None] = {}
         self.closed = False
         self.fail_next = False
@@ -80,6 +81,12 @@ class FakeMedia:
 
     def set_muted(self, site_id: int, muted: bool) -> None:
         self.muted[site_id] = muted
+
+    def set_input_gain(self, site_id: int, gain_db: float) -> None:
+        self.gains[site_id] = gain_db
+
+    def input_gain_db(self, site_id: int) -> float:
+        return self.gains.get(site_id, 0.0)
 
     def route(self, viewer: int, source: int | None) -> None:
         self.routes[viewer] = source
