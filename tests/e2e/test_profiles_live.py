@@ -1,0 +1,128 @@
+"""Hardware profiles through a real bridge: an assignment by the HTTP API reaches the
+connected halls at once, the mixer applies the input gain (heard by FFT at another hall),
+and the console is told what each hall applied — a device it lacks named within 5 s."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from endpoints.audio import ToneTrack
+from endpoints.devices import load_inventory
+from endpoints.operator import OperatorClient
+from endpoints.session import SiteClient
+from tests.audio_analysis import tone_level_db
+from tests.conftest import RunningBridge
+from tests.e2e.test_audio import AMPLITUDE, PROVINCES, listen
+
+SPEAKER, LISTENER = PROVINCES[0], PROVINCES[1]
+
+
+def _assign(bridge: RunningBridge, token: str, site_id: int, body: dict[str, Any]) -> None:
+    reply = httpx.put(
+        f"{bridge.url}/api/sites/{site_id}/profile",
+        json=body,
+        headers={"authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+
+
+async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge):
+    speaker = SiteClient(bridge.links[SPEAKER], record_seconds=20)
+    listener = SiteClient(bridge.links[LISTENER], record_seconds=20)
+    token = bridge.login()
+    try:
+        for client in (speaker, listener):
+            await client.join()
+        await asyncio.gather(speaker.start_media(ToneTrack(440, AMPLITUDE)), listener.start_media())
+        first = await speaker.expect("profile", timeout=5)
+        assert first["profile"]["microphone"]["gain_db"] == 0
+        await asyncio.sleep(1.5)  # levelling and jitter buffers settle
+        before = tone_level_db(await listen(listener, 3.0), 440)
+        sent = time.monotonic()
+        mark = speaker.channel.seq
+        _assign(bridge, token, speaker.site["id"], {"fields": {"microphone": {"gain_db": 6}}})
+        pushed = await speaker.expect("profile", timeout=2, after=mark)
+        assert time.monotonic() - sent < 2.0
+        assert pushed["profile"]["microphone"]["gain_db"] == 6
+        assert pushed["revision"] > first["revision"]
+        await asyncio.sleep(0.5)
+        after = tone_level_db(await listen(listener, 3.0), 440)
+    finally:
+        await speaker.close()
+        await listener.close()
+    assert abs((after - before) - 6.0) <= 1.0, f"{before:.1f} dB, then {after:.1f} dB"
+
+
+async def test_the_console_is_told_what_a_hall_applied_and_which_device_it_lacks(
+    bridge, tmp_path: Path
+):
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(
+        json.dumps(
+            [
+                {"kind": "audioinput", "label": "USB Audio CODEC"},
+                {"kind": "audiooutput", "label": "HDMI Output"},
+            ]
+        )
+    )
+    hall = SiteClient(bridge.links[SPEAKER], inventory=load_inventory(inventory))
+    token = bridge.login()
+    operator = OperatorClient(bridge.url, session_id=1, token=token)
+    try:
+        await operator.connect()
+        await hall.join()
+        await hall.start_media(ToneTrack(440, AMPLITUDE))
+        site_id = hall.site["id"]
+        status = await operator.expect(
+            "profile_status",
+            timeout=5,
+            where=lambda m: any(
+                s["id"] == site_id and s["state"] == "confirmed" for s in m["sites"]
+            ),
+        )
+        entry = next(s for s in status["sites"] if s["id"] == site_id)
+        assert entry["devices"]["microphone"] == "USB Audio CODEC"
+        assert {d["label"] for d in entry["inventory"]} == {"USB Audio CODEC", "HDMI Output"}
+        assert entry["fields"]["microphone.sample_rate"]["ok"] is True
+        # A profile naming a microphone the hall lacks: the console names it within 5 s.
+        sent = time.monotonic()
+        _assign(
+            bridge,
+            token,
+            site_id,
+            {"fields": {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}},
+        )
+        status = await operator.expect(
+            "profile_status",
+            timeout=5,
+            where=lambda m: any(s["id"] == site_id and s["missing"] for s in m["sites"]),
+        )
+        assert time.monotonic() - sent < 5.0
+        entry = next(s for s in status["sites"] if s["id"] == site_id)
+        assert entry["state"] == "differs"
+        assert entry["missing"] == [
+            {
+                "kind": "microphone",
+                "patterns": ["Sennheiser*", "Shure MX"],
+                "used": "USB Audio CODEC",
+            }
+        ]
+        # The hall's answer is kept: the API shows it after the hall has left.
+        await hall.close()
+        reply = httpx.get(
+            f"{bridge.url}/api/sessions/1/profiles",
+            headers={"authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert reply.status_code == 200, reply.text
+        assert "Sennheiser*" in reply.text
+    finally:
+        await hall.close()
+        await operator.close()
