@@ -129,6 +129,10 @@ class LiveSessions:
             self.keeper.forget(session_id)
             await live.close(by)
 
+    async def profiles_changed(self) -> None:
+        """Re-resolve and push the effective profiles of every connected site (the live layer fills this in)."""  # noqa: E501
+        return None
+
     async def stopping(self) -> None:
         """The server begins to stop, before it closes the halls' connections: the state
         saved from here on is the one the halls were in (their hands still raised)."""
