@@ -180,8 +180,9 @@ def test_profiles_from_the_command_line(run, tmp_path: Path) -> None:
     assert shown["profile"]["builtin"] is True
     copied = run("profile", "copy", "large-hall", "tinh", "--name-vi", "Tỉnh", "--db", db, "--json")
     assert copied.returncode == 0 and json.loads(copied.stdout)["profile"]["name"]["vi"] == "Tỉnh"
-    edited = run("profile", "edit", "tinh", "--set", "microphone.gain_db=3",
-                 "--set", "display.layout=grid", "--set", 'camera.labels=["PTZ*"]', "--db", db, "--json")  # fmt: skip
+    sets = ["--set", "microphone.gain_db=3", "--set", "display.layout=grid"]
+    sets += ["--set", 'camera.labels=["PTZ*"]']
+    edited = run("profile", "edit", "tinh", *sets, "--db", db, "--json")
     profile = json.loads(edited.stdout)["profile"]["profile"]
     assert profile["microphone"]["gain_db"] == 3 and profile["display"]["layout"] == "grid"
     assert profile["camera"]["labels"] == ["PTZ*"]

@@ -305,8 +305,8 @@ _PROBLEMS: dict[Problem, _Say] = {
         "is a built-in profile, read-only: copy it to change it",
     ),
     Problem.IN_USE: lambda p: (
-        f"đang được gán cho điểm cầu {p.get('sites')}",
-        f"is assigned to sites {p.get('sites')}",
+        f"đang được gán cho điểm cầu {p.get('sites') or ''}".rstrip(),
+        f"is assigned to sites {p.get('sites') or ''}".rstrip(),
     ),
 }
 

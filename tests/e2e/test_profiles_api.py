@@ -132,8 +132,13 @@ def test_a_province_lock_reaches_a_commune_below_with_sources_named(
     central = site(api, "Trung ương thử", "central", None)
     province = site(api, "Lào Cai thử", "province", central)
     commune = site(api, "Tả Van", "commune", province)
-    ok(api.post("/api/profiles", json={"id": "tinh", "name": NAME, "summary": SUMMARY,
-                                       "profile": {"microphone": {"gain_db": 6}}}), 201)  # fmt: skip
+    loud = {"microphone": {"gain_db": 6}}
+    ok(
+        api.post(
+            "/api/profiles", json={"id": "tinh", "name": NAME, "summary": SUMMARY, "profile": loud}
+        ),
+        201,
+    )
     given = ok(
         api.put(
             f"/api/sites/{province}/profile",
