@@ -16,13 +16,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from bridge import tls
 from bridge.cli_text import choose_lang, text
 from bridge.kit import write_kit
+from bridge.profiles.schema import Name, Profile, ProfileOverride, flatten, unflatten
 from bridge.settings import Settings, default_data_dir, load_settings
 from bridge.signaling.api import session_json, site_json
-from bridge.signaling.errors import ErrorCode, message_for
+from bridge.signaling.errors import ErrorCode, Problem, SignalingError, message_for, problem_message
+from bridge.signaling.profile_api import assignment_json, effective_json, profile_json
+from bridge.signaling.validation import invalid
 from bridge.store import AccountRole, NotFound, SessionState, SiteLevel, Store, StoreError
+from bridge.store.profiles import StoredProfile
 from bridge.use_cases import close_session, issue_join_links, open_session
 
 # Set by ``main`` before parsing: the language of help texts and messages.
@@ -182,6 +188,138 @@ def cmd_session_audit(args: argparse.Namespace, store: Store) -> int:
         for e in entries
     )
     _out(args, {"entries": rows}, lines or _t("no.entries"))
+    return 0
+
+
+# ---- hardware profiles -----------------------------------------------------------------
+
+
+def _setting(value: str) -> tuple[str, Any]:
+    """``--set microphone.gain_db=3``: the path and the value, read as JSON (``3``,
+    ``true``, ``["Jabra*"]``), else taken as a string (``grid``)."""
+    path, eq, raw = value.partition("=")
+    if not eq or not path.strip():
+        raise argparse.ArgumentTypeError(_t("error.setting", value=value))
+    try:
+        parsed: Any = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    return path.strip(), parsed
+
+
+def _settings_of(pairs: Sequence[tuple[str, Any]], model: type[BaseModel], start: Any) -> Any:
+    """``start`` (a flat ``{path: value}``) with ``pairs`` set, validated as ``model``;
+    a refused field raises ``SignalingError`` naming it."""
+    values = dict(start)
+    values.update(pairs)
+    try:
+        return model.model_validate(unflatten(values))
+    except ValidationError as exc:
+        raise invalid(exc, model=model) from None
+
+
+def _source_text(source: dict[str, Any] | None) -> str:
+    if source is None:
+        return _t("profile.default")
+    where = f"{source['level']} {source['site_name']} ({source['site_id']})"
+    return f"{where}, {source['profile_id']}" if source["profile_id"] else where
+
+
+def _profile_line(p: StoredProfile) -> str:
+    name = p.name.en if LANG == "en" else p.name.vi
+    mark = _t("profile.builtin") if p.builtin else ""
+    return f"{p.id:<24} {name}{mark}"
+
+
+def cmd_profile_list(args: argparse.Namespace, store: Store) -> int:
+    profiles = store.profiles.list()
+    _out(
+        args,
+        {"profiles": [profile_json(p) for p in profiles]},
+        "\n".join(_profile_line(p) for p in profiles),
+    )
+    return 0
+
+
+def cmd_profile_show(args: argparse.Namespace, store: Store) -> int:
+    p = store.profiles.get(args.profile_id)
+    lines = [_profile_line(p), p.summary.en if LANG == "en" else p.summary.vi]
+    lines += [
+        f"  {path} = {json.dumps(v, ensure_ascii=False)}" for path, v in flatten(p.profile).items()
+    ]
+    _out(args, {"profile": profile_json(p)}, "\n".join(lines))
+    return 0
+
+
+def cmd_profile_copy(args: argparse.Namespace, store: Store) -> int:
+    name = None
+    if args.name_vi or args.name_en:
+        source = store.profiles.get(args.source)
+        name = Name(vi=args.name_vi or source.name.vi, en=args.name_en or source.name.en)
+    p = store.profiles.copy(args.source, args.new_id, name, by=_by())
+    store.audit.record(None, _by(), "copy_profile", profile_id=p.id, copy_of=args.source)
+    _out(args, {"profile": profile_json(p)}, _t("profile.made", id=p.id, source=args.source))
+    return 0
+
+
+def cmd_profile_edit(args: argparse.Namespace, store: Store) -> int:
+    current = store.profiles.get(args.profile_id)
+    profile = _settings_of(args.set, Profile, flatten(current.profile))
+    p = store.profiles.update(args.profile_id, profile=profile, by=_by())
+    changed = [path for path, _ in args.set]
+    store.audit.record(None, _by(), "update_profile", profile_id=p.id, changed=changed)
+    _out(args, {"profile": profile_json(p)}, _t("profile.changed", id=p.id))
+    return 0
+
+
+def cmd_profile_delete(args: argparse.Namespace, store: Store) -> int:
+    store.profiles.delete(args.profile_id)
+    store.audit.record(None, _by(), "delete_profile", profile_id=args.profile_id)
+    _out(args, {"ok": True}, _t("profile.deleted", id=args.profile_id))
+    return 0
+
+
+def cmd_profile_assign(args: argparse.Namespace, store: Store) -> int:
+    fields = _settings_of(args.set, ProfileOverride, {}) if args.set else None
+    store.profiles.assign(args.site_id, args.profile_id, fields, args.lock, by=_by())
+    store.audit.record(
+        None,
+        _by(),
+        "assign_profile",
+        site_id=args.site_id,
+        profile_id=args.profile_id,
+        fields=None if fields is None else fields.model_dump(exclude_none=True),
+        locked=args.lock,
+    )
+    return _effective(args, store)
+
+
+def cmd_profile_unassign(args: argparse.Namespace, store: Store) -> int:
+    store.profiles.unassign(args.site_id)
+    store.audit.record(None, _by(), "unassign_profile", site_id=args.site_id)
+    return _effective(args, store)
+
+
+def cmd_profile_effective(args: argparse.Namespace, store: Store) -> int:
+    return _effective(args, store)
+
+
+def _effective(args: argparse.Namespace, store: Store) -> int:
+    site = store.sites.get(args.site_id)
+    names = {s.id: s.name for s in store.sites.list()}
+    effective = effective_json(store.profiles.effective(site.id), names)
+    assignment = assignment_json(store.profiles.assignment(site.id))
+    lines = [_t("profile.site", id=site.id, name=site.name)]
+    for path, field in effective["fields"].items():
+        value = json.dumps(field["value"], ensure_ascii=False)
+        line = f"  {path:<30} {value:<16} {_source_text(dict(field['source'] or {}) or None)}"
+        if field["locked_by"] is not None:
+            line += _t("profile.locked", by=_source_text(dict(field["locked_by"])))
+        if field["ignored"]:
+            line += _t("profile.ignored", count=len(field["ignored"]))
+        lines.append(line)
+    data = {"site": site_json(site), "assignment": assignment, "effective": effective}
+    _out(args, data, "\n".join(lines))
     return 0
 
 
@@ -348,6 +486,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help=_t("opt.username"))
     p.add_argument("--password-stdin", action="store_true", help=_t("opt.password_stdin"))
 
+    profile = group("profile", "cmd.profile")
+    command(profile, "list", "cmd.profile.list", cmd_profile_list)
+    p = command(profile, "show", "cmd.profile.show", cmd_profile_show)
+    p.add_argument("profile_id", metavar="ID", help=_t("opt.profile_id"))
+    p = command(profile, "copy", "cmd.profile.copy", cmd_profile_copy)
+    p.add_argument("source", metavar="SRC", help=_t("opt.profile.source"))
+    p.add_argument("new_id", metavar="NEW", help=_t("opt.profile.new"))
+    p.add_argument("--name-vi", metavar="NAME", help=_t("opt.profile.name_vi"))
+    p.add_argument("--name-en", metavar="NAME", help=_t("opt.profile.name_en"))
+    p = command(profile, "edit", "cmd.profile.edit", cmd_profile_edit)
+    p.add_argument("profile_id", metavar="ID", help=_t("opt.profile_id"))
+    p.add_argument(
+        "--set", type=_setting, action="append", default=[], required=True,
+        metavar="PATH=VALUE", help=_t("opt.profile.set"),
+    )  # fmt: skip
+    p = command(profile, "delete", "cmd.profile.delete", cmd_profile_delete)
+    p.add_argument("profile_id", metavar="ID", help=_t("opt.profile_id"))
+    p = command(profile, "assign", "cmd.profile.assign", cmd_profile_assign)
+    p.add_argument("site_id", type=int, metavar="SITE_ID", help=_t("opt.profile.site_id"))
+    p.add_argument("profile_id", nargs="?", metavar="PROFILE_ID", help=_t("opt.profile.assigned"))
+    p.add_argument(
+        "--set", type=_setting, action="append", default=[], metavar="PATH=VALUE",
+        help=_t("opt.profile.set_site"),
+    )  # fmt: skip
+    p.add_argument(
+        "--lock", action="append", default=[], metavar="PATH", help=_t("opt.profile.lock")
+    )
+    p = command(profile, "unassign", "cmd.profile.unassign", cmd_profile_unassign)
+    p.add_argument("site_id", type=int, metavar="SITE_ID", help=_t("opt.profile.site_id"))
+    p = command(profile, "effective", "cmd.profile.effective", cmd_profile_effective)
+    p.add_argument("site_id", type=int, metavar="SITE_ID", help=_t("opt.profile.site_id"))
+
     sub.add_parser("agent", help=_t("cmd.agent"), add_help=False)
     return parser
 
@@ -369,11 +539,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return int(args.func(args, store))
+    except SignalingError as exc:  # a refused field of a profile (--set)
+        _error(f"{exc.code}: {exc.message(LANG)}")
+        return 1
     except StoreError as exc:
         try:
             label = message_for(ErrorCode(exc.code), LANG)
         except ValueError:
             label = exc.code
+        if exc.field is not None and exc.problem is not None:  # said of the field
+            label = problem_message(exc.field, Problem(exc.problem), exc.params, LANG)
         _error(f"{exc.code}: {label} ({exc})")
         return 1
     finally:

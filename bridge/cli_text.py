@@ -112,7 +112,70 @@ TEXT: dict[str, tuple[str, str]] = {
         "điểm cầu không giao diện (xem `bridge agent --help`)",
         "headless site endpoint (see `bridge agent --help`)",
     ),
+    "cmd.profile": ("hồ sơ thiết bị của điểm cầu", "hardware profiles"),
+    "cmd.profile.list": (
+        "liệt kê các hồ sơ (dựng sẵn, rồi tự tạo)",
+        "list the profiles (built-in, then custom)",
+    ),
+    "cmd.profile.show": ("xem một hồ sơ", "show a profile"),
+    "cmd.profile.copy": ("sao chép một hồ sơ thành hồ sơ mới", "copy a profile into a new one"),
+    "cmd.profile.edit": (
+        "sửa các trường của một hồ sơ tự tạo",
+        "change fields of a custom profile",
+    ),
+    "cmd.profile.delete": (
+        "xoá một hồ sơ tự tạo (chưa gán cho điểm cầu nào)",
+        "delete a custom profile (assigned to no site)",
+    ),
+    "cmd.profile.assign": (
+        "gán hồ sơ, các trường riêng và khoá cho một điểm cầu (thay toàn bộ)",
+        "assign a site's profile, own fields and locks (replacing them all)",
+    ),
+    "cmd.profile.unassign": ("bỏ gán hồ sơ của một điểm cầu", "take a site's assignment away"),
+    "cmd.profile.effective": (
+        "giá trị hiệu lực của từng trường và nguồn của nó",
+        "each field's effective value and where it comes from",
+    ),
+    "opt.profile_id": ("mã hồ sơ (vd. large-hall)", "the profile's id (e.g. large-hall)"),
+    "opt.profile.source": ("mã hồ sơ được sao chép", "id of the profile to copy"),
+    "opt.profile.new": (
+        "mã hồ sơ mới: chữ thường, số, dấu gạch ngang",
+        "the new profile's id: lower-case letters, digits, dashes",
+    ),
+    "opt.profile.name_vi": ("tên tiếng Việt", "the Vietnamese name"),
+    "opt.profile.name_en": ("tên tiếng Anh", "the English name"),
+    "opt.profile.set": (
+        "đặt một trường, vd. microphone.gain_db=3 hoặc display.layout=grid "
+        "(giá trị đọc như JSON, nếu không thì là chuỗi); lặp lại được",
+        "set a field, e.g. microphone.gain_db=3 or display.layout=grid "
+        "(the value read as JSON, else a string); repeatable",
+    ),
+    "opt.profile.set_site": (
+        "một trường đặt riêng cho điểm cầu, vd. speaker.volume=0.8; lặp lại được",
+        "a field set on the site itself, e.g. speaker.volume=0.8; repeatable",
+    ),
+    "opt.profile.lock": (
+        "khoá một trường hoặc cả một nhóm (vd. speaker) cho các điểm cầu cấp dưới; lặp lại được",
+        "lock a field or a whole section (e.g. speaker) for the sites below; repeatable",
+    ),
+    "opt.profile.site_id": ("mã điểm cầu", "the site's id"),
+    "opt.profile.assigned": (
+        "mã hồ sơ gán cho cấp của điểm cầu (bỏ trống: không có)",
+        "id of the profile the site's level applies (omitted: none)",
+    ),
     # output
+    "profile.builtin": ("  [dựng sẵn]", "  [built-in]"),
+    "profile.default": ("mặc định", "default"),
+    "profile.made": ("hồ sơ {id} (sao chép từ {source})", "profile {id} (copied from {source})"),
+    "profile.changed": ("đã sửa hồ sơ {id}", "profile {id} changed"),
+    "profile.deleted": ("đã xoá hồ sơ {id}", "profile {id} deleted"),
+    "profile.site": ("điểm cầu {id}: {name}", "site {id}: {name}"),
+    "profile.locked": ("  [khoá bởi {by}]", "  [locked by {by}]"),
+    "profile.ignored": ("  [{count} giá trị bị bỏ qua]", "  [{count} overrides ignored]"),
+    "error.setting": (
+        "{value!r} không phải dạng ĐƯỜNG_DẪN=GIÁ_TRỊ, vd. microphone.gain_db=3",
+        "{value!r} is not PATH=VALUE, e.g. microphone.gain_db=3",
+    ),
     "password.prompt": ("Mật khẩu: ", "Password: "),
     "no.sites": ("(chưa có điểm cầu)", "(no sites)"),
     "no.sessions": ("(chưa có phiên họp)", "(no sessions)"),

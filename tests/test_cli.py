@@ -16,6 +16,7 @@ import pytest
 
 from bridge import cli, tls
 from bridge.cli_text import TEXT, choose_lang
+from bridge.store import Store
 from tests.conftest import ROOT
 
 
@@ -156,3 +157,74 @@ def test_the_hall_pc_kit_holds_the_ca_the_bridge_serves_from(run, tmp_path: Path
     own = run("kit", "--out", str(out), "--db", str(db), "--lang", "en",
               BRIDGE_TLS_CERT=str(files.cert))  # fmt: skip
     assert own.returncode == 1 and "your own certificate" in own.stderr
+
+
+def test_profiles_from_the_command_line(run, tmp_path: Path) -> None:
+    db = str(tmp_path / "b.sqlite3")
+    assert run("site", "create", "Trung ương", "--level", "central", "--db", db).returncode == 0
+    assert (
+        run(
+            "site", "create", "Lào Cai", "--level", "province", "--parent", "1", "--db", db
+        ).returncode
+        == 0
+    )
+    assert (
+        run(
+            "site", "create", "Tả Van", "--level", "commune", "--parent", "2", "--db", db
+        ).returncode
+        == 0
+    )
+    listed = run("profile", "list", "--db", db, "--lang", "en")
+    assert "large-hall" in listed.stdout and "[built-in]" in listed.stdout
+    shown = json.loads(run("profile", "show", "laptop", "--json", "--db", db).stdout)
+    assert shown["profile"]["builtin"] is True
+    copied = run("profile", "copy", "large-hall", "tinh", "--name-vi", "Tỉnh", "--db", db, "--json")
+    assert copied.returncode == 0 and json.loads(copied.stdout)["profile"]["name"]["vi"] == "Tỉnh"
+    sets = ["--set", "microphone.gain_db=3", "--set", "display.layout=grid"]
+    sets += ["--set", 'camera.labels=["PTZ*"]']
+    edited = run("profile", "edit", "tinh", *sets, "--db", db, "--json")
+    profile = json.loads(edited.stdout)["profile"]["profile"]
+    assert profile["microphone"]["gain_db"] == 3 and profile["display"]["layout"] == "grid"
+    assert profile["camera"]["labels"] == ["PTZ*"]
+    # A refused value names the field, in the chosen language.
+    bad = run(
+        "profile", "edit", "tinh", "--set", "microphone.gain_db=99", "--db", db, "--lang", "en"
+    )
+    assert bad.returncode == 1 and "Field “microphone.gain_db” must be at most 20." in bad.stderr
+    vi = run("profile", "edit", "tinh", "--set", "display.nope=1", "--db", db)
+    assert vi.returncode == 1 and "Trường «display.nope»" in vi.stderr
+    assert (
+        run("profile", "edit", "laptop", "--set", "display.clock=true", "--db", db).returncode == 1
+    )
+    assert run("profile", "edit", "tinh", "--set", "novalue", "--db", db).returncode == 2
+
+    assigned = run("profile", "assign", "2", "tinh", "--lock", "microphone.gain_db", "--db", db)
+    assert assigned.returncode == 0, assigned.stderr
+    below = run(
+        "profile", "assign", "3", "laptop", "--set", "microphone.gain_db=-4", "--db", db, "--json"
+    )
+    gain = json.loads(below.stdout)["effective"]["fields"]["microphone.gain_db"]
+    assert gain["value"] == 3 and gain["locked_by"]["site_name"] == "Lào Cai"
+    text = run("profile", "effective", "3", "--db", db, "--lang", "en").stdout
+    assert "microphone.gain_db" in text and "locked by province Lào Cai (2)" in text
+    bad_lock = run("profile", "assign", "3", "--lock", "nope", "--db", db, "--lang", "en")
+    assert bad_lock.returncode == 1 and "“locked[0]”" in bad_lock.stderr
+    in_use = run("profile", "delete", "tinh", "--db", db, "--lang", "en")
+    assert in_use.returncode == 1 and "Lào Cai (2)" in in_use.stderr
+    assert run("profile", "unassign", "2", "--db", db).returncode == 0
+    assert run("profile", "delete", "tinh", "--db", db).returncode == 0
+    with Store(tmp_path / "b.sqlite3") as store:
+        actions = [e.action for e in _audit(store)]
+    assert actions == ["copy_profile", "update_profile", "assign_profile", "assign_profile",
+                       "unassign_profile", "delete_profile"]  # fmt: skip
+
+
+def _audit(store: Store) -> list[Any]:
+    """The entries of no session (what the profiles' commands write), oldest first."""
+    from sqlalchemy import select
+
+    from bridge.store import schema as t
+
+    with store.db.read() as conn:
+        rows = conn.execute(select(t.audit).where(t.audit.c.session_id.is_(None))).all()
+    return [r for r in rows if "profile" in r.action]

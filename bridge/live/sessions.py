@@ -146,6 +146,13 @@ class LiveSessions:
         for live in self.all():
             await self._load_profiles(live)
 
+    async def _profiles_generation(self) -> tuple[Any, ...] | None:
+        try:
+            return await asyncio.to_thread(self._store.profiles.generation)
+        except Exception:  # a busy store: look again next time
+            log.exception("reading the profiles' generation failed")
+            return None
+
     async def _saved_state(self, session_id: int) -> ConferenceSnapshot | None:
         stored = await asyncio.to_thread(self._store.live_state.get, session_id)
         if stored is None:
@@ -193,8 +200,8 @@ class LiveSessions:
 
     async def follow_store(self, interval: float = 2.0) -> None:
         """Close live sessions that were closed in the store by someone else (``bridge
-        session close`` from the command line, another process): their sites hear it
-        within ``interval`` seconds. Runs for the server's lifetime; first it opens again
+        session close`` from the command line, another process), and push profiles changed
+        there (``bridge profile``): their sites hear it within ``interval`` seconds. Runs for the server's lifetime; first it opens again
         the sessions that were live when the bridge stopped (``reopen``)."""
         try:
             reopened = await self.reopen()
@@ -203,8 +210,14 @@ class LiveSessions:
         else:
             if reopened:
                 log.info("live sessions taken up again: %s", reopened)
+        generation = await self._profiles_generation()
         while True:
             await asyncio.sleep(interval)
+            # Profiles changed by another process (``bridge profile``) reach the halls too.
+            now = await self._profiles_generation()
+            if now is not None and now != generation:
+                generation = now
+                await self.profiles_changed()
             for session_id in list(self._live):
                 try:
                     session = await asyncio.to_thread(self._store.sessions.get, session_id)

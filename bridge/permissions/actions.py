@@ -30,6 +30,15 @@ class Action(StrEnum):
     SESSION_STAFF = "session.staff"
     METRICS_VIEW = "metrics.view"
     METRICS_RESET = "metrics.reset"
+    PROFILE_LIST = "profile.list"
+    PROFILE_VIEW = "profile.view"
+    PROFILE_CREATE = "profile.create"
+    PROFILE_UPDATE = "profile.update"
+    PROFILE_DELETE = "profile.delete"
+    SITE_PROFILE_VIEW = "site.profile.view"
+    SITE_PROFILE_ASSIGN = "site.profile.assign"
+    SITE_PROFILE_UNASSIGN = "site.profile.unassign"
+    SESSION_PROFILES = "session.profiles"
     # WebSocket, a staff console.
     CONSOLE_JOIN = "console.join"
     CONSOLE_PREVIEWS = "console.previews"
@@ -79,6 +88,15 @@ INFO: dict[Action, ActionInfo] = {
     A.SESSION_STAFF: ActionInfo(True, True, "assign operators and observers"),
     A.METRICS_VIEW: ActionInfo(False, False, "read the media path's metrics"),
     A.METRICS_RESET: ActionInfo(False, True, "start a new metrics window"),
+    A.PROFILE_LIST: ActionInfo(False, False, "list the hardware profiles"),
+    A.PROFILE_VIEW: ActionInfo(False, False, "read a hardware profile"),
+    A.PROFILE_CREATE: ActionInfo(False, True, "create or copy a hardware profile"),
+    A.PROFILE_UPDATE: ActionInfo(False, True, "change a custom hardware profile"),
+    A.PROFILE_DELETE: ActionInfo(False, True, "delete a custom hardware profile"),
+    A.SITE_PROFILE_VIEW: ActionInfo(False, False, "read a site's profile and effective values"),
+    A.SITE_PROFILE_ASSIGN: ActionInfo(False, True, "assign a site's profile, fields and locks"),
+    A.SITE_PROFILE_UNASSIGN: ActionInfo(False, True, "take a site's assignment away"),
+    A.SESSION_PROFILES: ActionInfo(True, False, "read the effective profiles of a session's sites"),
     # A console and its previews change only what the caller itself receives.
     A.CONSOLE_JOIN: ActionInfo(True, False, "open a session's console"),
     A.CONSOLE_PREVIEWS: ActionInfo(True, False, "watch the sites' previews"),

@@ -38,6 +38,12 @@ _LIVE_CONTROLS = frozenset(
 # What running a session means, for whoever runs it (organiser or operator).
 _RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END})
 _STAFF = frozenset(a for a in Action if a not in _HALL)
+# Hardware profiles: every account reads them (what a hall is set to is no secret among
+# staff); admin and office keep the catalogue of custom profiles; the operator, the
+# technician who tunes the halls, assigns them to sites (fields and locks included). Not
+# scoped: a profile is about a hall's hardware, whatever session it is in.
+_PROFILE_READ = frozenset({A.PROFILE_LIST, A.PROFILE_VIEW, A.SITE_PROFILE_VIEW})
+_PROFILE_ASSIGN = frozenset({A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN})
 
 _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _STAFF,
@@ -48,12 +54,15 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ORGANISER: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE})
     | _CONSOLE_READ
     | _RUN
-    | {A.SESSION_STAFF},
+    | {A.SESSION_STAFF}
+    | _PROFILE_READ,
     Role.OPERATOR: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
     | _CONSOLE_READ
     | _RUN
-    | _LIVE_CONTROLS,
-    Role.OBSERVER: frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ,
+    | _LIVE_CONTROLS
+    | _PROFILE_READ
+    | _PROFILE_ASSIGN,
+    Role.OBSERVER: frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ | _PROFILE_READ,
     Role.SITE: _HALL,
 }
 _EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})

@@ -39,6 +39,7 @@ from bridge.signaling.errors import (
 )
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
+from bridge.signaling.profile_api import ProfileRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
@@ -157,11 +158,37 @@ ROUTES: list[ApiRoute] = [
              summary="The media path's health"),
     ApiRoute("POST", "/api/metrics/reset", Action.METRICS_RESET, "reset_metrics", s.OkReply,
              summary="Start a new measurement window"),
+    # Hardware profiles (profile_api.py). Profile and site routes name their parameters
+    # ``profile_id`` and ``site_id``: only ``{id}`` is a session's.
+    ApiRoute("GET", "/api/profiles", Action.PROFILE_LIST, "list_profiles", s.ProfilesReply,
+             summary="Every hardware profile: the built-ins, then the custom ones"),
+    ApiRoute("POST", "/api/profiles", Action.PROFILE_CREATE, "create_profile", s.ProfileReply,
+             201, m.ProfileCreateBody, conflicts=True,
+             summary="Create a custom profile, or copy one (copy_of)"),
+    ApiRoute("GET", "/api/profiles/{profile_id:str}", Action.PROFILE_VIEW, "get_profile",
+             s.ProfileReply, summary="One profile"),
+    ApiRoute("PUT", "/api/profiles/{profile_id:str}", Action.PROFILE_UPDATE, "update_profile",
+             s.ProfileReply, body=m.ProfileUpdateBody, conflicts=True,
+             summary="Change a custom profile (a built-in refuses)"),
+    ApiRoute("DELETE", "/api/profiles/{profile_id:str}", Action.PROFILE_DELETE,
+             "delete_profile", s.OkReply, conflicts=True,
+             summary="Delete a custom profile assigned to no site"),
+    ApiRoute("GET", "/api/sites/{site_id:int}/profile", Action.SITE_PROFILE_VIEW,
+             "site_profile", s.SiteProfileReply,
+             summary="A site's assignment and effective profile, each field's source"),
+    ApiRoute("PUT", "/api/sites/{site_id:int}/profile", Action.SITE_PROFILE_ASSIGN,
+             "assign_profile", s.SiteProfileReply, body=m.SiteProfileBody,
+             summary="Assign the site's profile, its own fields and its locks"),
+    ApiRoute("DELETE", "/api/sites/{site_id:int}/profile", Action.SITE_PROFILE_UNASSIGN,
+             "unassign_profile", s.SiteProfileReply, summary="Take the site's assignment away"),
+    ApiRoute("GET", "/api/sessions/{id:int}/profiles", Action.SESSION_PROFILES,
+             "session_profiles", s.SessionProfilesReply,
+             summary="Each roster site's effective profile, sources and last report"),
 ]
 # fmt: on
 
 
-class Api:
+class Api(ProfileRoutes):
     def __init__(
         self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
     ) -> None:
@@ -206,7 +233,11 @@ class Api:
             except SignalingError as error:
                 return error_response(error, lang)
             except StoreError as exc:
-                return error_response(SignalingError(ErrorCode(exc.code), str(exc)), lang)
+                problem = Problem(exc.problem) if exc.problem else None
+                refusal = SignalingError(
+                    ErrorCode(exc.code), str(exc), exc.field, problem, exc.params
+                )
+                return error_response(refusal, lang)
             except ClientDisconnect:
                 # The client went away mid-body: nobody to answer, nothing to log.
                 return Response(status_code=400)

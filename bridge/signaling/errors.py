@@ -220,6 +220,8 @@ class Problem(StrEnum):
     WRONG_LEVEL = "wrong_level"  # a parent site not above the new site's ``level``
     TAKEN = "taken"  # a name already used
     INVALID = "invalid"  # anything else
+    BUILT_IN = "built_in"  # a built-in hardware profile, read-only
+    IN_USE = "in_use"  # a profile still assigned to ``sites``
 
 
 # What a ``wrong_type`` field should have been, in both languages.
@@ -298,6 +300,14 @@ _PROBLEMS: dict[Problem, _Say] = {
     ),
     Problem.TAKEN: lambda p: ("đã được dùng", "is already taken"),
     Problem.INVALID: lambda p: ("không hợp lệ", "is not valid"),
+    Problem.BUILT_IN: lambda p: (
+        "là hồ sơ dựng sẵn, chỉ đọc: hãy sao chép để sửa",
+        "is a built-in profile, read-only: copy it to change it",
+    ),
+    Problem.IN_USE: lambda p: (
+        f"đang được gán cho điểm cầu {p.get('sites') or ''}".rstrip(),
+        f"is assigned to sites {p.get('sites') or ''}".rstrip(),
+    ),
 }
 
 

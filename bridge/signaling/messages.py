@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bridge.profiles.schema import CatalogueProfile, Name, Profile, ProfileOverride, Summary
 from bridge.signaling.errors import ErrorCode, SignalingError
 from bridge.signaling.validation import invalid
 
@@ -363,6 +364,41 @@ class LinksBody(_Body):
     # At least six minutes: a shorter link could expire before the hall opens it, and a tiny
     # float (5e-324 hours) would be no time at all once a timedelta.
     valid_hours: Annotated[float, Field(ge=0.1, le=24 * 366)] | None = None
+
+
+# A profile's id: the catalogue's own rule, for custom profiles too.
+ProfileId = Annotated[str, CatalogueProfile.model_fields["id"].metadata[0]]
+# A locked path: a field (``microphone.gain_db``) or a whole section (``speaker``).
+LockPath = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ProfileCreateBody(_Body):
+    """A new custom profile: ``name``, ``summary`` and ``profile`` (default: the built-in
+    defaults), or with ``copy_of`` a copy of that profile, whatever else is given
+    replacing the copied part."""
+
+    id: ProfileId
+    copy_of: ProfileId | None = None
+    name: Name | None = None
+    summary: Summary | None = None
+    profile: Profile | None = None
+
+
+class ProfileUpdateBody(_Body):
+    """What is given replaces the profile's own (a whole ``profile``, not a part of it)."""
+
+    name: Name | None = None
+    summary: Summary | None = None
+    profile: Profile | None = None
+
+
+class SiteProfileBody(_Body):
+    """A site's assignment, replaced whole: the profile its level applies (None: none of
+    its own), the fields set on the site itself, the paths it locks for the sites below."""
+
+    profile_id: ProfileId | None = None
+    fields: ProfileOverride | None = None
+    locked: Annotated[list[LockPath], Field(max_length=64)] = []
 
 
 def parse_body(model: type[_Body], raw: bytes) -> Any:

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from bridge.permissions import Action
+from bridge.profiles.schema import CatalogueProfile
 from bridge.signaling.errors import HTTP_STATUS
 from bridge.signaling.schemas import ErrorReply
 
@@ -25,13 +26,14 @@ if TYPE_CHECKING:
 REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR = "ErrorReply"
 MAX_ID = 2**53
+PROFILE_ID_PATTERN: str = CatalogueProfile.model_fields["id"].metadata[0].pattern
 
 # Which error codes each status can carry, for the descriptions.
 _STATUS_TEXT: dict[int, str] = {
     400: "The body is not a JSON object (`invalid_json`)",
     401: "No valid login token (`unauthorized`, `login_invalid`, `login_expired`)",
     403: "The caller's role may not take this action (`forbidden`)",
-    404: "No such session (`not_found`)",
+    404: "No such session, site or profile (`not_found`)",
     409: "The resource's state or a name in use refuses it (`session_closed`, `conflict`)",
     413: "The body is over 64 KiB (`message_too_large`)",
     422: "A field is wrong: `field` names it, `problem` says how (`invalid_input`)",
@@ -47,6 +49,14 @@ def openapi_path(path: str) -> str:
 
 def path_parameters(path: str) -> list[str]:
     return re.findall(r"\{(\w+)(?::\w+)?\}", path)
+
+
+def _parameter_schema(path: str, name: str) -> dict[str, Any]:
+    """An ``{x:int}`` parameter is an id; an ``{x:str}`` one a profile's id."""
+    match = re.search(r"\{" + name + r"(?::(\w+))?\}", path)
+    if match and match.group(1) == "str":
+        return {"type": "string", "pattern": PROFILE_ID_PATTERN}
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def error_statuses(route: ApiRoute) -> list[int]:
@@ -95,7 +105,7 @@ def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "schema": _parameter_schema(route.path, name),
             }
             for name in path_parameters(route.path)
         ]

@@ -165,3 +165,105 @@ class MetricsReply(TypedDict):
     """Open: the audio and video path's figures (docs/api.md, ``GET /api/metrics``)."""
 
     sessions: list[dict[str, Any]]
+
+
+# ---- hardware profiles -----------------------------------------------------------------
+
+
+@_closed
+class NameJson(TypedDict):
+    vi: str
+    en: str
+
+
+@_closed
+class ProfileJson(TypedDict):
+    id: str
+    name: NameJson
+    summary: NameJson
+    builtin: bool  # shipped with the bridge: read-only, copy it to change it
+    copied_from: str | None
+    created_at: str | None  # None for a built-in
+    updated_at: str | None
+    updated_by: str | None
+    profile: dict[str, Any]  # every field (bridge.profiles.schema.Profile)
+
+
+@_closed
+class ProfilesReply(TypedDict):
+    profiles: list[ProfileJson]
+
+
+@_closed
+class ProfileReply(TypedDict):
+    profile: ProfileJson
+
+
+@_closed
+class ProfileSourceJson(TypedDict):
+    """A level of a site's chain: the site, and the profile that set the value (None: set
+    on the site itself, and always for a lock)."""
+
+    level: Level
+    site_id: int
+    site_name: str
+    profile_id: str | None
+
+
+@_closed
+class IgnoredJson(TypedDict):
+    source: ProfileSourceJson
+    value: Any
+
+
+@_closed
+class ResolvedJson(TypedDict):
+    value: Any
+    source: ProfileSourceJson | None  # None: the built-in default
+    locked_by: ProfileSourceJson | None
+    ignored: list[IgnoredJson]  # overrides below a lock, void
+
+
+@_closed
+class EffectiveJson(TypedDict):
+    profile: dict[str, Any]
+    fields: dict[str, ResolvedJson]  # by path, in the schema's order
+
+
+@_closed
+class AssignmentJson(TypedDict):
+    site_id: int
+    profile_id: str | None
+    fields: dict[str, Any] | None
+    locked: list[str]
+    updated_at: str
+    updated_by: str | None
+
+
+@_closed
+class SiteProfileReply(TypedDict):
+    site: SiteJson
+    assignment: AssignmentJson | None
+    effective: EffectiveJson
+
+
+@_closed
+class ProfileReportJson(TypedDict):
+    session_id: int
+    revision: int
+    report: dict[str, Any]
+    at: str
+
+
+@_closed
+class SessionProfileJson(TypedDict):
+    site: SiteJson
+    assignment: AssignmentJson | None
+    effective: EffectiveJson
+    report: ProfileReportJson | None  # the last the site's page sent, if any
+
+
+@_closed
+class SessionProfilesReply(TypedDict):
+    session: SessionJson
+    sites: list[SessionProfileJson]

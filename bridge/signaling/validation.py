@@ -65,6 +65,7 @@ def field_path(loc: Sequence[int | str], model: type[BaseModel] | None = None) -
             if fields is None:
                 continue  # past a scalar field: the name of one of its union's members
             current = fields[part].annotation if part in fields else None
+        part = part or '""'  # a key that is the empty string (an unknown field), named
         path += f".{part}" if path else str(part)
     return path or None
 

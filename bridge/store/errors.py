@@ -4,15 +4,32 @@ checks on caller input that raise ``InvalidInput``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 E = TypeVar("E", bound=StrEnum)
 
 
 class StoreError(Exception):
+    """``field`` and ``problem`` (a word of the signaling layer's ``Problem``), when the
+    refusal is about one field of the caller's input (``profile_id`` / ``not_found``)."""
+
     code: ClassVar[str] = "internal"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        problem: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem
+        self.params: Mapping[str, Any] = params or {}
 
 
 class NotFound(StoreError):

@@ -217,3 +217,47 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# The custom hardware profiles (the built-ins are files, endpoints/profiles): a whole
+# profile as JSON in ``body``, with its names and summaries.
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name_vi", String(120), nullable=False),
+    Column("name_en", String(120), nullable=False),
+    Column("summary_vi", String(400), nullable=False),
+    Column("summary_en", String(400), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("copied_from", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200)),
+)
+
+# What a site's level sets: a profile (built-in or custom: no foreign key, the built-ins
+# are not rows), fields of its own (a ProfileOverride as JSON) and the paths it locks.
+profile_assignments = Table(
+    "profile_assignments",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE")),
+    Column("profile_id", String(64)),
+    Column("fields", Text),
+    Column("locked", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200)),
+    PrimaryKeyConstraint("site_id"),
+    Index("ix_profile_assignments_profile_id", "profile_id"),
+)
+
+# The last report each site's page sent of what it applied (the live layer writes it).
+profile_reports = Table(
+    "profile_reports",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE")),
+    Column("session_id", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("report", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("site_id"),
+)

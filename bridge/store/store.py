@@ -7,6 +7,8 @@
     store.audit      the audit log
     store.live_state each open session's live state, for a restart
     store.meta       the server's own key/value bookkeeping
+    store.profiles   hardware profiles, each site's assignment, effective profiles
+    store.profile_reports  each site's last report of the profile it applied
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -26,6 +28,7 @@ from bridge.store.audit import AuditTrail
 from bridge.store.engine import Database, utc_now
 from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
+from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
 from bridge.store.sites import Sites
@@ -53,6 +56,8 @@ class Store:
         self.audit = AuditTrail(self.db)
         self.meta = Meta(self.db)
         self.live_state = LiveStates(self.db)
+        self.profile_reports = ProfileReports(self.db)
+        self.profiles = Profiles(self.db, self.profile_reports)
 
     @property
     def path(self) -> Path:

@@ -50,6 +50,18 @@ HTTP_EXPECTED: dict[str, set[str]] = {
     "site.create": {"admin", "office"},
     "session.open": RUNS,
     "session.close": RUNS,
+    # Hardware profiles: every account reads them; admin and office keep the catalogue;
+    # the operator (the halls' technician) assigns them too, on any site.
+    "profile.list": STAFF_READ | {"other_organiser", "other_operator"},
+    "profile.view": STAFF_READ | {"other_organiser", "other_operator"},
+    "site.profile.view": STAFF_READ | {"other_organiser", "other_operator"},
+    "profile.create": {"admin", "office"},
+    "profile.update": {"admin", "office"},
+    "profile.delete": {"admin", "office"},
+    "site.profile.assign": {"admin", "office", "operator", "other_operator"},
+    "site.profile.unassign": {"admin", "office", "operator", "other_operator"},
+    # A session's profiles screen: a console read, for who is tied to the session.
+    "session.profiles": STAFF_READ,
 }
 WS_EXPECTED: dict[str, set[str]] = {
     "console.join": STAFF_READ,
@@ -162,6 +174,16 @@ def test_every_role_on_every_http_route(world: World) -> None:
             {"account_id": world.ids["observer"], "duty": "observer"},
         ),
         "metrics.view": ("GET", "/api/metrics", None),
+        "profile.list": ("GET", "/api/profiles", None),
+        "profile.view": ("GET", "/api/profiles/laptop", None),
+        "site.profile.view": ("GET", f"/api/sites/{world.sites[1]}/profile", None),
+        "site.profile.assign": (
+            "PUT",
+            f"/api/sites/{world.sites[1]}/profile",
+            {"profile_id": "laptop", "locked": ["speaker"]},
+        ),
+        "site.profile.unassign": ("DELETE", f"/api/sites/{world.sites[1]}/profile", None),
+        "session.profiles": ("GET", f"/api/sessions/{session_id}/profiles", None),
         "metrics.reset": ("POST", "/api/metrics/reset", None),
         "session.create": (
             "POST",
@@ -186,6 +208,17 @@ def test_every_role_on_every_http_route(world: World) -> None:
             {"name": f"Điểm cầu xã thử {role}", "level": "commune", "parent_id": world.sites[1]},
         )
         assert_answer(role, "site.create", made, role in HTTP_EXPECTED["site.create"])
+        # Profiles: each role creates its own, and changes and deletes one of admin's.
+        profile = {"name": {"vi": "Thử", "en": "Test"}, "summary": {"vi": "Thử", "en": "Test"}}
+        mine = role.replace("_", "-")
+        made = world.call(token, "POST", "/api/profiles", {"id": f"p-{mine}", **profile})
+        assert_answer(role, "profile.create", made, role in HTTP_EXPECTED["profile.create"])
+        target = world.call(world.admin, "POST", "/api/profiles", {"id": f"a-{mine}", **profile})
+        assert target.status_code == 201, target.text
+        changed = world.call(token, "PUT", f"/api/profiles/a-{mine}", {"name": profile["name"]})
+        assert_answer(role, "profile.update", changed, role in HTTP_EXPECTED["profile.update"])
+        gone = world.call(token, "DELETE", f"/api/profiles/a-{mine}")
+        assert_answer(role, "profile.delete", gone, role in HTTP_EXPECTED["profile.delete"])
         # A session organised by someone else is another's, whatever the route.
         if role not in ("admin", "office", "other_organiser"):
             reply = world.call(token, "GET", f"/api/sessions/{other_id}")

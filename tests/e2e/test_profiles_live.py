@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from bridge.profiles.catalogue import load_catalogue
 from endpoints.audio import ToneTrack
 from endpoints.devices import load_inventory
 from endpoints.operator import OperatorClient
@@ -19,6 +20,7 @@ from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
 from tests.conftest import RunningBridge
 from tests.e2e.test_audio import AMPLITUDE, PROVINCES, listen
+from tests.e2e.test_serve import bridge_cli
 
 SPEAKER, LISTENER = PROVINCES[0], PROVINCES[1]
 
@@ -57,6 +59,7 @@ async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge
     finally:
         await speaker.close()
         await listener.close()
+    print(f"input gain +6 dB: heard {before:.2f} dBFS, then {after:.2f} dBFS")
     assert abs((after - before) - 6.0) <= 1.0, f"{before:.1f} dB, then {after:.1f} dB"
 
 
@@ -126,3 +129,32 @@ async def test_the_console_is_told_what_a_hall_applied_and_which_device_it_lacks
     finally:
         await hall.close()
         await operator.close()
+
+
+async def test_a_change_from_the_command_line_reaches_a_connected_hall(bridge):
+    """``bridge profile`` runs in another process: the bridge notices it in the store."""
+    hall = SiteClient(bridge.links[SPEAKER])
+    try:
+        await hall.join()
+        first = await hall.expect("profile", timeout=5)
+        mark = hall.channel.seq
+        done = await asyncio.to_thread(
+            bridge_cli,
+            "profile",
+            "assign",
+            str(hall.site["id"]),
+            "tv-webcam",
+            "--set",
+            "display.clock=true",
+            "--db",
+            str(bridge.database),
+        )
+        assert done.returncode == 0, done.stderr
+        pushed = await hall.expect("profile", timeout=5, after=mark)
+    finally:
+        await hall.close()
+    assert pushed["revision"] > first["revision"]
+    assert pushed["profile"]["display"]["clock"] is True
+    assert pushed["profile"]["speaker"]["labels"] == list(
+        load_catalogue()["tv-webcam"].profile.speaker.labels
+    )

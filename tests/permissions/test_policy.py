@@ -38,7 +38,17 @@ CONTROLS = {
 HALL_ACTIONS = {A.SITE_JOIN, A.SITE_MEDIA, A.SITE_HAND, A.SITE_LEAVE}
 
 
-READS = {A.SESSION_VIEW, A.SESSION_LIVE, A.SESSION_AUDIT, A.CONSOLE_JOIN, A.CONSOLE_PREVIEWS}
+READS = {
+    A.SESSION_VIEW,
+    A.SESSION_LIVE,
+    A.SESSION_AUDIT,
+    A.SESSION_PROFILES,
+    A.CONSOLE_JOIN,
+    A.CONSOLE_PREVIEWS,
+}
+PROFILE_READ = {A.PROFILE_LIST, A.PROFILE_VIEW, A.SITE_PROFILE_VIEW}
+PROFILE_EDIT = {A.PROFILE_CREATE, A.PROFILE_UPDATE, A.PROFILE_DELETE}
+PROFILE_ASSIGN = {A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN}
 RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
 ANYONE = {A.LOGIN, A.PING}
 
@@ -52,9 +62,16 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         ORGANISER: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
         | READS
-        | RUN,
-        OPERATOR: ANYONE | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST} | READS | RUN | CONTROLS,
-        OBSERVER: ANYONE | {A.LOGOUT, A.SESSION_LIST} | READS,
+        | RUN
+        | PROFILE_READ,
+        OPERATOR: ANYONE
+        | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
+        | READS
+        | RUN
+        | CONTROLS
+        | PROFILE_READ
+        | PROFILE_ASSIGN,
+        OBSERVER: ANYONE | {A.LOGOUT, A.SESSION_LIST} | READS | PROFILE_READ,
         HALL: ANYONE | HALL_ACTIONS,
     }
     for principal, actions in expected.items():
@@ -62,7 +79,7 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
 
 
 def test_without_a_session_only_the_unscoped_actions_remain():
-    assert allowed_actions(OBSERVER, None) == ANYONE | {A.LOGOUT, A.SESSION_LIST}
+    assert allowed_actions(OBSERVER, None) == ANYONE | {A.LOGOUT, A.SESSION_LIST} | PROFILE_READ
     assert allowed_actions(HALL, None) == ANYONE
     assert A.SESSION_LIST in allowed_actions(ORGANISER, None)
     assert not INFO[A.SESSION_LIST].scoped  # the caller filters the list by session.view
@@ -74,6 +91,21 @@ def test_metrics_are_for_admin_and_office_only():
     for principal in (ORGANISER, OPERATOR, OBSERVER, HALL):
         assert authorize(principal, A.METRICS_VIEW, None).reason == "role"
         assert authorize(principal, A.METRICS_RESET, None).reason == "role"
+
+
+def test_profiles_are_read_by_all_staff_kept_by_admin_and_office_assigned_by_operators_too():
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR, OBSERVER):
+        assert allowed_actions(principal, None) >= PROFILE_READ, principal.role
+    for principal in (ADMIN, OFFICE):
+        assert allowed_actions(principal, None) >= PROFILE_EDIT | PROFILE_ASSIGN
+    # The operator tunes the halls: it assigns, on any site, but keeps no catalogue.
+    assert allowed_actions(OPERATOR, None) >= PROFILE_ASSIGN
+    assert not PROFILE_EDIT & allowed_actions(OPERATOR, None)
+    for principal in (ORGANISER, OBSERVER, HALL):
+        assert not (PROFILE_EDIT | PROFILE_ASSIGN) & allowed_actions(principal, SESSION)
+    assert not PROFILE_READ & allowed_actions(HALL, SESSION)
+    # A session's profiles screen is a console read: only for who is tied to the session.
+    assert authorize(OBSERVER, A.SESSION_PROFILES, OTHER).reason == "not_assigned"
 
 
 def test_an_observer_may_watch_a_session_it_operates():
@@ -119,6 +151,9 @@ def test_action_values_are_the_wire_strings():
         *("console.join", "console.previews", "site.mute", "site.unmute", "site.show"),
         *("voice.set", "hand.lower", "floor.give", "mute.all_except_host", "unmute.all"),
         *("site.remove", "session.end"),
+        *("profile.list", "profile.view", "profile.create", "profile.update", "profile.delete"),
+        *("site.profile.view", "site.profile.assign", "site.profile.unassign"),
+        "session.profiles",
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
     }

@@ -43,7 +43,13 @@ def test_every_route_is_in_it_with_its_method_and_action() -> None:
         assert op["operationId"] == route.handler
         assert str(route.status) in op["responses"]
         names = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
-        assert names == (["id"] if "{id" in route.path else [])
+        # A session's routes name theirs ``id``; a site's ``site_id``, a profile's
+        # ``profile_id`` (a string of the catalogue's pattern).
+        expected = [n for n in ("id", "site_id", "profile_id") if "{" + n + ":" in route.path]
+        assert names == expected
+        for p in op.get("parameters", []):
+            if p["name"] == "profile_id":
+                assert p["schema"]["type"] == "string" and p["schema"]["pattern"]
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.body is not None], ids=str)
