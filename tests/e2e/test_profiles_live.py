@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,13 @@ def _assign(bridge: RunningBridge, token: str, site_id: int, body: dict[str, Any
     assert reply.status_code == 200, reply.text
 
 
+def level(audio: Any) -> float:
+    """The tone's level, the median over half-second windows: one concealed or skipped
+    frame (a phase jump) in a long window spreads the tone over neighbouring bins."""
+    windows = [audio[i : i + 24_000] for i in range(0, len(audio) - 23_999, 24_000)]
+    return float(statistics.median(tone_level_db(w, 440) for w in windows))
+
+
 async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge):
     speaker = SiteClient(bridge.links[SPEAKER], record_seconds=20)
     listener = SiteClient(bridge.links[LISTENER], record_seconds=20)
@@ -46,16 +54,18 @@ async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge
         first = await speaker.expect("profile", timeout=5)
         assert first["profile"]["microphone"]["gain_db"] == 0
         await asyncio.sleep(1.5)  # levelling and jitter buffers settle
-        before = tone_level_db(await listen(listener, 3.0), 440)
+        before = level(await listen(listener, 3.0))
         sent = time.monotonic()
         mark = speaker.channel.seq
-        _assign(bridge, token, speaker.site["id"], {"fields": {"microphone": {"gain_db": 6}}})
+        # In a thread: the halls run on this loop, and a blocking call here would starve them.
+        body = {"fields": {"microphone": {"gain_db": 6}}}
+        await asyncio.to_thread(_assign, bridge, token, speaker.site["id"], body)
         pushed = await speaker.expect("profile", timeout=2, after=mark)
         assert time.monotonic() - sent < 2.0
         assert pushed["profile"]["microphone"]["gain_db"] == 6
         assert pushed["revision"] > first["revision"]
-        await asyncio.sleep(0.5)
-        after = tone_level_db(await listen(listener, 3.0), 440)
+        await asyncio.sleep(1.0)
+        after = level(await listen(listener, 3.0))
     finally:
         await speaker.close()
         await listener.close()
@@ -96,12 +106,8 @@ async def test_the_console_is_told_what_a_hall_applied_and_which_device_it_lacks
         assert entry["fields"]["microphone.sample_rate"]["ok"] is True
         # A profile naming a microphone the hall lacks: the console names it within 5 s.
         sent = time.monotonic()
-        _assign(
-            bridge,
-            token,
-            site_id,
-            {"fields": {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}},
-        )
+        body = {"fields": {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}}
+        await asyncio.to_thread(_assign, bridge, token, site_id, body)
         status = await operator.expect(
             "profile_status",
             timeout=5,
