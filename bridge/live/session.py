@@ -37,7 +37,9 @@ from bridge.conference import (
 )
 from bridge.conference.video import VideoSend, video_send
 from bridge.live.effects import Effects
+from bridge.live.grid import GridViewers
 from bridge.live.media import MediaSide, Transport
+from bridge.profiles.schema import Profile
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,9 @@ class LiveSession:
         self.effects.on(SiteChanged, handler=self._mute_one)
         self.effects.on(SitesChanged, handler=self._mute_many)
         self.effects.on(ShownChanged, handler=self._shown_changed)
+        self._profiles: dict[int, Profile] = {}
+        # The halls' insets and grids: re-routed after the main pictures, before the news.
+        self.grid = GridViewers(self)
 
     # ---- who is here -----------------------------------------------------------------
 
@@ -129,7 +134,11 @@ class LiveSession:
 
     @property
     def previews_watched(self) -> bool:
-        return bool(self._consoles)
+        """A console watches the previews, or a hall's grid shows them."""
+        return bool(self._consoles) or self.grid.watching
+
+    def desired_profile(self, site_id: int) -> Profile:
+        return self._profiles.get(site_id, Profile())
 
     @property
     def empty(self) -> bool:
@@ -148,6 +157,7 @@ class LiveSession:
         """A site's join was accepted; an older connection of the same site is replaced."""
         old = self._sites.pop(site_id, None)
         if old is not None:
+            self.grid.drop(site_id)
             old.participant.end(Ending.REPLACED)
             if old.transport is not None:
                 asyncio.get_running_loop().create_task(old.transport.close())
@@ -201,6 +211,7 @@ class LiveSession:
         if link is None or link.participant is not participant:
             return
         del self._sites[site_id]
+        self.grid.drop(site_id)
         if link.transport is not None:
             await link.transport.close()
         self.command(Leave(site_id, by))
@@ -215,6 +226,7 @@ class LiveSession:
             self.command(RemoveSite(site_id, by))  # raises SiteOffline unless it is joined
             return
         del self._sites[site_id]
+        self.grid.drop(site_id)
         link.participant.end(Ending.REMOVED)
         self.command(RemoveSite(site_id, by))
         if link.transport is not None:
@@ -320,6 +332,10 @@ class LiveSession:
         shown = self.conference.shown
         for site_id in self._sites:
             self.media.route(site_id, shown.source_for(site_id))
+        self.reinstruct()
+
+    def reinstruct(self) -> None:
+        """Tell each site what to send, where that changed (who watches previews did)."""
         for site_id, link in self._sites.items():
             self._instruct(site_id, link)
 
@@ -356,4 +372,5 @@ class LiveSession:
         for console in list(self._consoles.values()):
             await console.close()
         self._consoles.clear()
+        await self.grid.close_all()
         await self.media.close()

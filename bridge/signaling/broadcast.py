@@ -2,7 +2,7 @@
 
 Each event's message is built once and put in every participant's bounded outbox (the
 halls' copy without the staff's account names, ``outbound.for_halls``); meters and link
-quality go to the consoles only.
+quality go to the consoles only; a hall's grid cells to that hall only.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def attach(live: LiveSession) -> None:
         for console in live.consoles():
             console.send(message)
 
+    def grid(hall: Any, cells: Any) -> None:
+        hall.send(outbound.grid(cells))
+
     live.effects.on_every(tell_everyone)
+    live.grid.tell = grid
     live.meter_feeds.append(meters)
     live.quality_feeds.append(quality)
