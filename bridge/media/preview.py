@@ -11,6 +11,7 @@ shown site's full one for the shown site).
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 
 from bridge.media.forwarder import VideoForwarder
 from bridge.media.viewing import ViewingPeer
@@ -35,11 +36,11 @@ class ConsolePeer(ViewingPeer):
         return len(self.viewers)
 
     async def answer(self, offer_sdp: str) -> str:
-        keys = [(self.key, site_id) for site_id in self._roster]
+        sites: dict[Hashable, int] = {(self.key, site_id): site_id for site_id in self._roster}
         sdp = await self.answer_views(
-            offer_sdp, keys, "a console's offer (one video m-line per roster site)"
+            offer_sdp, list(sites), "a console's offer (one video m-line per roster site)"
         )
         for key, _track in self.viewers:
-            self.forwarder.route(key, key[1])
-            log.debug("console %s previews site %d", self.key, key[1])
+            self.forwarder.route(key, sites[key])
+            log.debug("console %s previews site %d", self.key, sites[key])
         return sdp
