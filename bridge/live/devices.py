@@ -72,7 +72,6 @@ class HallDevices:
         self.status_feeds: list[EntriesFeed] = []  # consoles are told halls' profile state
         self.health_feeds: list[EntriesFeed] = []  # consoles are told halls' health, 1 Hz
         self.report_feeds: list[ReportFeed] = []  # a hall's answer, for the store
-        self.change_feeds: list[Callable[[int], None]] = []  # a hall's profile changed
 
     # ---- what the hall should have -----------------------------------------------------
 
@@ -100,9 +99,6 @@ class HallDevices:
                 self._send_profile(hall)
         if changed:
             self._tell_status(changed)
-            for site_id in changed:
-                for feed in self.change_feeds:
-                    feed(site_id)
         return changed
 
     # ---- a hall comes and goes ---------------------------------------------------------

@@ -13,11 +13,12 @@ cascade link or a recorder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bridge.live.quality import QualityMonitor
 from bridge.media.forwarder import VideoForwarder
+from bridge.media.grid import GridPeer
 from bridge.media.peer import SitePeer
 from bridge.media.preview import ConsolePeer
 from bridge.media.rtp_out import DirectRtpSender
@@ -40,6 +41,14 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
+class GridTransport(Transport, Protocol):
+    """A hall's grid peer: ``cells`` m-lines answered, each showing one site."""
+
+    @property
+    def cells(self) -> int: ...
+    def show(self, cells: Sequence[int | None]) -> None: ...
+
+
 class MediaSide(Protocol):
     """What a live session asks of its media: transports, mute, routing, meters."""
 
@@ -47,6 +56,7 @@ class MediaSide(Protocol):
         self, site_id: int, on_state: Callable[[str], None], muted: bool
     ) -> Transport: ...
     def console_transport(self, key: int, roster: list[int]) -> Transport: ...
+    def grid_transport(self, site_id: int) -> GridTransport: ...
     def set_muted(self, site_id: int, muted: bool) -> None: ...
     def set_input_gain(self, site_id: int, gain_db: float) -> None: ...
     def input_gain_db(self, site_id: int) -> float: ...
@@ -93,6 +103,9 @@ class AiortcMedia:
 
     def console_transport(self, key: int, roster: list[int]) -> Transport:
         return ConsolePeer(key, roster, self.forwarder, self.ice_servers)
+
+    def grid_transport(self, site_id: int) -> GridTransport:
+        return GridPeer(site_id, self.forwarder, self.ice_servers)
 
     def set_muted(self, site_id: int, muted: bool) -> None:
         self.mixer.set_muted(site_id, muted)

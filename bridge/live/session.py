@@ -38,6 +38,7 @@ from bridge.conference import (
 from bridge.conference.video import VideoSend, video_send
 from bridge.live.devices import HallDevices
 from bridge.live.effects import Effects
+from bridge.live.grid import GridViewers
 from bridge.live.media import MediaSide, Transport
 from bridge.profiles.schema import Profile
 
@@ -111,6 +112,8 @@ class LiveSession:
         self.effects.on(SiteChanged, handler=self._mute_one)
         self.effects.on(SitesChanged, handler=self._mute_many)
         self.effects.on(ShownChanged, handler=self._shown_changed)
+        # The halls' insets and grids: re-routed after the main pictures, before the news.
+        self.grid = GridViewers(self)
 
     # ---- who is here -----------------------------------------------------------------
 
@@ -133,7 +136,9 @@ class LiveSession:
 
     @property
     def previews_watched(self) -> bool:
-        return bool(self._consoles)
+        """A console watches the previews, or a hall's grid shows them."""
+        return bool(self._consoles) or self.grid.watching
+
 
     @property
     def empty(self) -> bool:
@@ -153,6 +158,7 @@ class LiveSession:
         old = self._sites.pop(site_id, None)
         if old is not None:
             self.devices.left(site_id, old.participant)
+            self.grid.drop(site_id)
             old.participant.end(Ending.REPLACED)
             if old.transport is not None:
                 asyncio.get_running_loop().create_task(old.transport.close())
@@ -176,7 +182,10 @@ class LiveSession:
     def set_profiles(self, profiles: Mapping[int, Profile]) -> list[int]:
         """The halls' effective profiles, resolved anew: those that changed are sent to
         their hall at once (if it is connected) and to its mixer slot. Returns them."""
-        return self.devices.set_desired(profiles)
+        changed = self.devices.set_desired(profiles)
+        if changed:
+            self.grid.update()  # a hall's layout, or the number of its cells, may be new
+        return changed
 
     async def offer(self, site_id: int, participant: Participant, sdp: str) -> str:
         """Answer a site's offer with a fresh transport (a renegotiating site gets a new
@@ -217,6 +226,7 @@ class LiveSession:
             return
         del self._sites[site_id]
         self.devices.left(site_id, participant)
+        self.grid.drop(site_id)
         if link.transport is not None:
             await link.transport.close()
         self.command(Leave(site_id, by))
@@ -232,6 +242,7 @@ class LiveSession:
             return
         del self._sites[site_id]
         self.devices.left(site_id, link.participant)
+        self.grid.drop(site_id)
         link.participant.end(Ending.REMOVED)
         self.command(RemoveSite(site_id, by))
         if link.transport is not None:
@@ -339,6 +350,10 @@ class LiveSession:
         shown = self.conference.shown
         for site_id in self._sites:
             self.media.route(site_id, shown.source_for(site_id))
+        self.reinstruct()
+
+    def reinstruct(self) -> None:
+        """Tell each site what to send, where that changed (who watches previews did)."""
         for site_id, link in self._sites.items():
             self._instruct(site_id, link)
 
@@ -375,4 +390,5 @@ class LiveSession:
         for console in list(self._consoles.values()):
             await console.close()
         self._consoles.clear()
+        await self.grid.close_all()
         await self.media.close()

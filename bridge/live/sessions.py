@@ -201,8 +201,9 @@ class LiveSessions:
     async def follow_store(self, interval: float = 2.0) -> None:
         """Close live sessions that were closed in the store by someone else (``bridge
         session close`` from the command line, another process), and push profiles changed
-        there (``bridge profile``): their sites hear it within ``interval`` seconds. Runs for the server's lifetime; first it opens again
-        the sessions that were live when the bridge stopped (``reopen``)."""
+        there (``bridge profile``): their sites hear it within ``interval`` seconds. Runs
+        for the server's lifetime; first it opens again the sessions that were live when the
+        bridge stopped (``reopen``)."""
         try:
             reopened = await self.reopen()
         except Exception:  # the halls' joins open them anyway

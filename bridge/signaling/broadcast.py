@@ -3,7 +3,7 @@
 Each event's message is built once and put in every participant's bounded outbox (the
 halls' copy without the staff's account names, ``outbound.for_halls``); meters, link
 quality, the halls' profile state and device health go to the consoles only, a hall's
-profile to that hall.
+profile and grid cells to that hall only.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def attach(live: LiveSession) -> None:
         for console in live.consoles():
             console.send(message)
 
+    def grid(hall: Any, cells: Any) -> None:
+        hall.send(outbound.grid(cells))
+
     def profile(hall: Any, revision: int, body: Any) -> None:
         hall.send(outbound.profile(revision, body))
 
@@ -53,5 +56,6 @@ def attach(live: LiveSession) -> None:
     live.devices.profile_feeds.append(profile)
     live.devices.status_feeds.append(profile_status)
     live.devices.health_feeds.append(health)
+    live.grid.tell = grid
     live.meter_feeds.append(meters)
     live.quality_feeds.append(quality)

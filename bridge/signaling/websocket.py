@@ -216,6 +216,26 @@ async def _site_candidate(h: SignalingHandler, conn: Connection, j: _Joined, msg
         await j.live.candidate(j.site_id, conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex)
 
 
+async def _grid_offer(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    with _domain_errors():
+        sdp = await j.live.grid.offer(j.site_id, conn, msg.sdp)
+    conn.send(outbound.answer(sdp, msg.id))
+    j.live.grid.update()  # its first `grid` after the `answer`
+
+
+async def _grid_candidate(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    with _domain_errors():
+        await j.live.grid.candidate(j.site_id, conn, msg.candidate, msg.sdpMid, msg.sdpMLineIndex)
+
+
+async def _grid_close(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    if j.live.site_participant(j.site_id) is conn:
+        await j.live.grid.close(j.site_id)
+
+
 async def _site_leave(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
     assert j.site_id is not None
     await j.live.detach_site(j.site_id, conn, j.by)
@@ -282,6 +302,9 @@ SITE_ROUTES: dict[str, Route] = {
     # What a hall's devices did with its profile, and how they are: part of its media.
     "profile_applied": Route(Action.SITE_MEDIA, _site_profile_applied),
     "device_health": Route(Action.SITE_MEDIA, _site_device_health),
+    "grid_offer": Route(Action.SITE_MEDIA, _grid_offer),
+    "grid_candidate": Route(Action.SITE_MEDIA, _grid_candidate),
+    "grid_close": Route(Action.SITE_MEDIA, _grid_close),
 }
 STAFF_ROUTES: dict[str, Route] = {
     "offer": Route(Action.CONSOLE_PREVIEWS, _console_offer),

@@ -3,7 +3,7 @@ participant that records what it is sent, and a media side that records what it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,10 +57,27 @@ class FakeTransport:
         self.on_state("connected")
 
 
+@dataclass
+class FakeGrid(FakeTransport):
+    """A hall's grid peer: as many cells as the offer says (``"cells:3"``), what it shows."""
+
+    cells: int = 0
+    shows: list[list[int | None]] = field(default_factory=list)
+
+    async def answer(self, offer_sdp: str) -> str:
+        answer = await super().answer(offer_sdp)
+        self.cells = int(offer_sdp.rpartition(":")[2] or 0)
+        return answer
+
+    def show(self, cells: Sequence[int | None]) -> None:
+        self.shows.append(list(cells))
+
+
 class FakeMedia:
     def __init__(self) -> None:
         self.transports: list[FakeTransport] = []
         self.consoles: list[FakeTransport] = []
+        self.grids: list[FakeGrid] = []
         self.muted: dict[int, bool] = {}
         self.gains: dict[int, float] = {}
         self.routes: dict[int, int | None] = {}
@@ -78,6 +95,12 @@ class FakeMedia:
         console = FakeTransport(None)
         self.consoles.append(console)
         return console
+
+    def grid_transport(self, site_id: int) -> Any:
+        grid = FakeGrid(site_id, fail=self.fail_next)
+        self.fail_next = False
+        self.grids.append(grid)
+        return grid
 
     def set_muted(self, site_id: int, muted: bool) -> None:
         self.muted[site_id] = muted

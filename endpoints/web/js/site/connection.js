@@ -15,6 +15,7 @@
 import { currentLang } from "../common/i18n.js";
 import { ReconnectingSocket } from "../common/socket.js";
 import { dom } from "./elements.js";
+import { gridLeft } from "./grid.js";
 import { stopMicrophone } from "./media.js";
 import { FINAL_ERRORS, handleMessage } from "./messages.js";
 import { stopMeter } from "./meter.js";
@@ -117,6 +118,7 @@ function teardown() {
   diag.pc = null;
   diag.ws = null;
   socket.close(); // callbacks of the torn-down attempt must not schedule a second retry
+  gridLeft();
   if (!old) return;
   clearTimeout(old.disconnectTimer);
   clearTimeout(old.watchdog);

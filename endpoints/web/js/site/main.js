@@ -14,6 +14,8 @@
  *   meter.js       the incoming sound level
  *   seen.js        whose picture this hall sees (pure)
  *   hand.js        whether the operator lowered this hall's hand (pure)
+ *   grid.js        the inset / grid cells: setLayout(layout, gridSites), the grid peer
+ *   grid-shape.js  how many cells a layout draws and the grid's shape (pure)
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has

@@ -23,7 +23,7 @@ const MEDIA_WATCHDOG_MS = 30_000; // joined but media never connected → start 
 let micStream = null;
 let cameraStream = null;
 
-function toIceServers(list) {
+export function toIceServers(list) {
   return list
     .filter((s) => s && s.urls)
     .map((s) => {

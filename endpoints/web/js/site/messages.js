@@ -1,10 +1,12 @@
 /*
  * messages.js — what the bridge tells the site page (docs/protocol.md): `joined`, the roster
  * and its changes, who has the floor, what is shown, whether to send video, the SDP answer
- * and errors.
+ * and errors. The grid peer's `answer` (told by its ref_id), `grid` and its errors go to
+ * grid.js.
  */
 
 import { conn, finish, scheduleReconnect, socket, waitForOpen } from "./connection.js";
+import { gridAnswer, gridCells, gridJoined, gridRefused, isGridRef } from "./grid.js";
 import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
 import { render } from "./render.js";
@@ -44,6 +46,7 @@ export function handleMessage(message, gen) {
         diag.lastErrorMessage = String(err);
         scheduleReconnect();
       });
+      gridJoined(gen, message.ice_servers || []);
       break;
     case "roster":
       diag.roster = Array.isArray(message.sites) ? message.sites : [];
@@ -79,8 +82,13 @@ export function handleMessage(message, gen) {
       diag.videoSend = message.send;
       applyVideoSend();
       break;
+    case "grid":
+      gridCells(message);
+      break;
     case "answer":
-      if (conn && conn.pc) {
+      if (isGridRef(message.ref_id)) {
+        gridAnswer(message);
+      } else if (conn && conn.pc) {
         conn.pc
           .setRemoteDescription({ type: "answer", sdp: message.sdp })
           .then(() => {
@@ -95,7 +103,8 @@ export function handleMessage(message, gen) {
       }
       break;
     case "error":
-      handleError(message);
+      if (message.ref_id != null && isGridRef(message.ref_id)) gridRefused(message);
+      else handleError(message);
       break;
     default:
       break; // pong and anything newer than this page

@@ -7,6 +7,7 @@
 
 import { errorText, t } from "../common/i18n.js";
 import { dom } from "./elements.js";
+import { renderGrid } from "./grid.js";
 import { seenSiteId } from "./seen.js";
 import { diag, isFinal } from "./state.js";
 
@@ -62,6 +63,7 @@ export function render() {
   renderAudio();
   renderShown();
   renderFloor();
+  renderGrid();
 }
 
 /* Who has the floor, and this hall's request to speak. */

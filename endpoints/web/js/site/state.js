@@ -14,7 +14,8 @@
  *   kiosk (bool: `?kiosk=1`, see link.js), seenId (the site whose picture this hall sees, or
  *   null; seen.js), notice ("hand_lowered" while the page says the operator lowered the
  *   hall's hand, else null), noticeUntil (Date.now() time it goes), ownPressAt (when the
- *   hall last pressed "withdraw")
+ *   hall last pressed "withdraw"), grid (the inset's or grid's cells, grid.js: layout,
+ *   gridSites, count, told, pc, cells [{index, siteId, name, playing}])
  */
 
 import { kioskRequested } from "./link.js";
