@@ -18,7 +18,9 @@ VECTORS: dict[str, Any] = json.loads(
 
 
 def inventory(name: str) -> list[Device]:
-    return [Device(kind, label, device_id) for kind, label, device_id in VECTORS["inventories"][name]]
+    return [
+        Device(kind, label, device_id) for kind, label, device_id in VECTORS["inventories"][name]
+    ]
 
 
 @pytest.mark.parametrize(

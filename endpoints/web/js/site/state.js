@@ -14,7 +14,10 @@
  *   kiosk (bool: `?kiosk=1`, see link.js), seenId (the site whose picture this hall sees, or
  *   null; seen.js), notice ("hand_lowered" while the page says the operator lowered the
  *   hall's hand, else null), noticeUntil (Date.now() time it goes), ownPressAt (when the
- *   hall last pressed "withdraw")
+ *   hall last pressed "withdraw"), profile (the last `profile` received: {revision,
+ *   profile}), profileApplied (the last `profile_applied` sent), deviceWarnings (the
+ *   profile's missing devices, as shown), deviceHealth (the last `device_health` sent),
+ *   deviceHealthSent (how many), feed(message) (messages.js: a message as if from the bridge)
  */
 
 import { kioskRequested } from "./link.js";
@@ -55,6 +58,11 @@ export const diag = {
   notice: null,
   noticeUntil: 0,
   ownPressAt: null,
+  profile: null,
+  profileApplied: null,
+  deviceWarnings: [],
+  deviceHealth: null,
+  deviceHealthSent: 0,
 };
 window.bridgeSite = diag;
 
