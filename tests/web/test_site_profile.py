@@ -176,6 +176,29 @@ async def test_a_pushed_profile_changes_the_tracks_and_the_screen_and_is_read_ba
         "() => bridgeSite.pc.getSenders().some((s) => s.track && s.track.kind === 'video'"
         " && s.track.getSettings().width === 320)"
     )
+    # The preview the consoles watch: the profile's size and rate, as sender encodings.
+    small = profile(
+        camera={
+            "width": 640,
+            "height": 360,
+            "frame_rate": 15,
+            "preview_width": 160,
+            "preview_height": 90,
+            "preview_frame_rate": 5,
+        }
+    )
+    await push(page, 3, small)
+    for send, scale, rate in (("preview", 4, 5), ("full", 1, 15)):
+        await page.evaluate("(s) => bridgeSite.feed({type: 'video', send: s})", send)
+        await page.wait_for_function(
+            """([scale, rate]) => {
+              const s = bridgeSite.pc.getSenders().find((x) => x.track && x.track.kind === "video");
+              const e = s && s.getParameters().encodings[0];
+              return e && e.scaleResolutionDownBy === scale && e.maxFramerate === rate;
+            }""",
+            arg=[scale, rate],
+            timeout=5_000,
+        )
     assert [p for p in problems if "pageerror" in p] == []
 
 
