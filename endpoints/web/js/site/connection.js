@@ -36,7 +36,7 @@ const CLOSE_WAITING = 4409;
 
 let token = null;
 let stopped = false;
-/** The current attempt: {gen, pc, videoSender, offerSent, endOfCandidatesSent, waiting, timers}. */
+/** The current attempt: {gen, pc, audioSender, videoSender, offerSent, endOfCandidatesSent, waiting, timers}. */
 export let conn = null;
 
 export const socket = new ReconnectingSocket(
@@ -77,6 +77,8 @@ function connect() {
   conn = {
     gen,
     pc: null,
+    audioSender: null,
+    videoSender: null,
     offerSent: false,
     endOfCandidatesSent: false,
     waiting: false,

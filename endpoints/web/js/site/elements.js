@@ -9,7 +9,10 @@
  * #site-hand[data-raised][aria-pressed], #site-hand-status, #site-video[data-playing] with
  * #site-remote-video and #site-placeholder (#site-placeholder-name, -detail: who will be seen
  * while no picture arrives), #site-shown (the caption) with #site-shown-name, #site-notice
- * ("the operator lowered your hand"), body[data-kiosk].
+ * ("the operator lowered your hand"), body[data-kiosk]; from the hall's profile (profile.js):
+ * body[data-profile][data-layout][data-grid-sites][data-captions][data-clock][data-banners]
+ * and --banner-height, #site-clock, #site-device-warning (in the corner: a device the profile
+ * names is missing).
  */
 
 import { byId as $ } from "../common/dom.js";
@@ -46,4 +49,6 @@ export const dom = {
   handBlock: $("site-hand-block"),
   hand: $("site-hand"),
   handStatus: $("site-hand-status"),
+  clock: $("site-clock"),
+  deviceWarning: $("site-device-warning"),
 };

@@ -16,6 +16,11 @@
  *   hand.js        whether the operator lowered this hall's hand (pure)
  *   grid.js        the inset / grid cells: setLayout(layout, gridSites), the grid peer
  *   grid-shape.js  how many cells a layout draws and the grid's shape (pure)
+ *   profile.js     the hall's hardware profile applied live, and `profile_applied`
+ *   devices.js     which devices a profile's label patterns pick (pure; devices.py's rule)
+ *   clock.js       the clock on screen (display.clock)
+ *   grid.js        the grid / inset pictures (display.layout)
+ *   health.js      `device_health` once a second: microphone level, camera rate, speaker
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
@@ -33,6 +38,8 @@ import { finish, isStopped, retryNowIfWaiting, send, start } from "./connection.
 import { dom } from "./elements.js";
 import { readLink } from "./link.js";
 import { METER_INTERVAL_MS, meterTick, resumeAudio } from "./meter.js";
+import { startHealth } from "./health.js";
+import { renderDeviceWarning } from "./profile.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
 
@@ -43,7 +50,10 @@ async function main() {
   } catch (err) {
     console.error("bridge site: no catalogue", err); // the HTML's Vietnamese text remains
   }
-  onLangChange(() => render());
+  onLangChange(() => {
+    render();
+    renderDeviceWarning();
+  });
   applyTranslations(document);
   window.addEventListener("online", retryNowIfWaiting);
 
@@ -73,6 +83,7 @@ async function main() {
     if (!isStopped()) send({ type: "leave" });
   });
   setInterval(meterTick, METER_INTERVAL_MS);
+  startHealth();
 
   if (!("WebSocket" in window) || !("RTCPeerConnection" in window)) {
     diag.lastError = "unsupported_browser";

@@ -8,11 +8,19 @@
  * <video id="site-remote-video">. `video {send: "off"}` pauses the camera's sender
  * (replaceTrack(null): nothing leaves a hall that nobody sees, which is what poor links
  * need); `"full"` (or `"preview"`) puts the camera back at once.
+ *
+ * The hall's hardware profile (profile.js) decides the devices and their constraints: the
+ * first getUserMedia already asks for what the profile says when it arrived first; later
+ * changes go through `swapMicrophone` / `swapCamera` (replaceTrack, no renegotiation) or the
+ * tracks' applyConstraints. `video {send: "preview"}` sends camera.preview_width × _height
+ * at camera.preview_frame_rate (scaleResolutionDownBy / maxFramerate); before any profile, a
+ * quarter of the size at 5 frames/s.
  */
 
 import { conn, connected, scheduleReconnect, send, socket } from "./connection.js";
 import { dom } from "./elements.js";
 import { startMeter } from "./meter.js";
+import { cameraConstraints, mediaUp, microphoneConstraints, previewSettings } from "./profile.js";
 import { render, renderShown } from "./render.js";
 import { diag, RAW } from "./state.js";
 
@@ -45,7 +53,7 @@ async function microphoneTrack() {
   const processing = !RAW;
   try {
     micStream = await navigator.mediaDevices.getUserMedia({
-      audio: {
+      audio: microphoneConstraints() || {
         echoCancellation: processing,
         noiseSuppression: processing,
         autoGainControl: processing,
@@ -84,7 +92,11 @@ async function cameraTrack() {
   try {
     cameraStream = await navigator.mediaDevices.getUserMedia({
       audio: false,
-      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } },
+      video: cameraConstraints() || {
+        width: { ideal: 640 },
+        height: { ideal: 360 },
+        frameRate: { ideal: 30 },
+      },
     });
     const track = cameraStream.getVideoTracks()[0] || null;
     diag.cameraAvailable = Boolean(track);
@@ -97,6 +109,44 @@ async function cameraTrack() {
   }
 }
 
+/** The hall's live microphone and camera tracks (null: none). */
+export function localMicrophone() {
+  return (micStream && micStream.getAudioTracks().find((tr) => tr.readyState === "live")) || null;
+}
+
+export function localCamera() {
+  return (
+    (cameraStream && cameraStream.getVideoTracks().find((tr) => tr.readyState === "live")) || null
+  );
+}
+
+/** Another microphone stream (a device or processing change): sent in place of the old one,
+ * which is stopped. */
+export async function swapMicrophone(stream) {
+  const old = micStream;
+  micStream = stream;
+  const track = stream ? stream.getAudioTracks()[0] || null : null;
+  diag.micAvailable = Boolean(track);
+  if (track) diag.micError = null;
+  const sender = conn && conn.audioSender;
+  if (sender && sender.track !== track) await sender.replaceTrack(track);
+  if (old && old !== stream) for (const tr of old.getTracks()) tr.stop();
+}
+
+/** Another camera stream: applyVideoSend decides whether it is sent. */
+export async function swapCamera(stream) {
+  const old = cameraStream;
+  cameraStream = stream;
+  diag.cameraAvailable = Boolean(stream && stream.getVideoTracks()[0]);
+  applyVideoSend();
+  if (old && old !== stream) for (const tr of old.getTracks()) tr.stop();
+}
+
+/** The camera's sender (null before the peer connection has one). */
+export function videoSender() {
+  return (conn && conn.videoSender) || null;
+}
+
 // The bridge says whether anyone sees this hall; a paused sender sends nothing at all.
 export function applyVideoSend() {
   const sender = conn && conn.videoSender;
@@ -106,13 +156,15 @@ export function applyVideoSend() {
   if (sender.track !== wanted) {
     sender.replaceTrack(wanted).catch((err) => console.warn("bridge site: camera switch", err));
   }
-  // "preview": only operator consoles see this hall, as a thumbnail: a quarter of the
-  // size at 5 frames a second. Possible once negotiated (encodings exist).
+  // "preview": only operator consoles see this hall, as a thumbnail at the profile's
+  // preview size and rate (before any profile a quarter of the size at 5 frames a second).
+  // Possible once negotiated (encodings exist).
   const params = sender.getParameters();
   if (wanted && params.encodings && params.encodings.length) {
     const preview = diag.videoSend === "preview";
-    params.encodings[0].scaleResolutionDownBy = preview ? 4 : 1;
-    params.encodings[0].maxFramerate = preview ? 5 : 30;
+    const rates = previewSettings(wanted.getSettings());
+    params.encodings[0].scaleResolutionDownBy = preview ? rates.scale : 1;
+    params.encodings[0].maxFramerate = preview ? rates.previewFrameRate : rates.frameRate;
     params.encodings[0].maxBitrate = preview ? 100_000 : 800_000;
     sender.setParameters(params).catch((err) => console.warn("bridge site: camera rate", err));
   }
@@ -205,12 +257,14 @@ export async function startMedia(gen, iceServers) {
   const track = await microphoneTrack();
   if (!socket.isCurrent(gen)) return;
   render();
-  if (track) pc.addTrack(track, micStream);
-  else pc.addTransceiver("audio", { direction: "sendrecv" }); // listen even without a mic
+  if (track) conn.audioSender = pc.addTrack(track, micStream);
+  // Listen even without a mic (a profile may open one later: replaceTrack on this sender).
+  else conn.audioSender = pc.addTransceiver("audio", { direction: "sendrecv" }).sender;
   await cameraTrack();
   if (!socket.isCurrent(gen)) return;
   conn.videoSender = pc.addTransceiver("video", { direction: "sendrecv" }).sender;
   applyVideoSend();
+  mediaUp(); // a profile that came first is applied now (and answered)
 
   await pc.setLocalDescription(await pc.createOffer());
   await gatheringComplete(pc, GATHERING_MAX_MS);

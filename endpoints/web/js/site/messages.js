@@ -1,14 +1,18 @@
 /*
  * messages.js — what the bridge tells the site page (docs/protocol.md): `joined`, the roster
  * and its changes, who has the floor, what is shown, whether to send video, the SDP answer
- * and errors. The grid peer's `answer` (told by its ref_id), `grid` and its errors go to
- * grid.js.
+ * and errors; the hall's hardware `profile` (profile.js). The grid peer's `answer` (told by
+ * its ref_id), `grid` and its errors go to grid.js.
+ *
+ * `bridgeSite.feed(message)` hands the page a message as if the bridge had sent it (tests;
+ * the page's CSP lets no other script in).
  */
 
 import { conn, finish, scheduleReconnect, socket, waitForOpen } from "./connection.js";
 import { gridAnswer, gridCells, gridJoined, gridRefused, isGridRef } from "./grid.js";
 import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
+import { onProfile } from "./profile.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
 
@@ -102,6 +106,9 @@ export function handleMessage(message, gen) {
           });
       }
       break;
+    case "profile":
+      onProfile(message);
+      break;
     case "error":
       if (message.ref_id != null && isGridRef(message.ref_id)) gridRefused(message);
       else handleError(message);
@@ -110,6 +117,8 @@ export function handleMessage(message, gen) {
       break; // pong and anything newer than this page
   }
 }
+
+diag.feed = (message) => handleMessage(message, socket.generation);
 
 function handleError(message) {
   diag.lastError = message.code || "unknown";

@@ -16,6 +16,10 @@
  *   hall's hand, else null), noticeUntil (Date.now() time it goes), ownPressAt (when the
  *   hall last pressed "withdraw"), grid (the inset's or grid's cells, grid.js: layout,
  *   gridSites, count, told, pc, cells [{index, siteId, name, playing}])
+ *   hall last pressed "withdraw"), profile (the last `profile` received: {revision,
+ *   profile}), profileApplied (the last `profile_applied` sent), deviceWarnings (the
+ *   profile's missing devices, as shown), deviceHealth (the last `device_health` sent),
+ *   deviceHealthSent (how many), feed(message) (messages.js: a message as if from the bridge)
  */
 
 import { kioskRequested } from "./link.js";
@@ -56,6 +60,11 @@ export const diag = {
   notice: null,
   noticeUntil: 0,
   ownPressAt: null,
+  profile: null,
+  profileApplied: null,
+  deviceWarnings: [],
+  deviceHealth: null,
+  deviceHealthSent: 0,
 };
 window.bridgeSite = diag;
 
