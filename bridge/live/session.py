@@ -139,7 +139,6 @@ class LiveSession:
         """A console watches the previews, or a hall's grid shows them."""
         return bool(self._consoles) or self.grid.watching
 
-
     @property
     def empty(self) -> bool:
         return not self._sites and not self._operators

@@ -5,9 +5,10 @@ profile names but the hall lacks falls back and is reported `missing`; the inven
 Chrome's fake devices; `device_health` comes about once a second. Loopback only
 (conftest.py).
 
-Until the bridge itself sends `profile`, the tests hand the page one through
-`bridgeSite.feed` (messages.js), as if it came from the socket; what the page answers is
-`bridgeSite.profileApplied` / `bridgeSite.deviceHealth` (also sent to the bridge).
+Profiles are assigned to the hall's site through the bridge's HTTP API
+(`PUT /api/sites/{id}/profile`, every field set on the site itself), so what reaches the page
+is the bridge's own push; what the page answers is `bridgeSite.profileApplied` /
+`bridgeSite.deviceHealth` (also sent to the bridge).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import time
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize
 
@@ -56,18 +58,34 @@ async def open_hall(
     return page, problems
 
 
-async def push(page: Page, revision: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Feed ``profile`` and wait for the page's answer to that revision; its time is ``took``."""
+def assign(bridge: RunningBridge, site_id: int, body: dict[str, Any]) -> None:
+    """Set every field of ``body`` on the site itself, through the HTTP API."""
+    token = bridge.login()
+    reply = httpx.put(
+        f"{bridge.url}/api/sites/{site_id}/profile",
+        json={"fields": body},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+
+
+ANSWERED_JS = """(before) => bridgeSite.profile && bridgeSite.profile.revision > before
+  && bridgeSite.profileApplied
+  && bridgeSite.profileApplied.revision === bridgeSite.profile.revision"""
+
+
+async def push(page: Page, bridge: RunningBridge, body: dict[str, Any]) -> dict[str, Any]:
+    """Assign ``body`` to the page's hall and wait for the page's answer to the bridge's push;
+    the time from the API call to the answer is ``took``."""
+    site_id = int(await page.evaluate("() => bridgeSite.site.id"))
+    before = await page.evaluate("() => bridgeSite.profile ? bridgeSite.profile.revision : 0")
     started = time.monotonic()
-    await page.evaluate(
-        "(m) => bridgeSite.feed(m)", {"type": "profile", "revision": revision, "profile": body}
-    )
-    await page.wait_for_function(
-        f"() => bridgeSite.profileApplied && bridgeSite.profileApplied.revision === {revision}",
-        timeout=WAIT_MS,
-    )
+    await asyncio.to_thread(assign, bridge, site_id, body)
+    await page.wait_for_function(ANSWERED_JS, arg=before, timeout=WAIT_MS)
     answer: dict[str, Any] = await page.evaluate("() => bridgeSite.profileApplied")
     answer["took"] = time.monotonic() - started
+    assert await page.evaluate("() => bridgeSite.profile.profile") == body
     return answer
 
 
@@ -136,7 +154,7 @@ async def test_a_pushed_profile_changes_the_tracks_and_the_screen_and_is_read_ba
         camera={"width": 640, "height": 360, "frame_rate": 15},
         display={"layout": "inset", "clock": False, "banner_height": 6},
     )
-    first = await push(page, 1, before)
+    first = await push(page, bridge, before)
     assert first["readback"] == first["readback"] | desired_readback(before)
     settings = await page.evaluate(SETTINGS_JS)
     assert (settings["cam"]["width"], settings["cam"]["height"]) == (640, 360)
@@ -150,7 +168,7 @@ async def test_a_pushed_profile_changes_the_tracks_and_the_screen_and_is_read_ba
         camera={"width": 320, "height": 240, "frame_rate": 10},
         display={"layout": "full", "clock": True, "banner_height": 15},
     )
-    answer = await push(page, 2, after)
+    answer = await push(page, bridge, after)
     assert answer["took"] < 2.0, answer["took"]
     ProfileAppliedMessage.model_validate({k: v for k, v in answer.items() if k != "took"})
     want = desired_readback(after)
@@ -187,7 +205,7 @@ async def test_a_pushed_profile_changes_the_tracks_and_the_screen_and_is_read_ba
             "preview_frame_rate": 5,
         }
     )
-    await push(page, 3, small)
+    await push(page, bridge, small)
     for send, scale, rate in (("preview", 4, 5), ("full", 1, 15)):
         await page.evaluate("(s) => bridgeSite.feed({type: 'video', send: s})", send)
         await page.wait_for_function(
@@ -209,7 +227,7 @@ async def test_a_missing_device_falls_back_and_the_inventory_lists_the_fake_devi
     body = profile(
         microphone={"labels": ["Sennheiser*", "*TCC 2*"]}, camera={"labels": ["fake_device_*"]}
     )
-    answer = await push(page, 7, body)
+    answer = await push(page, bridge, body)
     assert answer["missing"] == [
         {
             "kind": "microphone",
@@ -230,7 +248,7 @@ async def test_a_missing_device_falls_back_and_the_inventory_lists_the_fake_devi
     assert "«Sennheiser*»" in await warning.inner_text() and "micrô" in await warning.inner_text()
 
     # A pattern that does match picks that device (the mic reopened on it) and clears it.
-    answer = await push(page, 8, profile(microphone={"labels": ["fake audio input 2"]}))
+    answer = await push(page, bridge, profile(microphone={"labels": ["fake audio input 2"]}))
     assert answer["missing"] == [] and answer["devices"]["microphone"] == "Fake Audio Input 2"
     assert await page.evaluate(
         "() => bridgeSite.pc.getSenders()"
@@ -240,38 +258,43 @@ async def test_a_missing_device_falls_back_and_the_inventory_lists_the_fake_devi
     assert [p for p in problems if "pageerror" in p] == []
 
 
-async def test_a_profile_before_media_and_rapid_pushes_end_in_the_latest(
+async def test_a_profile_assigned_before_the_hall_joins_and_rapid_pushes_end_in_the_latest(
     bridge: RunningBridge, chromium: Browser
 ) -> None:
     context = await chromium.new_context(viewport=HD, permissions=["microphone", "camera"])
     page = await context.new_page()
     problems = watch(page, "hall")
-    await page.goto(bridge.links[HALL])
-    await page.wait_for_function("() => window.bridgeSite && bridgeSite.feed")
+    # The hall is offline: it gets the profile when it joins, and opens its camera with it.
+    sites = httpx.get(
+        f"{bridge.url}/api/sites",
+        headers={"authorization": f"Bearer {bridge.login()}"},
+        timeout=10,
+    ).json()["sites"]
+    site_id = next(s["id"] for s in sites if s["name"] == HALL)
     early = profile(camera={"width": 320, "height": 180, "frame_rate": 10})
-    await page.evaluate(
-        "(m) => bridgeSite.feed(m)", {"type": "profile", "revision": 3, "profile": early}
-    )
-    assert await page.evaluate("() => bridgeSite.pc === null || !bridgeSite.pc.localDescription")
-    await page.wait_for_function(
-        "() => bridgeSite.profileApplied && bridgeSite.profileApplied.revision === 3",
-        timeout=WAIT_MS,
-    )
+    await asyncio.to_thread(assign, bridge, site_id, early)
+    await page.goto(bridge.links[HALL])
+    await page.wait_for_function(ANSWERED_JS, arg=0, timeout=WAIT_MS)
+    assert await page.evaluate("() => bridgeSite.profile.profile") == early
     # (Nobody else is in the session, so the bridge may have paused the camera's sender:
     # the camera track's own settings are in the readback.)
     readback = await page.evaluate("() => bridgeSite.profileApplied.readback")
     assert (readback["camera.width"], readback["camera.height"]) == (320, 180)
     await page.wait_for_function("() => bridgeSite.state === 'connected'", timeout=WAIT_MS)
 
-    # Three pushes at once: the last one is what the page ends in, and answers.
-    for revision, width in ((4, 640), (5, 480), (6, 800)):
+    # Three pushes in a row: the last one is what the page ends in, and answers.
+    before = await page.evaluate("() => bridgeSite.profile.revision")
+    for width in (640, 480, 800):
         body = profile(camera={"width": width, "height": width * 9 // 16, "frame_rate": 10})
-        await page.evaluate(
-            "(m) => bridgeSite.feed(m)", {"type": "profile", "revision": revision, "profile": body}
-        )
+        await asyncio.to_thread(assign, bridge, site_id, body)
+    last = time.monotonic()
     await page.wait_for_function(
-        "() => bridgeSite.profileApplied && bridgeSite.profileApplied.revision === 6", timeout=2_000
+        """(before) => bridgeSite.profile.revision >= before + 3
+          && bridgeSite.profileApplied.revision === bridgeSite.profile.revision""",
+        arg=before,
+        timeout=WAIT_MS,
     )
+    assert time.monotonic() - last < 2.0
     answer = await page.evaluate("() => bridgeSite.profileApplied")
     assert (answer["readback"]["camera.width"], answer["readback"]["camera.height"]) == (800, 450)
     assert [p for p in problems if "pageerror" in p] == []
@@ -307,8 +330,8 @@ async def test_the_clock_and_banners_are_readable_and_clear_of_the_hand_and_stat
     try:
         await operator.connect()
         ids = ["site-clock", "site-muted", "site-hand-block", "site-status"]
-        for revision, height in enumerate((6, 10, 15), start=20):
-            await push(page, revision, profile(display={"clock": True, "banner_height": height}))
+        for height in (6, 10, 15):
+            await push(page, bridge, profile(display={"clock": True, "banner_height": height}))
             await operator.mute(hall_id)
             await page.locator("#site-muted").wait_for(state="visible", timeout=WAIT_MS)
             geometry = await page.evaluate(GEOMETRY_JS, ids)
