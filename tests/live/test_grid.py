@@ -63,7 +63,7 @@ async def test_a_grid_shows_the_others_after_the_answer_and_follows_the_shown_si
 async def test_the_floor_and_raised_hands_come_right_after_the_host():
     live, media = make_live()
     sites = await connected(live, media, HOST, LAO_CAI, QUANG_TRI, CA_MAU)
-    live._profiles[LAO_CAI] = Profile(display=Display(layout="grid", grid_sites=2))
+    live.set_profiles({LAO_CAI: Profile(display=Display(layout="grid", grid_sites=2))})
     await open_grid(live, LAO_CAI, sites[LAO_CAI], 1)
     assert grids(sites[LAO_CAI])[-1] == [QUANG_TRI]
     live.command(RaiseHand(CA_MAU, "site:4"))
@@ -75,7 +75,7 @@ async def test_the_floor_and_raised_hands_come_right_after_the_host():
 async def test_an_inset_is_the_host_and_empty_while_the_host_is_shown():
     live, media = make_live()
     sites = await connected(live, media, HOST, LAO_CAI, QUANG_TRI)
-    await open_grid(live, LAO_CAI, sites[LAO_CAI], 1)  # the default profile: inset
+    await open_grid(live, LAO_CAI, sites[LAO_CAI], 1)  # one cell offered: an inset
     assert grids(sites[LAO_CAI]) == [[None]]
     live.command(ShowSite(QUANG_TRI, "account:thu.ky"))
     assert grids(sites[LAO_CAI])[-1] == [HOST]
