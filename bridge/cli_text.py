@@ -156,8 +156,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "kit.kiosk": (
         "Kiosk: cho phép micrô, camera và phát âm thanh với {origin}; mở {link}\n"
-        "Debian/Ubuntu: sudo sh kiosk/install-debian.sh NGƯỜI_DÙNG; Windows: kiosk\\bridge-hall.ps1 "
-        "(quyền quản trị). Xem docs/hall-pc.md.",
+        "Debian/Ubuntu: sudo sh kiosk/install-debian.sh NGƯỜI_DÙNG; "
+        "Windows: kiosk\\bridge-hall.ps1 (quyền quản trị). Xem docs/hall-pc.md.",
         "Kiosk: microphone, camera and sound allowed for {origin}; opens {link}\n"
         "Debian/Ubuntu: sudo sh kiosk/install-debian.sh USER; Windows: kiosk\\bridge-hall.ps1 "
         "(as administrator). See docs/hall-pc.md.",

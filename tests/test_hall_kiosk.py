@@ -86,7 +86,7 @@ def test_the_kit_for_one_hall_is_filled_in_and_valid(
     assert text.startswith("Windows Registry Editor Version 5.00\r\n")
     for root in ("Google\\Chrome", "Chromium"):
         key = f"HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\{root}"
-        assert f"[{key}\\VideoCaptureAllowedUrls]\r\n\"1\"=\"{ORIGIN}\"" in text
+        assert f'[{key}\\VideoCaptureAllowedUrls]\r\n"1"="{ORIGIN}"' in text
         assert f"[-{key}\\RestoreOnStartupURLs]" in text  # old entries cleared first
     assert '"AutoplayAllowed"=dword:00000001' in text
     assert '"RestoreOnStartup"=dword:00000004' in text
@@ -138,7 +138,9 @@ def test_kiosk_mode_is_added_once_and_other_query_words_stay() -> None:
     assert hall_link(LINK).link == KIOSK_LINK
     assert hall_link(KIOSK_LINK).link == KIOSK_LINK
     again = hall_link("https://h:1/site/2?raw=1&kiosk=0#token=t")
-    assert again.link == "https://h:1/site/2?raw=1&kiosk=1#token=t" and again.origin == "https://h:1"
+    assert (
+        again.link == "https://h:1/site/2?raw=1&kiosk=1#token=t" and again.origin == "https://h:1"
+    )
 
 
 def test_the_shipped_templates_are_usable_by_hand() -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -89,9 +90,10 @@ def policy_wrapper(tmp_path: Path, policy: str | None) -> Path:
     if policy is not None:
         (managed / POLICY_FILE).write_text(policy, encoding="utf-8")
     script = tmp_path / "chromium-with-policies"
+    # sh -c SCRIPT SOURCE TARGET ARGS…: $0 is SOURCE, $1 TARGET; one shift leaves the ARGS.
     script.write_text(
         "#!/bin/sh\n"
-        f"exec unshare -m sh -c 'mount --bind \"$0\" \"$1\" && shift 2 && exec {CHROMIUM} \"$@\"'"
+        f'exec unshare -m sh -c \'mount --bind "$0" "$1" && shift && exec {CHROMIUM} "$@"\''
         f' "{source}" "{target}" "$@"\n'
     )
     script.chmod(0o755)
@@ -277,7 +279,10 @@ async def test_the_kits_policies_alone_grant_capture_and_sound(
         report = await watch_site(
             site,
             hall.link,
-            lambda r: r["state"] == "connected" and any(p["id"] == "site-remote-audio" for p in r["plays"]),
+            lambda r: (
+                r["state"] == "connected"
+                and any(p["id"] == "site-remote-audio" for p in r["plays"])
+            ),
         )
         assert report.get("state") == "connected", (report, problems)
         assert report["mic"] is True and report["micError"] is None, report
@@ -326,3 +331,122 @@ async def test_without_the_policies_the_same_chromium_gets_no_capture_and_no_sou
         probe = await autoplay_probe(context, bridge)
         assert probe["result"] == "NotAllowedError" and probe["activated"] is False, probe
         assert probe["context"] == "suspended", probe
+
+
+@contextlib.asynccontextmanager
+async def started(command: list[str], profile: Path, env: dict[str, str]) -> AsyncIterator[Any]:
+    """Run ``command`` (a Chromium started the way a hall PC starts it, plus a DevTools port
+    chosen by Chromium itself) and connect to it; stopped afterwards."""
+    log = profile.parent / f"{profile.name}.log"  # a file: a full pipe would stall Chromium
+    with log.open("w") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    port_file = profile / "DevToolsActivePort"
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not port_file.exists() and time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"the browser exited: {log.read_text()[-2000:]}")
+            await asyncio.sleep(0.1)
+        assert port_file.exists(), f"no DevTools port: {log.read_text()[-2000:]}"
+        port = int(port_file.read_text().split()[0])
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+            try:
+                yield browser
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(browser.close(), 15)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def hall_page(browser: Any) -> Page:
+    """The page the browser opened by itself on the hall's link, once it has joined."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        for context in browser.contexts:
+            for page in context.pages:
+                if "/site/" in page.url:
+                    with contextlib.suppress(Exception):
+                        if await page.evaluate("() => window.bridgeSite.state") == "connected":
+                            return page
+        await asyncio.sleep(0.3)
+    pages = [p.url for c in browser.contexts for p in c.pages]
+    raise AssertionError(f"no joined hall page among {pages}")
+
+
+def headless_flags(wav: Path) -> list[str]:
+    """What a test adds to the hall PC's own start: headless, a DevTools port, fake devices
+    (no flag that grants capture). No flag with a space in it: the launcher splits them."""
+    return [
+        "--headless",
+        "--remote-debugging-port=0",
+        "--no-sandbox",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+        "--allow-loopback-in-peer-connection",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ]
+
+
+async def test_the_kits_launcher_opens_the_hall_and_joins_with_its_microphone(
+    tmp_path: Path, bridge: RunningBridge
+) -> None:
+    """The kit's own bridge-hall.sh, as the autostart entry runs it (plus headless and a
+    DevTools port): the hall's page opens in kiosk mode, joins and has its microphone."""
+    hall, policy = kit_for(bridge)
+    reason = mount_skip_reason(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    launcher = kit / "bridge-hall.sh"
+    body, _ = kiosk_files(hall)["bridge-hall.sh"]
+    launcher.write_text(body, encoding="utf-8")
+    launcher.chmod(0o755)
+    wav = write_tone_wav(tmp_path / "hall-mic.wav", 440.0, 0.1)
+    profile = tmp_path / "hall-profile"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")},
+        "HOME": str(tmp_path / "home"),
+        "BRIDGE_HALL_BROWSER": str(policy_wrapper(tmp_path, policy)),
+        "BRIDGE_HALL_PROFILE": str(profile),
+        "BRIDGE_HALL_EXTRA_FLAGS": " ".join(headless_flags(wav)),
+    }
+    async with started([str(launcher)], profile, env) as browser:
+        page = await hall_page(browser)
+        assert page.url.startswith(hall.link.split("#")[0])  # the token left the address bar
+        state = await page.evaluate(
+            "() => [bridgeSite.micAvailable, bridgeSite.cameraAvailable, bridgeSite.kiosk]"
+        )
+        assert state == [True, True, True]
+
+
+async def test_started_with_no_link_chromium_opens_the_hall_by_policy(
+    tmp_path: Path, bridge: RunningBridge
+) -> None:
+    """RestoreOnStartup 4 + RestoreOnStartupURLs: Chromium started from a menu or by hand,
+    with no link, opens the hall's link and joins."""
+    hall, policy = kit_for(bridge)
+    reason = mount_skip_reason(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    wav = write_tone_wav(tmp_path / "hall-mic.wav", 440.0, 0.1)
+    profile = tmp_path / "hall-profile"
+    command = [
+        str(policy_wrapper(tmp_path, policy)),
+        f"--user-data-dir={profile}",
+        "--no-first-run",
+        *headless_flags(wav),
+    ]
+    async with started(command, profile, dict(os.environ)) as browser:
+        page = await hall_page(browser)
+        assert page.url.startswith(hall.link.split("#")[0])  # the policy's link, kiosk=1
+        assert await page.evaluate("() => bridgeSite.micAvailable") is True
