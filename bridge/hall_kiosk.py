@@ -13,11 +13,14 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "endpoints" / "kiosk"
+# Read through importlib.resources, as the profile catalogue is: it works from a wheel too.
+TEMPLATES: Traversable = resources.files("endpoints").joinpath("kiosk")
 ORIGIN_PLACEHOLDER = "https://BRIDGE:8443"
 LINK_PLACEHOLDER = "https://BRIDGE:8443/site/ID?kiosk=1#token=TOKEN"
 POLICY_FILE = "bridge-hall.json"
@@ -103,11 +106,14 @@ def _reg_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def kiosk_files(hall: HallLink, templates: Path = TEMPLATES) -> dict[str, tuple[str, bool]]:
+def kiosk_files(hall: HallLink, templates: Traversable = TEMPLATES) -> dict[str, tuple[str, bool]]:
     """Every kit file's name -> (text, executable), filled for ``hall`` (pure but for
     reading the templates)."""
     files = {
-        name: (fill((templates / source).read_text(encoding="utf-8"), hall), program)
+        name: (
+            fill(templates.joinpath(*source.split("/")).read_text(encoding="utf-8"), hall),
+            program,
+        )
         for source, name, program in FILES
     }
     policies = json.loads(files[POLICY_FILE][0])

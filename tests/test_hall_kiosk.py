@@ -144,10 +144,10 @@ def test_kiosk_mode_is_added_once_and_other_query_words_stay() -> None:
 
 
 def test_the_shipped_templates_are_usable_by_hand() -> None:
-    policies = json.loads((TEMPLATES / "policies" / "bridge-hall.json").read_text("utf-8"))
+    policies = json.loads(TEMPLATES.joinpath("policies", "bridge-hall.json").read_text("utf-8"))
     assert policies["VideoCaptureAllowedUrls"] == [ORIGIN_PLACEHOLDER]
     assert policies["RestoreOnStartupURLs"] == [LINK_PLACEHOLDER]
-    assert os.access(TEMPLATES / "bridge-hall.sh", os.X_OK)
+    assert os.access(str(TEMPLATES.joinpath("bridge-hall.sh")), os.X_OK)
     reg = reg_file({"A": True, "B": ["x"], "C": 'y\\z"'})
     assert reg.count("[HKEY_LOCAL_MACHINE") == 4 and reg.count("[-HKEY_LOCAL_MACHINE") == 2
     assert '"C"="y\\\\z\\""' in reg  # regedit's escapes for \ and "
