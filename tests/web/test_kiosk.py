@@ -37,7 +37,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from bridge.hall_kiosk import POLICY_FILE, HallLink, hall_link, kiosk_files
-from tests.conftest import RunningBridge, start_bridge
+from tests.conftest import RunningBridge  # and its `bridge` fixture: a real `bridge serve`
 from tests.web.conftest import CHROMIUM, chromium_args, watch, write_tone_wav
 
 pytestmark = pytest.mark.browser
@@ -245,13 +245,6 @@ PERMISSIONS_JS = """async () => ({
   microphone: (await navigator.permissions.query({name: "microphone"})).state,
   camera: (await navigator.permissions.query({name: "camera"})).state,
 })"""
-
-
-@pytest.fixture
-def bridge(tmp_path: Path) -> Any:
-    running = start_bridge(tmp_path / "bridge.sqlite3")
-    yield running
-    running.stop()
 
 
 async def test_the_kits_policies_alone_grant_capture_and_sound(
