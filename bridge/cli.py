@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from bridge import tls
 from bridge.cli_text import choose_lang, text
+from bridge.hall_kiosk import BadLink, hall_link, write_kiosk
 from bridge.kit import write_kit
 from bridge.profiles.schema import Name, Profile, ProfileOverride, flatten, unflatten
 from bridge.settings import Settings, default_data_dir, load_settings
@@ -33,6 +34,7 @@ from bridge.use_cases import close_session, issue_join_links, open_session
 
 # Set by ``main`` before parsing: the language of help texts and messages.
 LANG = "vi"
+KIOSK_DIR = "kiosk"  # the hall's kiosk set-up, inside the kit
 
 
 def _t(key: str, **values: object) -> str:
@@ -345,24 +347,48 @@ def cmd_operator_password(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_kit(args: argparse.Namespace) -> int:
-    """Write the hall PC kit: the local CA's certificate and how to install it."""
+    """Write the hall PC kit: the local CA's certificate and how to install it, and with
+    ``--hall-link`` the hall's kiosk set-up (``kiosk/``: Chromium policies, launcher,
+    autostart) filled with its join link and the bridge's origin."""
     settings = _settings(args)
-    if settings.tls_cert is not None:
+    hall = None
+    if args.hall_link is not None:
+        try:
+            hall = hall_link(args.hall_link)
+        except BadLink as exc:
+            _error(_t("kit.bad_link", link=args.hall_link, reason=exc))
+            return 1
+    own_cert = settings.tls_cert is not None
+    if own_cert and hall is None:
         _error(_t("kit.own_cert", cert=settings.tls_cert))
         return 1
     if args.out is None:  # next to the CA it holds, outside any source tree
         args.out = tls.tls_dir(settings.database).parent / "hall-pc-kit"
+    written: list[Path] = []
+    data: dict[str, Any] = {"kit": {"dir": str(args.out)}}
+    lines = []
     try:
-        ca_path = tls.ensure_ca(tls.tls_dir(settings.database))
-        written = write_kit(ca_path, args.out)
+        if not own_cert:  # a real certificate needs no CA on the hall PCs
+            ca_path = tls.ensure_ca(tls.tls_dir(settings.database))
+            written += write_kit(ca_path, args.out)
+            fingerprint = tls.fingerprint(tls.load_cert(ca_path))
+            data["kit"]["ca_sha256"] = fingerprint
+        if hall is not None:
+            kiosk = write_kiosk(hall, args.out / KIOSK_DIR)
+            written += kiosk
+            data["kit"]["kiosk"] = {"origin": hall.origin, "link": hall.link}
     except OSError as exc:
         _error(f"{args.out}: {exc.strerror or exc}")
         return 1
-    ca = tls.load_cert(ca_path)
-    data = {"kit": {"dir": str(args.out), "files": [p.name for p in written]}}
-    data["kit"]["ca_sha256"] = tls.fingerprint(ca)
+    data["kit"]["files"] = [str(p.relative_to(args.out)) for p in written]
     files = "\n".join(f"  {p}" for p in written)
-    _out(args, data, _t("kit.written", out=args.out, files=files, fingerprint=tls.fingerprint(ca)))
+    if not own_cert:
+        lines.append(_t("kit.written", out=args.out, files=files, fingerprint=fingerprint))
+    else:
+        lines.append(_t("kit.written_kiosk", out=args.out, files=files))
+    if hall is not None:
+        lines.append(_t("kit.kiosk", origin=hall.origin, link=hall.link))
+    _out(args, data, "\n".join(lines))
     return 0
 
 
@@ -429,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(sub, "kit", "cmd.kit", cmd_kit, needs_store=False)
     p.add_argument("--out", type=Path, metavar="DIR", help=_t("opt.out"))
+    p.add_argument("--hall-link", metavar="URL", help=_t("opt.hall_link"))
 
     site = group("site", "cmd.site")
     p = command(site, "create", "cmd.site.create", cmd_site_create)

@@ -64,6 +64,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "thư mục ghi bộ cài (mặc định: hall-pc-kit/ cạnh cơ sở dữ liệu)",
         "directory to write the kit to (default: hall-pc-kit/ next to the database)",
     ),
+    "opt.hall_link": (
+        "đường dẫn tham gia của một hội trường: thêm vào bộ cài cấu hình kiosk Chromium cho "
+        "máy đó (thư mục kiosk/: chính sách, trình khởi chạy, tự khởi động; docs/hall-pc.md)",
+        "a hall's join link: the kit then also holds that PC's Chromium kiosk set-up "
+        "(kiosk/: policies, launcher, autostart; docs/hall-pc.md)",
+    ),
     "cmd.site": ("điểm cầu (hội trường)", "sites (halls)"),
     "cmd.site.create": ("tạo một điểm cầu", "create a site"),
     "opt.site.name": ("tên điểm cầu", "the site's name"),
@@ -206,6 +212,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "kit.written": (
         "Đã ghi bộ cài máy hội trường vào {out}:\n{files}\nSHA-256 của CA: {fingerprint}",
         "Hall PC kit written to {out}:\n{files}\nCA SHA-256: {fingerprint}",
+    ),
+    "kit.written_kiosk": (
+        "Đã ghi cấu hình kiosk máy hội trường vào {out}:\n{files}",
+        "Hall PC kiosk set-up written to {out}:\n{files}",
+    ),
+    "kit.kiosk": (
+        "Kiosk: cho phép micrô, camera và phát âm thanh với {origin}; mở {link}\n"
+        "Debian/Ubuntu: sudo sh kiosk/install-debian.sh NGƯỜI_DÙNG; "
+        "Windows: kiosk\\bridge-hall.ps1 (quyền quản trị). Xem docs/hall-pc.md.",
+        "Kiosk: microphone, camera and sound allowed for {origin}; opens {link}\n"
+        "Debian/Ubuntu: sudo sh kiosk/install-debian.sh USER; Windows: kiosk\\bridge-hall.ps1 "
+        "(as administrator). See docs/hall-pc.md.",
+    ),
+    "kit.bad_link": (
+        "đường dẫn hội trường không dùng được ({link}): {reason}",
+        "cannot use the hall link ({link}): {reason}",
     ),
 }
 
