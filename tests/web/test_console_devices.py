@@ -346,7 +346,11 @@ class ProfileRoutes:
         self.custom: dict[str, dict[str, Any]] = {}
         first_district = next(s.id for s in conf.roster() if s.level == "district")
         self.assignments: dict[int, dict[str, Any]] = {
-            QUANG_TRI: {"profile_id": "large-hall", "fields": {}, "locked": ["display.banner_height"]},
+            QUANG_TRI: {
+                "profile_id": "large-hall",
+                "fields": {},
+                "locked": ["display.banner_height"],
+            },
             first_district: {
                 "profile_id": None,
                 "fields": {"microphone": {"gain_db": 6}, "display": {"banner_height": 20}},
@@ -363,8 +367,12 @@ class ProfileRoutes:
     def source(self, src: Any) -> dict[str, Any] | None:
         if src is None:
             return None
-        return {"level": str(src.level), "site_id": src.site_id,
-                "site_name": self.tree[src.site_id]["name"], "profile_id": src.profile_id}  # fmt: skip
+        return {
+            "level": str(src.level),
+            "site_id": src.site_id,
+            "site_name": self.tree[src.site_id]["name"],
+            "profile_id": src.profile_id,
+        }
 
     def effective(self, site_id: int) -> dict[str, Any]:
         chain_ids = []
@@ -376,6 +384,7 @@ class ProfileRoutes:
         for sid in reversed(chain_ids):
             a = self.assignments.get(sid, {})
             pid = a.get("profile_id")
+            own = schema.ProfileOverride.model_validate(a["fields"]) if a.get("fields") else None
             chain.append(
                 Assignment(
                     Level(self.tree[sid]["level"]),
@@ -383,10 +392,14 @@ class ProfileRoutes:
                     profile=schema.as_override(CATALOGUE[pid].profile) if pid else None,
                     profile_id=pid,
                     locked=frozenset(a.get("locked", [])),
-                    fields=schema.ProfileOverride.model_validate(a["fields"]) if a.get("fields") else None,
+                    fields=own,
                 )
-            )  # fmt: skip
+            )
         eff = resolve(chain)
+
+        def ignored(r: Any) -> list[dict[str, Any]]:
+            return [{"source": self.source(i.source), "value": i.value} for i in r.ignored]
+
         return {
             "profile": eff.profile.model_dump(mode="json"),
             "fields": {
@@ -394,20 +407,22 @@ class ProfileRoutes:
                     "value": r.value if not isinstance(r.value, tuple) else list(r.value),
                     "source": self.source(r.source),
                     "locked_by": self.source(r.locked_by),
-                    "ignored": [{"source": self.source(i.source), "value": i.value} for i in r.ignored],
+                    "ignored": ignored(r),
                 }
                 for path, r in eff.fields.items()
             },
-        }  # fmt: skip
+        }
 
     async def handle(self, route: Route) -> None:
         request = route.request
         path = re.sub(r"^https?://[^/]+", "", request.url).split("?")[0]
         method = request.method
-        body = request.post_data_json if request.post_data else None
+        body: Any = request.post_data_json if request.post_data else None
 
         async def reply(data: Any, status: int = 200) -> None:
-            await route.fulfill(status=status, content_type="application/json", body=json.dumps(data))
+            await route.fulfill(
+                status=status, content_type="application/json", body=json.dumps(data)
+            )
 
         if path == "/api/profiles" and method == "GET":
             return await reply({"profiles": self.profiles()})
@@ -432,10 +447,14 @@ class ProfileRoutes:
                 self.assignments[site_id] = body
                 return await reply({"assignment": {"site_id": site_id, **body}})
             if site_id in self.assignments:
-                return await reply({"assignment": {"site_id": site_id, **self.assignments[site_id]}})
+                return await reply(
+                    {"assignment": {"site_id": site_id, **self.assignments[site_id]}}
+                )
             return await reply({"error": {"code": "not_found", "message": "Không có."}}, 404)
         if re.fullmatch(r"/api/sessions/\d+/profiles", path):
-            sites = [{"site_id": i, "effective": self.effective(i), "report": None} for i in self.roster]
+            sites = [
+                {"site_id": i, "effective": self.effective(i), "report": None} for i in self.roster
+            ]
             return await reply({"sites": sites})
         return await route.fallback()
 
@@ -457,8 +476,8 @@ async def test_the_profiles_screen_lists_edits_assigns_and_shows_where_values_co
     fake = DeviceBridge(conf)
     api = ProfileRoutes(conf)
     context, page, problems = await open_console(chromium, bridge, fake, SMALL)
-    for pattern in ("**/api/profiles", "**/api/profiles/*", "**/api/sites", "**/api/sites/*/profile",
-                    "**/api/sessions/*/profiles"):  # fmt: skip
+    routes = ("**/api/profiles", "**/api/profiles/*", "**/api/sites", "**/api/sites/*/profile")
+    for pattern in (*routes, "**/api/sessions/*/profiles"):
         await page.route(pattern, api.handle)
     with collecting(problems):
         await open_profiles(page)
@@ -472,7 +491,12 @@ async def test_the_profiles_screen_lists_edits_assigns_and_shows_where_values_co
             "edit: e.querySelector('[data-profile-action=edit]').disabled, "
             "copy: e.querySelector('[data-profile-action=copy]').disabled}))",
         )
-        assert sorted(r["id"] for r in rows) == ["laptop", "large-hall", "meeting-room", "tv-webcam"]
+        assert sorted(r["id"] for r in rows) == [
+            "laptop",
+            "large-hall",
+            "meeting-room",
+            "tv-webcam",
+        ]
         for r in rows:
             assert r["name"] == CATALOGUE[r["id"]].name.vi
             assert r["builtin"] == "true" and r["kind"] == VI["console.profiles.builtin"]
@@ -480,7 +504,9 @@ async def test_the_profiles_screen_lists_edits_assigns_and_shows_where_values_co
 
         # The editor: a copy of large-hall with a gain out of bounds → the server's 422
         # next to that field.
-        await page.click('#profiles-body [data-profile-action="copy"][data-profile-id="large-hall"]')
+        await page.click(
+            '#profiles-body [data-profile-action="copy"][data-profile-id="large-hall"]'
+        )
         editor = page.locator("#profile-editor")
         await editor.wait_for(state="visible")
         assert await page.input_value('[id="pf-id"]') == "large-hall-copy"
@@ -513,13 +539,16 @@ async def test_the_profiles_screen_lists_edits_assigns_and_shows_where_values_co
         await page.select_option("#effective-section", "display")
         district = next(s.id for s in conf.roster() if s.level == "district")
         banner = page.locator(
-            f'#effective-body > tr[data-site-id="{district}"] td[data-field="display.banner_height"]'
+            f'#effective-body > tr[data-site-id="{district}"] '
+            'td[data-field="display.banner_height"]'
         )
         assert await banner.locator(".lock-mark").count() == 1
         assert "10" in await banner.inner_text()  # the locked value, the override ignored
         # the live profile_status: hall 7 reads back another camera width
         await page.select_option("#effective-section", "camera")
-        differs = page.locator('#effective-body > tr[data-site-id="7"] td[data-field="camera.width"]')
+        differs = page.locator(
+            '#effective-body > tr[data-site-id="7"] td[data-field="camera.width"]'
+        )
         assert "đọc lại 1280" in await differs.inner_text()
         ok = page.locator('#effective-body > tr[data-site-id="8"] td[data-field="camera.width"]')
         assert await ok.get_attribute("data-check") == "ok"
