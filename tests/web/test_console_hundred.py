@@ -417,6 +417,7 @@ async def test_a_hundred_halls_stay_readable_distinct_and_smooth(
             "no_media": sum(no_media(s.id) for s in connected),
             "muted": sum(s.muted for s in sites),
             "hands": len(conf.hands()),
+            "devices": 0,  # no profile_status nor health here: tests/web/test_console_devices.py
         }
         counts = await page.eval_on_selector_all(
             "#board-summary > .count",

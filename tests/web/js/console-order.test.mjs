@@ -71,5 +71,14 @@ test("the counts", () => {
     no_media: 1,
     muted: 1,
     hands: 2,
+    devices: 0,
   });
+  // `devices`: site id → its device warnings; a hall with any counts once
+  const devices = new Map([[1, 2], [3, 1], [4, 0]]);
+  assert.equal(summarize(SITES, quality, devices).devices, 2);
+});
+
+test("the device-warnings sort: most warnings first, then the roster order", () => {
+  const devices = new Map([[3, 1], [5, 2], [6, 1]]);
+  assert.deepEqual(ids(sortSites(SITES, "devices", { devices })), [5, 3, 6, 1, 2, 4, 7]);
 });

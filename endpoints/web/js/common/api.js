@@ -8,11 +8,13 @@
 import { currentLang, errorText, t } from "./i18n.js";
 
 export class ApiError extends Error {
-  constructor(code, message, status) {
+  constructor(code, message, status, field = null, problem = null) {
     super(message || code);
     this.code = code;
     this.serverMessage = message || null;
     this.status = status;
+    this.field = field; // a 422's field at fault ("profile.microphone.gain_db"), or null
+    this.problem = problem;
   }
 
   text() {
@@ -45,7 +47,13 @@ export async function request(method, path, { body, token } = {}) {
   }
   if (!response.ok) {
     const err = (data && data.error) || {};
-    throw new ApiError(err.code || "http", err.message, response.status);
+    throw new ApiError(
+      err.code || "http",
+      err.message,
+      response.status,
+      err.field ?? null,
+      err.problem ?? null,
+    );
   }
   return data;
 }

@@ -14,9 +14,11 @@ import { socket } from "./connection.js";
 import { dom } from "./elements.js";
 import { renderHands } from "./hands.js";
 import { model, siteName } from "./model.js";
+import { NOT_PERMITTED } from "./actions.js";
 import { SORTS, summarize } from "./order.js";
+import { allows, PROFILE_ACTIONS } from "./profiles-api.js";
 import { restartPreviews, stopPreviews } from "./previews.js";
-import { renderRows, shownOrder } from "./roster.js";
+import { renderRows, shownOrder, warningsOf } from "./roster.js";
 
 const DENSITY_KEY = "bridge.console.density";
 const SORT_KEY = "bridge.console.sort";
@@ -30,6 +32,12 @@ export function renderBoard() {
     ? t(`state.session.${session.state}`, {}, session.state)
     : "";
   dom.boardState.hidden = !session;
+  // The profiles screen needs profile.list; without it the button says why it is off.
+  const profiles = allows(PROFILE_ACTIONS.list, model.actions);
+  dom.profilesOpen.disabled = !profiles;
+  dom.profilesOpen.dataset.permitted = String(profiles);
+  if (profiles) dom.profilesOpen.removeAttribute("title");
+  else dom.profilesOpen.title = t(NOT_PERMITTED);
 
   const state = model.state;
   dom.conn.dataset.state = state;
@@ -78,11 +86,23 @@ export function bindFinders() {
   });
 }
 
-const SUMMARY = ["total", "connected", "connecting", "offline", "no_media", "muted", "hands"];
+const SUMMARY = [
+  "total",
+  "connected",
+  "connecting",
+  "offline",
+  "no_media",
+  "muted",
+  "hands",
+  "devices",
+];
+/* Counts said only when there is something to say. */
+const ONLY_WHEN_SOME = new Set(["no_media", "devices"]);
 
 /* The counts as one labelled number each (tests and screen readers read them apart). */
-function renderSummary() {
-  const counts = summarize(model.sites, model.quality);
+export function renderSummary() {
+  const devices = new Map(model.sites.map((s) => [s.id, warningsOf(s).length]));
+  const counts = summarize(model.sites, model.quality, devices);
   if (!model.sites.length) {
     dom.summary.replaceChildren();
     return;
@@ -98,7 +118,7 @@ function renderSummary() {
     const text = t(`console.summary.${key}`, { count: counts[key] });
     if (span.dataset.value !== value) span.dataset.value = value;
     if (span.textContent !== text) span.textContent = text;
-    span.hidden = key === "no_media" && counts[key] === 0;
+    span.hidden = ONLY_WHEN_SOME.has(key) && counts[key] === 0;
   });
   const shown = dom.rosterBody.querySelectorAll("tr:not([hidden])").length;
   dom.summary.dataset.shown = String(shown);

@@ -70,4 +70,7 @@ export const dom = {
   confirmOk: $("confirm-ok"),
   helpDialog: $("help-dialog"),
   helpList: $("help-list"),
+  profilesView: $("profiles-view"),
+  profilesHeading: $("profiles-heading"),
+  profilesOpen: $("board-profiles"),
 };

@@ -1,7 +1,8 @@
 /*
  * events.js — what the bridge tells the console: `ready` (with the actions this account
  * may take), `roster`, `site` / `sites` (batches) / `session` / `shown` / `floor` events,
- * `meters` (10 Hz), `quality` (1 Hz), the previews' `answer` and errors; each kept in the
+ * `meters` (10 Hz), `quality` (1 Hz), `profile_status` and `health` (1 Hz: hall-detail.js),
+ * the previews' `answer` and errors; each kept in the
  * model, drawn, and logged in the operator's words.
  */
 
@@ -15,6 +16,7 @@ import { logEvent } from "./log.js";
 import { model, page, siteName } from "./model.js";
 import { logout } from "./navigation.js";
 import { onPreviewsAnswer, restartPreviews } from "./previews.js";
+import { onHealth, onProfileStatus } from "./hall-detail.js";
 import { onMeters, onQuality } from "./roster.js";
 import { render, setState } from "./views.js";
 
@@ -56,6 +58,12 @@ export function handleMessage(message) {
       break;
     case "meters":
       onMeters(message.sites);
+      break;
+    case "profile_status":
+      onProfileStatus(message.sites);
+      break;
+    case "health":
+      onHealth(message.sites);
       break;
     case "answer":
       onPreviewsAnswer(message);

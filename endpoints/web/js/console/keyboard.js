@@ -70,8 +70,10 @@ function isTyping(target) {
 
 export function onKeyDown(event) {
   if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
-  if (viewOf(model.state) !== "board" || isTyping(event.target)) return;
+  // Only on the board itself: the profiles screen over it has no shortcuts.
+  if (viewOf(model.state, model.screen) !== "board" || isTyping(event.target)) return;
   if (dom.confirm.open || dom.helpDialog.open) return; // a dialog has the keyboard
+  if (document.getElementById("hall-dialog")?.open) return;
   const name = actionForKey(event.key);
   if (!name) return;
   event.preventDefault();

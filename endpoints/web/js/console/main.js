@@ -12,6 +12,8 @@
  *   connection.js, events.js    the board's socket and what it hears
  *   board.js, roster.js, hands.js, action-bar.js, log.js, previews.js   the board
  *   selection.js, keyboard.js, confirm.js   the selected row, shortcuts, confirmations
+ *   devices.js, hall-detail.js   a hall's device warnings on its card, and its details
+ *   profiles.js, profile-fields.js, profiles-api.js   the hardware profiles screen
  *
  * Roles: `ready` says which actions this account may take in the session; every control
  * of an action not listed is disabled and says why (an observer's board is read-only).
@@ -23,6 +25,8 @@ import { loadAuth, setAuth } from "./auth.js";
 import { bindFinders, toggleDensity } from "./board.js";
 import { runAction } from "./controls.js";
 import { dom } from "./elements.js";
+import { bindHallDetail } from "./hall-detail.js";
+import { bindProfiles } from "./profiles.js";
 import { onKeyDown, showHelp } from "./keyboard.js";
 import { renderLog } from "./log.js";
 import { onLoginSubmit } from "./login.js";
@@ -69,6 +73,8 @@ async function main() {
   }
   siteButtons(dom.rosterBody, { selectRow: true });
   siteButtons(dom.handList);
+  bindHallDetail(dom.rosterBody);
+  bindProfiles();
   dom.selectedBar.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-selected-action]");
     if (!button || button.disabled || model.selected === null) return;

@@ -7,7 +7,9 @@
  *   newest first), ws, shown, floor (site id or null), quality (site id → `quality` entry),
  *   selected (site id or null), dense (bool: the compact board is on), actions (what this
  *   account may do in this session, from `ready`; null when the bridge does not say: all),
- *   sort and filter (the board's sort and filter boxes)
+ *   sort and filter (the board's sort and filter boxes), profileStatus and health (site id →
+ *   the last `profile_status` / `health` entry), screen ("board" | "profiles": what the
+ *   board view shows while connected), profiles (the list from GET /api/profiles)
  */
 
 import { handQueue } from "./actions.js";
@@ -32,6 +34,10 @@ export const model = {
   actions: null,
   sort: "roster", // the board's order: roster / state / level / name / hands (order.js)
   filter: "", // the filter box's text
+  profileStatus: new Map(), // site id -> its `profile_status` entry (kept until replaced)
+  health: new Map(), // site id -> its last `health` entry (connected halls only)
+  screen: "board", // "profiles": the hardware profiles screen, over a live board
+  profiles: [],
 };
 window.bridgeConsole = model;
 
@@ -68,8 +74,8 @@ export function handPlace(siteId) {
   return i >= 0 ? i + 1 : 0;
 }
 
-export function viewOf(state) {
+export function viewOf(state, screen = "board") {
   if (state === "logged_out") return "login";
   if (state === "sessions") return "sessions";
-  return "board";
+  return screen === "profiles" ? "profiles" : "board";
 }

@@ -129,3 +129,10 @@ export function fold(text) {
     .replace(/\p{M}/gu, "")
     .replace(/đ/gu, "d");
 }
+
+/** The name without the repeated hall word, the unit kept: "Điểm cầu tỉnh Quảng Trị" →
+ * "tỉnh Quảng Trị" (where a unit tag does not stand before it: a source, a list). */
+export function plainName(name) {
+  const full = tidy(name);
+  return full.replace(HALL_WORD, "") || full;
+}

@@ -34,6 +34,9 @@ export function openBoard(id, session) {
   model.shown = null;
   model.actions = null;
   model.quality.clear();
+  model.profileStatus.clear();
+  model.health.clear();
+  model.screen = "board";
   model.selected = null;
   renderLog();
   socket.resetBackoff();

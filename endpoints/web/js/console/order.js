@@ -4,14 +4,15 @@
  * Sorts: "roster" (the session's order, the default), "state" (connected, connecting,
  * offline; a hall with no media counts as in trouble, before connecting), "level" (the
  * administrative level, then the unit, then the name), "name" (the name as the row shows
- * it, without "Điểm cầu" and the unit; Vietnamese collation) and "hands" (raised hands first, in the queue's order). Every sort ends on
+ * it, without "Điểm cầu" and the unit; Vietnamese collation), "hands" (raised hands first, in
+ * the queue's order) and "devices" (the halls with most device warnings first). Every sort ends on
  * the roster order, so equal rows keep their places. The filter matches any part of the
  * name, without diacritics or case ("quang tri" finds "Quảng Trị").
  */
 
 import { LEVEL_RANK, UNIT_RANK, fold, levelOf, parseHallName } from "./names.js";
 
-export const SORTS = ["roster", "state", "level", "name", "hands"];
+export const SORTS = ["roster", "state", "level", "name", "hands", "devices"];
 
 const collator = new Intl.Collator("vi", { sensitivity: "base", numeric: true });
 const STATE_RANK = { connected: 0, no_media: 1, connecting: 2, offline: 3 };
@@ -31,7 +32,7 @@ const shownName = (site) => parseHallName(site.name).display;
  * `sortSites(sites, "state", {quality})` → a new array; `quality` is a Map of site id →
  * the last `quality` entry. `sites` is in roster order.
  */
-export function sortSites(sites, sort, { quality = new Map() } = {}) {
+export function sortSites(sites, sort, { quality = new Map(), devices = new Map() } = {}) {
   const index = new Map(sites.map((s, i) => [s.id, i]));
   const byRoster = (a, b) => index.get(a.id) - index.get(b.id);
   const compare = {
@@ -46,6 +47,8 @@ export function sortSites(sites, sort, { quality = new Map() } = {}) {
     hands: (a, b) =>
       Number(Boolean(b.hand_raised)) - Number(Boolean(a.hand_raised)) ||
       (a.hand_raised ? (a.hand_seq ?? 0) - (b.hand_seq ?? 0) : 0),
+    // "devices": the halls with most device warnings first (`devices`: site id → count)
+    devices: (a, b) => (devices.get(b.id) || 0) - (devices.get(a.id) || 0),
   }[SORTS.includes(sort) ? sort : "roster"];
   return [...sites].sort((a, b) => compare(a, b) || byRoster(a, b));
 }
@@ -60,11 +63,13 @@ export function matches(site, query, extra = "") {
 }
 
 /** The counts above the board. */
-export function summarize(sites, quality = new Map()) {
+export function summarize(sites, quality = new Map(), devices = new Map()) {
   const counts = { total: sites.length, connected: 0, connecting: 0, offline: 0, no_media: 0 };
   let muted = 0;
   let hands = 0;
+  let warned = 0;
   for (const site of sites) {
+    if ((devices.get(site.id) || 0) > 0) warned += 1;
     const state = shownState(site, quality.get(site.id));
     if (state === "no_media") {
       counts.connected += 1; // still connected: the summary adds how many have no media
@@ -75,5 +80,5 @@ export function summarize(sites, quality = new Map()) {
     if (site.muted) muted += 1;
     if (site.hand_raised) hands += 1;
   }
-  return { ...counts, muted, hands };
+  return { ...counts, muted, hands, devices: warned };
 }

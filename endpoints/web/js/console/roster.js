@@ -18,6 +18,7 @@ import { applyControl } from "./controls.js";
 import { dom } from "./elements.js";
 import { hands, model } from "./model.js";
 import { parseHallName } from "./names.js";
+import { deviceWarnings, STATE_KEYS, STATE_MARKS, warningsSignature } from "./devices.js";
 import { matches, shownState, sortSites } from "./order.js";
 import { previews } from "./previews.js";
 
@@ -55,8 +56,78 @@ const COLUMNS = [
   { cls: "col-hand", fill: fillHand },
   { cls: "col-audio", fill: fillAudio },
   { cls: "col-quality", fill: fillQuality },
+  { cls: "col-profile", fill: fillProfile },
   { cls: "col-actions", fill: fillActions },
+  { cls: "col-devices", fill: fillDevices },
 ];
+
+/** A hall's device warnings now (devices.js), from the model's last rows. */
+export function warningsOf(site) {
+  return deviceWarnings(
+    model.profileStatus.get(site.id),
+    model.health.get(site.id),
+    site.state === "connected",
+  );
+}
+
+/* The profile's state as a small mark (✓ confirmed, … pending, ≠ differs), a button that
+ * opens the hall's device details; hidden until the bridge says anything of its devices. */
+function fillProfile(td, site) {
+  let mark = td.firstElementChild;
+  if (!mark) {
+    mark = element("button", {
+      type: "button",
+      className: "profile-mark",
+      dataset: { detail: String(site.id) },
+    });
+    td.append(mark);
+  }
+  const status = model.profileStatus.get(site.id);
+  const known = Boolean(status || model.health.has(site.id));
+  mark.hidden = !known;
+  if (!known) return;
+  const state = status ? status.state : "offline";
+  setData(mark, "state", state);
+  setText(mark, STATE_MARKS[state] || "?");
+  const label = t("console.devices.open", {
+    name: site.name,
+    state: t(STATE_KEYS[state] || STATE_KEYS.offline),
+  });
+  setAttr(mark, "aria-label", label);
+  setAttr(mark, "title", label);
+}
+
+/* One line per warning, each whole (wrapped, never cut); none: the cell takes no room. */
+function fillDevices(td, site) {
+  const warnings = warningsOf(site);
+  const status = model.profileStatus.get(site.id);
+  const signature = `${warningsSignature(warnings, status && status.state)}|${currentLang()}`;
+  if (td.dataset.signature === signature) return;
+  td.dataset.signature = signature;
+  td.dataset.count = String(warnings.length);
+  td.replaceChildren(
+    ...warnings.map((w) =>
+      element("span", {
+        className: "device-warning",
+        dataset: { code: w.code },
+        text: t(w.key, w.params),
+      }),
+    ),
+  );
+}
+
+/** Repaint only the device cells of the halls named (health comes once a second). */
+export function paintDevices(ids) {
+  for (const id of ids) {
+    const row = rows.get(String(id));
+    const site = model.sites.find((s) => s.id === id);
+    if (!row || !site) continue;
+    fillProfile(row.querySelector(".col-profile"), site);
+    fillDevices(row.querySelector(".col-devices"), site);
+    const count = row.querySelector(".col-devices").dataset.count || "0";
+    setData(row, "devices", count === "0" ? "false" : "true");
+  }
+}
 
 function fillLevel(td, site) {
   setText(td, unitLabel(site));
@@ -296,6 +367,7 @@ function fillRow(tr, site, index) {
     shown: String(Boolean(model.shown && model.shown.site_id === site.id)),
     removed: String(Boolean(site.removed)),
     selected: String(model.selected === site.id),
+    devices: String(warningsOf(site).length > 0),
   };
   for (const [key, value] of Object.entries(data)) setData(tr, key, value);
   setAttr(tr, "aria-selected", data.selected);
@@ -321,7 +393,8 @@ export function renderRows() {
   const live = new Set(model.sites.map((s) => String(s.id)));
   for (const id of [...rows.keys()]) if (!live.has(id)) rows.delete(id);
   for (const site of model.sites) if (!rows.has(String(site.id))) rows.set(String(site.id), newRow());
-  const sorted = sortSites(model.sites, model.sort, { quality: model.quality });
+  const devices = new Map(model.sites.map((s) => [s.id, warningsOf(s).length]));
+  const sorted = sortSites(model.sites, model.sort, { quality: model.quality, devices });
   const ids = sorted.map((s) => String(s.id));
   const current = [...dom.rosterBody.children].map((tr) => tr.dataset.siteId);
   if (ids.join(",") !== current.join(",")) {

@@ -1,6 +1,7 @@
 /*
- * views.js — the console's three views (login, the sessions list, the board), shown by
- * `model.state`, and the header with the logged-in operator.
+ * views.js — the console's views (login, the sessions list, the board, the hardware
+ * profiles screen over a live board), shown by `model.state` and `model.screen`, and the
+ * header with the logged-in operator.
  */
 
 import { t } from "../common/i18n.js";
@@ -15,14 +16,20 @@ export function setState(state) {
 }
 
 function showView(focusHeading) {
-  const view = viewOf(model.state);
+  const view = viewOf(model.state, model.screen);
   const changed = dom.body.dataset.view !== view;
   dom.body.dataset.view = view;
   dom.loginView.hidden = view !== "login";
   dom.sessionsView.hidden = view !== "sessions";
   dom.boardView.hidden = view !== "board";
+  dom.profilesView.hidden = view !== "profiles";
   if (changed && focusHeading) {
-    const heading = { login: dom.loginUser, sessions: dom.sessionsHeading, board: dom.boardTitle };
+    const heading = {
+      login: dom.loginUser,
+      sessions: dom.sessionsHeading,
+      board: dom.boardTitle,
+      profiles: dom.profilesHeading,
+    };
     heading[view].focus();
   }
 }
