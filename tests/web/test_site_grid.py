@@ -2,14 +2,16 @@
 shown one, and the host's inset, each cell decoded from the bridge's forwarded streams.
 
 Three headless halls send solid colours (endpoints/video.py: the host red, Quảng Trị green,
-Cà Mau blue); the Chromium page (Lào Cai) is told its layout by calling grid.js's
-``setLayout`` (the profile push calls it in production). Loopback only (conftest.py)."""
+Cà Mau blue); the Chromium page (Lào Cai) is given its layout by assigning its hall a
+profile through the HTTP API (the bridge pushes it; the page draws it). Loopback only
+(conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize
 
@@ -31,10 +33,18 @@ COLOUR = {HOST: "red", GREEN: "green", BLUE: "blue"}
 VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 WAIT_MS = 30_000
 
-SET_LAYOUT_JS = """async ([layout, sites]) => {
-  const grid = await import("/static/js/site/grid.js");
-  grid.setLayout(layout, sites);
-}"""
+
+def set_layout(bridge: RunningBridge, token: str, site_id: int, layout: str, sites: int) -> None:
+    """The hall's profile, through the HTTP API: the bridge pushes it to the page."""
+    reply = httpx.put(
+        f"{bridge.url}/api/sites/{site_id}/profile",
+        json={"fields": {"display": {"layout": layout, "grid_sites": sites}}},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+
+
 TOLD_JS = "(cells) => JSON.stringify(bridgeSite.grid.told) === JSON.stringify(cells)"
 BOX_JS = """(selector) => {
   const el = document.querySelector(selector);
@@ -110,7 +120,7 @@ async def test_the_grid_shows_the_other_halls_and_the_inset_the_host(
 
         # A grid of four: the host is the large picture; the cells the two other halls
         # (roster order) and an empty one.
-        await page.evaluate(SET_LAYOUT_JS, ["grid", 4])
+        await asyncio.to_thread(set_layout, bridge, token, ids[HALL], "grid", 4)
         await told(page, [ids[GREEN], ids[BLUE], None])
         await mode_becomes(clients[BLUE], "preview")  # the grid shows previews
         await cell_sees(page, 0, "green")
@@ -141,7 +151,7 @@ async def test_the_grid_shows_the_other_halls_and_the_inset_the_host(
         await cell_sees(page, 1, "blue")
 
         # The inset: the host, bottom right, clear of the controls.
-        await page.evaluate(SET_LAYOUT_JS, ["inset", 4])
+        await asyncio.to_thread(set_layout, bridge, token, ids[HALL], "inset", 4)
         await told(page, [ids[HOST]])
         await cell_sees(page, 0, "red")
         await mode_becomes(clients[BLUE], "off")  # an inset needs no previews
@@ -160,7 +170,7 @@ async def test_the_grid_shows_the_other_halls_and_the_inset_the_host(
         assert await page.evaluate(BOX_JS, '#site-grid .site-cell[data-index="0"]') is None
 
         # Back to full: the grid peer is closed.
-        await page.evaluate(SET_LAYOUT_JS, ["full", 4])
+        await asyncio.to_thread(set_layout, bridge, token, ids[HALL], "full", 4)
         await page.wait_for_function("() => bridgeSite.grid.pc === null", timeout=WAIT_MS)
         assert await page.locator("#site-grid .site-cell").count() == 0
     finally:
