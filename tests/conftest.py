@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -82,6 +83,19 @@ class RunningBridge:
         )
         reply.raise_for_status()
         return str(reply.json()["token"])
+
+    def assign_profile(self, site_id: int, fields: dict[str, Any], token: str = "") -> None:
+        """Set ``fields`` (a profile override) on the site itself, through the HTTP API, as
+        admin: the bridge pushes the result to the hall. Blocking: call it from a thread
+        in a test whose halls run on the event loop."""
+        reply = httpx.put(
+            f"{self.url}/api/sites/{site_id}/profile",
+            json={"fields": fields},
+            headers={"authorization": f"Bearer {token or self.login()}"},
+            verify=self.verify,
+            timeout=10,
+        )
+        assert reply.status_code == 200, reply.text
 
     def stop(self) -> int:
         """Ctrl-C, as a person stops it; returns the exit code."""

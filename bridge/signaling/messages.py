@@ -44,16 +44,22 @@ class OperatorMessage(_Message):
     lang: Lang | None = None
 
 
+Sdp = Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+CandidateLine = Annotated[str, Field(max_length=1024)]  # "" is the end of candidates
+Mid = Annotated[str, Field(max_length=64)]
+MLineIndex = Annotated[int, Field(ge=0, le=64)]
+
+
 class OfferMessage(_Message):
     type: Literal["offer"]
-    sdp: Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+    sdp: Sdp
 
 
 class CandidateMessage(_Message):
     type: Literal["candidate"]
-    candidate: Annotated[str, Field(max_length=1024)]
-    sdpMid: Annotated[str, Field(max_length=64)] | None = None
-    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+    candidate: CandidateLine
+    sdpMid: Mid | None = None
+    sdpMLineIndex: MLineIndex | None = None
 
 
 class LeaveMessage(_Message):
@@ -225,14 +231,14 @@ class GridOfferMessage(_Message):
     m-line per grid cell after the large one (the bridge answers ``answer``)."""
 
     type: Literal["grid_offer"]
-    sdp: Annotated[str, Field(min_length=1, max_length=MAX_SDP_CHARS)]
+    sdp: Sdp
 
 
 class GridCandidateMessage(_Message):
     type: Literal["grid_candidate"]
-    candidate: Annotated[str, Field(max_length=1024)]
-    sdpMid: Annotated[str, Field(max_length=64)] | None = None
-    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+    candidate: CandidateLine
+    sdpMid: Mid | None = None
+    sdpMLineIndex: MLineIndex | None = None
 
 
 class GridCloseMessage(_Message):

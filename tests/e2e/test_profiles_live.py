@@ -14,26 +14,15 @@ from typing import Any
 import httpx
 
 from bridge.profiles.catalogue import load_catalogue
-from endpoints.audio import ToneTrack
+from endpoints.audio import SilenceTrack, ToneTrack
 from endpoints.devices import load_inventory
 from endpoints.operator import OperatorClient
 from endpoints.session import SiteClient
 from tests.audio_analysis import tone_level_db
-from tests.conftest import RunningBridge
 from tests.e2e.test_audio import AMPLITUDE, PROVINCES, listen
 from tests.e2e.test_serve import bridge_cli
 
 SPEAKER, LISTENER = PROVINCES[0], PROVINCES[1]
-
-
-def _assign(bridge: RunningBridge, token: str, site_id: int, body: dict[str, Any]) -> None:
-    reply = httpx.put(
-        f"{bridge.url}/api/sites/{site_id}/profile",
-        json=body,
-        headers={"authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
 
 
 def level(audio: Any) -> float:
@@ -59,7 +48,7 @@ async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge
         mark = speaker.channel.seq
         # In a thread: the halls run on this loop, and a blocking call here would starve them.
         body = {"fields": {"microphone": {"gain_db": 6}}}
-        await asyncio.to_thread(_assign, bridge, token, speaker.site["id"], body)
+        await asyncio.to_thread(bridge.assign_profile, speaker.site["id"], body, token)
         pushed = await speaker.expect("profile", timeout=2, after=mark)
         assert time.monotonic() - sent < 2.0
         assert pushed["profile"]["microphone"]["gain_db"] == 6
@@ -107,7 +96,7 @@ async def test_the_console_is_told_what_a_hall_applied_and_which_device_it_lacks
         # A profile naming a microphone the hall lacks: the console names it within 5 s.
         sent = time.monotonic()
         body = {"fields": {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}}
-        await asyncio.to_thread(_assign, bridge, token, site_id, body)
+        await asyncio.to_thread(bridge.assign_profile, site_id, body, token)
         status = await operator.expect(
             "profile_status",
             timeout=5,
@@ -164,3 +153,38 @@ async def test_a_change_from_the_command_line_reaches_a_connected_hall(bridge):
     assert pushed["profile"]["speaker"]["labels"] == list(
         load_catalogue()["tv-webcam"].profile.speaker.labels
     )
+
+
+async def test_a_hall_whose_microphone_sends_only_silence_is_warned_of_on_the_console(bridge):
+    """A headless hall reports no device health: the bridge judges it by what its mixer
+    hears — digital silence for 8 s is ``mic_no_signal``; a talking hall is fine."""
+    token = bridge.login()
+    operator = OperatorClient(bridge.url, session_id=1, token=token)
+    dead = SiteClient(bridge.links[SPEAKER])
+    talking = SiteClient(bridge.links[LISTENER])
+    try:
+        await operator.connect()
+        for client in (dead, talking):
+            await client.join()
+        await asyncio.gather(
+            dead.start_media(SilenceTrack()), talking.start_media(ToneTrack(440, AMPLITUDE))
+        )
+        started = time.monotonic()
+        dead_id, talking_id = dead.site["id"], talking.site["id"]
+        message = await operator.expect(
+            "health",
+            timeout=20,
+            where=lambda m: any(
+                s["id"] == dead_id and "mic_no_signal" in s["warnings"] for s in m["sites"]
+            ),
+        )
+        took = time.monotonic() - started
+    finally:
+        await dead.close()
+        await talking.close()
+        await operator.close()
+    entries = {s["id"]: s for s in message["sites"]}
+    assert entries[dead_id]["warnings"] == ["mic_no_signal"]
+    assert entries[talking_id]["warnings"] == []
+    assert entries[talking_id]["mic_level_db"] > -60
+    assert took < 15, took

@@ -525,6 +525,27 @@ async def test_sixty_real_halls_fit_1366x768_whole_and_make_the_screenshot(
     fake = ProtocolBridge(conf)
     context, page, problems = await open_console(chromium, bridge, fake, SMALL)
     with collecting(problems):
+        # Every connected hall with a profile mark (confirmed), as a real bridge sends them.
+        fake.send(
+            outbound.profile_status(
+                [
+                    {
+                        "id": site.id,
+                        "revision": 1,
+                        "applied_revision": 1,
+                        "state": "confirmed"
+                        if site.state is ConnectionState.CONNECTED
+                        else "offline",
+                        "fields": {},
+                        "devices": {},
+                        "missing": [],
+                        "problems": [],
+                        "inventory": [],
+                    }
+                    for site in conf.roster()
+                ]
+            )
+        )
         streamed = asyncio.create_task(fake.stream(1.5))
         await page.click('#roster-body > tr[data-site-id="3"] .col-name')  # a selected hall
         await streamed

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser
 
@@ -27,16 +25,6 @@ WANTED = profile(
     camera={"width": 640, "height": 360, "frame_rate": 15},
     display={"layout": "full", "clock": True, "banner_height": 10},
 )
-
-
-def assign(bridge: RunningBridge, token: str, site_id: int, fields: dict[str, Any]) -> None:
-    reply = httpx.put(
-        f"{bridge.url}/api/sites/{site_id}/profile",
-        json={"fields": fields},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
 
 
 async def test_a_pushed_profile_is_applied_by_the_hall_and_confirmed_on_the_console(
@@ -63,7 +51,7 @@ async def test_a_pushed_profile_is_applied_by_the_hall_and_confirmed_on_the_cons
     await mark.wait_for(state="visible", timeout=WAIT_MS)
 
     started = time.monotonic()
-    await asyncio.to_thread(assign, bridge, token, site_id, WANTED)
+    await asyncio.to_thread(bridge.assign_profile, site_id, WANTED, token)
     # The hall: the bridge's push, applied and answered, without rejoining.
     await hall.wait_for_function(
         """(before) => bridgeSite.profile.revision > before
@@ -98,7 +86,7 @@ async def test_a_pushed_profile_is_applied_by_the_hall_and_confirmed_on_the_cons
     # A microphone the hall lacks: the card says so within 5 s.
     started = time.monotonic()
     missing = {**WANTED, "microphone": {**WANTED["microphone"], "labels": ["Sennheiser*"]}}
-    await asyncio.to_thread(assign, bridge, token, site_id, missing)
+    await asyncio.to_thread(bridge.assign_profile, site_id, missing, token)
     warning = console.locator(
         f'#roster-body tr[data-site-id="{site_id}"] .device-warning[data-code="missing_microphone"]'
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize
 
@@ -36,13 +35,7 @@ WAIT_MS = 30_000
 
 def set_layout(bridge: RunningBridge, token: str, site_id: int, layout: str, sites: int) -> None:
     """The hall's profile, through the HTTP API: the bridge pushes it to the page."""
-    reply = httpx.put(
-        f"{bridge.url}/api/sites/{site_id}/profile",
-        json={"fields": {"display": {"layout": layout, "grid_sites": sites}}},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
+    bridge.assign_profile(site_id, {"display": {"layout": layout, "grid_sites": sites}}, token)
 
 
 TOLD_JS = "(cells) => JSON.stringify(bridgeSite.grid.told) === JSON.stringify(cells)"

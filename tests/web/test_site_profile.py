@@ -58,18 +58,6 @@ async def open_hall(
     return page, problems
 
 
-def assign(bridge: RunningBridge, site_id: int, body: dict[str, Any]) -> None:
-    """Set every field of ``body`` on the site itself, through the HTTP API."""
-    token = bridge.login()
-    reply = httpx.put(
-        f"{bridge.url}/api/sites/{site_id}/profile",
-        json={"fields": body},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert reply.status_code == 200, reply.text
-
-
 ANSWERED_JS = """(before) => bridgeSite.profile && bridgeSite.profile.revision > before
   && bridgeSite.profileApplied
   && bridgeSite.profileApplied.revision === bridgeSite.profile.revision"""
@@ -81,7 +69,7 @@ async def push(page: Page, bridge: RunningBridge, body: dict[str, Any]) -> dict[
     site_id = int(await page.evaluate("() => bridgeSite.site.id"))
     before = await page.evaluate("() => bridgeSite.profile ? bridgeSite.profile.revision : 0")
     started = time.monotonic()
-    await asyncio.to_thread(assign, bridge, site_id, body)
+    await asyncio.to_thread(bridge.assign_profile, site_id, body)
     await page.wait_for_function(ANSWERED_JS, arg=before, timeout=WAIT_MS)
     answer: dict[str, Any] = await page.evaluate("() => bridgeSite.profileApplied")
     answer["took"] = time.monotonic() - started
@@ -272,7 +260,7 @@ async def test_a_profile_assigned_before_the_hall_joins_and_rapid_pushes_end_in_
     ).json()["sites"]
     site_id = next(s["id"] for s in sites if s["name"] == HALL)
     early = profile(camera={"width": 320, "height": 180, "frame_rate": 10})
-    await asyncio.to_thread(assign, bridge, site_id, early)
+    await asyncio.to_thread(bridge.assign_profile, site_id, early)
     await page.goto(bridge.links[HALL])
     await page.wait_for_function(ANSWERED_JS, arg=0, timeout=WAIT_MS)
     assert await page.evaluate("() => bridgeSite.profile.profile") == early
@@ -286,7 +274,7 @@ async def test_a_profile_assigned_before_the_hall_joins_and_rapid_pushes_end_in_
     before = await page.evaluate("() => bridgeSite.profile.revision")
     for width in (640, 480, 800):
         body = profile(camera={"width": width, "height": width * 9 // 16, "frame_rate": 10})
-        await asyncio.to_thread(assign, bridge, site_id, body)
+        await asyncio.to_thread(bridge.assign_profile, site_id, body)
     last = time.monotonic()
     await page.wait_for_function(
         """(before) => bridgeSite.profile.revision >= before + 3

@@ -71,7 +71,8 @@ export function warningsOf(site) {
 }
 
 /* The profile's state as a small mark (✓ confirmed, … pending, ≠ differs), a button that
- * opens the hall's device details; hidden until the bridge says anything of its devices. */
+ * opens the hall's device details; hidden while the hall is offline or the bridge has said
+ * nothing of its devices. */
 function fillProfile(td, site) {
   let mark = td.firstElementChild;
   if (!mark) {
@@ -83,7 +84,9 @@ function fillProfile(td, site) {
     td.append(mark);
   }
   const status = model.profileStatus.get(site.id);
-  const known = Boolean(status || model.health.has(site.id));
+  // An offline hall has nothing to confirm now (its last answer is on the profiles screen):
+  // no mark, so its name keeps the whole line.
+  const known = Boolean((status && status.state !== "offline") || model.health.has(site.id));
   mark.hidden = !known;
   if (!known) return;
   const state = status ? status.state : "offline";

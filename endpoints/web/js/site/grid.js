@@ -21,7 +21,7 @@
 import { element } from "../common/dom.js";
 import { send, socket } from "./connection.js";
 import { cellCount, gridShape, normalLayout } from "./grid-shape.js";
-import { toIceServers } from "./media.js";
+import { toIceServers, trickle } from "./media.js";
 import { diag } from "./state.js";
 
 const GATHERING_MAX_MS = 2_000;
@@ -202,18 +202,7 @@ async function open(gen) {
   });
   pc.addEventListener("icecandidate", (event) => {
     if (peer !== current || !current.offerSent) return;
-    const c = event.candidate;
-    if (c && c.candidate) {
-      send({
-        type: "grid_candidate",
-        candidate: c.candidate,
-        sdpMid: c.sdpMid ?? null,
-        sdpMLineIndex: c.sdpMLineIndex ?? null,
-      });
-    } else if (!c && !current.endOfCandidatesSent) {
-      current.endOfCandidatesSent = true;
-      send({ type: "grid_candidate", candidate: "", sdpMid: null, sdpMLineIndex: null });
-    }
+    trickle(event, "grid_candidate", current);
   });
   pc.addEventListener("connectionstatechange", () => {
     if (peer === current && pc.connectionState === "failed") gridFailed(current, "failed");

@@ -31,6 +31,23 @@ const MEDIA_WATCHDOG_MS = 30_000; // joined but media never connected → start 
 let micStream = null;
 let cameraStream = null;
 
+/** Send a gathered candidate as `type` (`candidate`, or `grid_candidate` for the grid
+ * peer); the end of candidates (an empty one) once, as `state.endOfCandidatesSent` says. */
+export function trickle(event, type, state) {
+  const c = event.candidate;
+  if (c && c.candidate) {
+    send({
+      type,
+      candidate: c.candidate,
+      sdpMid: c.sdpMid ?? null,
+      sdpMLineIndex: c.sdpMLineIndex ?? null,
+    });
+  } else if (!c && !state.endOfCandidatesSent) {
+    state.endOfCandidatesSent = true;
+    send({ type, candidate: "", sdpMid: null, sdpMLineIndex: null });
+  }
+}
+
 export function toIceServers(list) {
   return list
     .filter((s) => s && s.urls)
@@ -236,18 +253,7 @@ export async function startMedia(gen, iceServers) {
   });
   pc.addEventListener("icecandidate", (event) => {
     if (!socket.isCurrent(gen) || !conn.offerSent) return; // earlier ones are in the offer
-    const c = event.candidate;
-    if (c && c.candidate) {
-      send({
-        type: "candidate",
-        candidate: c.candidate,
-        sdpMid: c.sdpMid ?? null,
-        sdpMLineIndex: c.sdpMLineIndex ?? null,
-      });
-    } else if (!c && !conn.endOfCandidatesSent) {
-      conn.endOfCandidatesSent = true;
-      send({ type: "candidate", candidate: "", sdpMid: null, sdpMLineIndex: null });
-    }
+    trickle(event, "candidate", conn);
   });
   pc.addEventListener("connectionstatechange", () => {
     if (!socket.isCurrent(gen)) return;
