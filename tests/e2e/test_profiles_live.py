@@ -47,7 +47,7 @@ async def test_an_input_gain_of_6_db_is_heard_6_db_louder_at_another_hall(bridge
         sent = time.monotonic()
         mark = speaker.channel.seq
         # In a thread: the halls run on this loop, and a blocking call here would starve them.
-        body = {"fields": {"microphone": {"gain_db": 6}}}
+        body = {"microphone": {"gain_db": 6}}
         await asyncio.to_thread(bridge.assign_profile, speaker.site["id"], body, token)
         pushed = await speaker.expect("profile", timeout=2, after=mark)
         assert time.monotonic() - sent < 2.0
@@ -95,7 +95,7 @@ async def test_the_console_is_told_what_a_hall_applied_and_which_device_it_lacks
         assert entry["fields"]["microphone.sample_rate"]["ok"] is True
         # A profile naming a microphone the hall lacks: the console names it within 5 s.
         sent = time.monotonic()
-        body = {"fields": {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}}
+        body = {"microphone": {"labels": ["Sennheiser*", "Shure MX"]}}
         await asyncio.to_thread(bridge.assign_profile, site_id, body, token)
         status = await operator.expect(
             "profile_status",
