@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from bridge.profiles.confirm import check_fields, overall
 from bridge.profiles.health import KEEP, Sample, assess
-from bridge.profiles.schema import Profile
+from bridge.profiles.schema import Profile, flatten
 
 # The bridge's own read-back of the one field it applies itself.
 GAIN_FIELD = "microphone.gain_db"
@@ -52,6 +52,10 @@ ReportFeed = Callable[[int, int, dict[str, Any]], None]  # site, revision, repor
 @dataclass
 class _Hall:
     profile: Profile = field(default_factory=Profile)
+    # The profile as sent (JSON) and flattened (for the checks), made once per profile: a
+    # push to a hundred halls that inherit one profile dumps it once, not a hundred times.
+    body: dict[str, Any] = field(default_factory=lambda: Profile().model_dump(mode="json"))
+    flat: dict[str, Any] = field(default_factory=lambda: flatten(Profile()))
     revision: int = 0
     participant: Recipient | None = None
     report: dict[str, Any] | None = None
@@ -87,12 +91,16 @@ class HallDevices:
         """New effective profiles (any roster sites); those that changed get a new revision,
         their input gain, and — if connected — the profile at once. Returns those sites."""
         changed: list[int] = []
+        made: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # by id(profile)
         for site_id, profile in profiles.items():
             hall = self._halls.get(site_id)
             if hall is None or (hall.revision and hall.profile == profile):
                 continue
+            if id(profile) not in made:
+                made[id(profile)] = (profile.model_dump(mode="json"), flatten(profile))
             self._revisions += 1
             hall.profile, hall.revision = profile, self._revisions
+            hall.body, hall.flat = made[id(profile)]
             self._media.set_input_gain(site_id, profile.microphone.gain_db)
             changed.append(site_id)
             if hall.participant is not None:
@@ -177,9 +185,7 @@ class HallDevices:
         devices = dict(report.get("devices") or {})
         missing = list(report.get("missing") or [])
         problems = list(report.get("problems") or [])
-        checks = check_fields(
-            hall.profile, applied, readback, devices, [m["kind"] for m in missing]
-        )
+        checks = check_fields(hall.flat, applied, readback, devices, [m["kind"] for m in missing])
         if hall.report is None:  # nothing read back yet but the gain: nothing confirmed
             checks = {
                 path: check if path == GAIN_FIELD else type(check)(check.desired, None, None, None)
@@ -262,9 +268,8 @@ class HallDevices:
     def _send_profile(self, hall: _Hall) -> None:
         if hall.participant is None:
             return
-        body = hall.profile.model_dump(mode="json")
         for feed in self.profile_feeds:
-            feed(hall.participant, hall.revision, body)
+            feed(hall.participant, hall.revision, hall.body)
 
     def _tell_status(self, site_ids: list[int]) -> None:
         entries = [self.status(site_id) for site_id in site_ids]

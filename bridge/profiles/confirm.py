@@ -64,15 +64,17 @@ def same(desired: Any, readback: Any) -> bool:
 
 
 def check_fields(
-    desired: Profile,
+    desired: Profile | Mapping[str, Any],
     applied: Mapping[str, Any],
     readback: Mapping[str, Any],
     devices: Mapping[str, str | None],
     missing_kinds: Sequence[str] = (),
 ) -> dict[str, FieldCheck]:
-    """Every field of the profile, in the schema's order, with its check."""
+    """Every field of the profile (or of its ``flatten``, which a caller checking many halls
+    against one profile makes once), in the schema's order, with its check."""
     checks: dict[str, FieldCheck] = {}
-    for path, want in flatten(desired).items():
+    flat = flatten(desired) if isinstance(desired, Profile) else desired
+    for path, want in flat.items():
         if path in LABEL_FIELDS:
             kind = LABEL_FIELDS[path]
             used = devices.get(kind)

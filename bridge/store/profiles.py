@@ -361,6 +361,23 @@ class Profiles:
         world = self._world()
         return {site_id: resolve_chain(world.chain(site_id)) for site_id in site_ids}
 
+    def profiles_many(self, site_ids: Iterable[int]) -> dict[int, Profile]:
+        """The effective profile alone of every site (what the live layer pushes), from one
+        read. Sites whose chains hold the same assignments have the same profile, so each
+        such chain is resolved once: a push to a hundred halls under one province is one
+        resolution, not a hundred (it runs in a worker thread, but holds the interpreter
+        lock the mixer's loop needs)."""
+        world = self._world()
+        resolved: dict[tuple[int, ...], Profile] = {}
+        found: dict[int, Profile] = {}
+        for site_id in site_ids:
+            chain = world.chain(site_id)
+            key = tuple(step.site_id for step in chain if step.site_id in world.assigned)
+            if key not in resolved:
+                resolved[key] = resolve_chain(chain).profile
+            found[site_id] = resolved[key]
+        return found
+
     def _world(self) -> _World:
         with self._db.read() as conn:
             sites = {row.id: site_of(row) for row in conn.execute(select(t.sites))}

@@ -210,3 +210,24 @@ def test_a_0003_file_with_data_is_upgraded_and_downgrades_back(db_path: Path) ->
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
     assert not tables & {"profiles", "profile_assignments", "profile_reports"}
     assert "live_state" in tables
+
+
+def test_profiles_many_gives_each_sites_effective_profile_as_effective_does(tmp_path):
+    """The live layer's read: the same profiles as ``effective``, one resolution per chain
+    of assignments."""
+    from bridge.profiles.schema import ProfileOverride
+    from bridge.store import SiteLevel, Store
+
+    store = Store(tmp_path / "p.sqlite3")
+    central = store.sites.create("Trung ương", SiteLevel.CENTRAL)
+    province = store.sites.create("Tỉnh Lào Cai", SiteLevel.PROVINCE, central.id)
+    other = store.sites.create("Tỉnh Cà Mau", SiteLevel.PROVINCE, central.id)
+    commune = store.sites.create("Xã Tả Van", SiteLevel.COMMUNE, province.id)
+    store.profiles.assign(central.id, "large-hall", locked=["speaker"])
+    store.profiles.assign(
+        province.id, None, ProfileOverride.model_validate({"display": {"clock": False}})
+    )
+    ids = [central.id, province.id, other.id, commune.id]
+    many = store.profiles.profiles_many(ids)
+    assert many == {i: store.profiles.effective(i).profile for i in ids}
+    assert many[commune.id].display.clock is False and many[other.id].display.clock is True

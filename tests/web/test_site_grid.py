@@ -20,6 +20,7 @@ from endpoints.session import SiteClient
 from endpoints.video import camera
 from tests.conftest import RunningBridge
 from tests.web.conftest import watch
+from tests.web.test_browser import screenshot
 from tests.web.test_site_video import MEAN_COLOUR_JS, nearest, raw_link
 
 pytestmark = pytest.mark.browser
@@ -127,6 +128,7 @@ async def test_the_grid_shows_the_other_halls_and_the_inset_the_host(
             "() => bridgeSite.grid.cells[0].playing && bridgeSite.grid.cells[1].playing",
             timeout=WAIT_MS,
         )
+        await screenshot(page, "site-grid-1366x768.png")
         captions = await page.locator("#site-grid .site-cell-caption").all_text_contents()
         assert captions[:2] == [GREEN, BLUE]
         # The large picture keeps two thirds of the screen; the controls stay over it.
@@ -147,6 +149,7 @@ async def test_the_grid_shows_the_other_halls_and_the_inset_the_host(
         await asyncio.to_thread(set_layout, bridge, token, ids[HALL], "inset", 4)
         await told(page, [ids[HOST]])
         await cell_sees(page, 0, "red")
+        await screenshot(page, "site-inset-1366x768.png")
         await mode_becomes(clients[BLUE], "off")  # an inset needs no previews
         inset = await page.evaluate(BOX_JS, '#site-grid .site-cell[data-index="0"]')
         assert inset is not None
