@@ -177,6 +177,29 @@ async def test_a_hall_beyond_loopback_joins_over_https_and_is_heard_and_seen(
                         break
                     await asyncio.sleep(0.2)
                 assert len(other.video.seen) > before + 10, "the hall's camera did not arrive"
+                # A hardware profile over the same HTTPS: pushed, applied, answered, known.
+                mark = operator.channel.seq
+                was = await page.evaluate("() => bridgeSite.profile.revision")
+                clock = {"display": {"clock": True, "banner_height": 10}}
+                await asyncio.to_thread(bridge.assign_profile, hall_id, clock, token)
+                await page.wait_for_function(
+                    """(was) => bridgeSite.profile.revision > was && bridgeSite.profileApplied
+                      && bridgeSite.profileApplied.revision === bridgeSite.profile.revision""",
+                    arg=was,
+                    timeout=5_000,
+                )
+                assert await page.is_visible("#site-clock")
+                await operator.expect(
+                    "profile_status",
+                    timeout=5,
+                    after=mark,
+                    where=lambda m: any(
+                        s["id"] == hall_id
+                        and s["revision"] > was
+                        and s["applied_revision"] == s["revision"]
+                        for s in m["sites"]
+                    ),
+                )
                 await screenshot(page, "site-https.png")
                 assert [p for p in problems if "pageerror" in p] == []
             finally:
