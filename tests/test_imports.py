@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BRIDGE = ROOT / "bridge"
 
 # Pure domains: rules and state only, tested without a network, a database or a codec.
-PURE = ("bridge.conference", "bridge.permissions", "bridge.profiles")
+PURE = ("bridge.conference", "bridge.permissions", "bridge.profiles", "bridge.readiness")
 NOT_IN_PURE = (
     "aiortc",
     "aioice",
