@@ -36,6 +36,11 @@ NOT_IN_PURE = (
 )
 # What the mixer and the media path share; they import nothing else of the bridge.
 NEUTRAL = ("bridge.audio_port", "bridge.measurements")
+# Signal processing on samples (numpy, no I/O): a leaf any layer may use, importing of the
+# bridge at most what the mixer and the media path share.
+SIGNAL = ("bridge.probe",)
+SIGNAL_MAY_IMPORT = ("bridge.measurements",)
+NOT_IN_SIGNAL = tuple(m for m in NOT_IN_PURE if m != "numpy")
 
 
 def module_name(path: Path) -> str:
@@ -169,6 +174,19 @@ def test_what_the_mixer_and_media_share_depends_on_neither(neutral: str) -> None
     modules = bridge_modules()
     assert neutral in modules
     assert importers(modules, neutral, "bridge") == []
+
+
+@pytest.mark.parametrize("signal", SIGNAL)
+def test_signal_processing_is_a_leaf_without_io(signal: str) -> None:
+    modules = bridge_modules()
+    assert signal in modules
+    bridge_imports = [
+        line
+        for line in importers(modules, signal, "bridge")
+        if not line.split(": ")[1].startswith((signal, *SIGNAL_MAY_IMPORT))
+    ]
+    io = [line for forbidden in NOT_IN_SIGNAL for line in importers(modules, signal, forbidden)]
+    assert bridge_imports == [] and io == [], f"{signal} must stay numpy-only signal processing"
 
 
 def test_a_cycle_is_found() -> None:
