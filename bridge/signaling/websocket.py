@@ -62,6 +62,12 @@ ERROR_LIMIT = 30
 # button a few times a minute at most.
 HAND_WINDOW_S = 10.0
 HAND_LIMIT = 5
+# A hall's device reports: its page answers each profile once and reports its devices about
+# once a second. Each one is passed on to every console, so a hall that sends them in a loop
+# would fill the consoles' outboxes; beyond these it is refused (``too_many_requests``).
+REPORT_WINDOW_S = 10.0
+ANSWER_LIMIT = 10  # profile_applied
+HEALTH_LIMIT = 20  # device_health
 _CLOSE = object()
 T = TypeVar("T")
 
@@ -140,6 +146,21 @@ class Connection:
                     await self.ws.send_text(json.dumps(item))
 
 
+class _Window:
+    """At most ``limit`` events per ``seconds``, sliding (bounded: ``limit`` stamps)."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self._stamps: collections.deque[float] = collections.deque(maxlen=limit)
+        self._seconds = seconds
+
+    def allow(self, now: float) -> bool:
+        stamps = self._stamps
+        if len(stamps) == stamps.maxlen and now - stamps[0] < self._seconds:
+            return False
+        stamps.append(now)
+        return True
+
+
 @dataclass
 class _Joined:
     """What a connection is once its `join` or `operator` was accepted."""
@@ -148,9 +169,9 @@ class _Joined:
     principal: Principal
     scope: SessionScope
     site_id: int | None = None  # a hall's own site
-    hands: collections.deque[float] = field(
-        default_factory=lambda: collections.deque(maxlen=HAND_LIMIT)
-    )
+    hands: _Window = field(default_factory=lambda: _Window(HAND_LIMIT, HAND_WINDOW_S))
+    answers: _Window = field(default_factory=lambda: _Window(ANSWER_LIMIT, REPORT_WINDOW_S))
+    health: _Window = field(default_factory=lambda: _Window(HEALTH_LIMIT, REPORT_WINDOW_S))
 
     @property
     def by(self) -> str:
@@ -158,10 +179,7 @@ class _Joined:
 
     def hand_allowed(self, now: float) -> bool:
         """At most ``HAND_LIMIT`` hand changes per ``HAND_WINDOW_S``."""
-        if len(self.hands) == HAND_LIMIT and now - self.hands[0] < HAND_WINDOW_S:
-            return False
-        self.hands.append(now)
-        return True
+        return self.hands.allow(now)
 
 
 Handle = Callable[["SignalingHandler", Connection, _Joined, Any], Awaitable[None]]
@@ -254,11 +272,15 @@ async def _site_profile_applied(
     h: SignalingHandler, conn: Connection, j: _Joined, msg: Any
 ) -> None:
     assert j.site_id is not None
+    if not j.answers.allow(time.monotonic()):
+        raise SignalingError(ErrorCode.TOO_MANY_REQUESTS, "profile_applied")
     j.live.devices.applied(j.site_id, msg.model_dump(exclude={"id", "type"}))
 
 
 async def _site_device_health(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
     assert j.site_id is not None
+    if not j.health.allow(time.monotonic()):
+        raise SignalingError(ErrorCode.TOO_MANY_REQUESTS, "device_health")
     j.live.devices.health_report(j.site_id, msg.model_dump(exclude={"id", "type"}))
 
 

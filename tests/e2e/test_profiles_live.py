@@ -188,3 +188,28 @@ async def test_a_hall_whose_microphone_sends_only_silence_is_warned_of_on_the_co
     assert entries[talking_id]["warnings"] == []
     assert entries[talking_id]["mic_level_db"] > -60
     assert took < 15, took
+
+
+async def test_a_hall_sending_device_reports_in_a_loop_is_refused_beyond_its_share(bridge):
+    """Each report goes on to every console: beyond 20 in 10 s a hall is told
+    ``too_many_requests`` and its reports go nowhere; the hall stays joined."""
+    hall = SiteClient(bridge.links[SPEAKER])
+    try:
+        await hall.join()
+        mark = hall.channel.seq
+        for i in range(30):
+            await hall.send(
+                {"type": "device_health", "id": f"h{i}", "microphone": {"level_db": -30}}
+            )
+        await hall.send({"type": "ping", "id": "after"})
+        await hall.expect("pong", timeout=5, after=mark)
+        refused = [
+            r.message["ref_id"]
+            for r in hall.messages
+            if r.seq > mark
+            and r.message["type"] == "error"
+            and r.message["code"] == "too_many_requests"
+        ]
+    finally:
+        await hall.close()
+    assert refused == [f"h{i}" for i in range(20, 30)]

@@ -21,7 +21,7 @@
 import { element } from "../common/dom.js";
 import { send, socket } from "./connection.js";
 import { cellCount, gridShape, normalLayout } from "./grid-shape.js";
-import { toIceServers, trickle } from "./media.js";
+import { gatheringComplete, toIceServers, trickle } from "./media.js";
 import { diag } from "./state.js";
 
 const GATHERING_MAX_MS = 2_000;
@@ -262,20 +262,4 @@ async function watchPictures(current) {
     }
   });
   if (changed) renderGrid();
-}
-
-function gatheringComplete(pc, maxMs) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === "complete") done();
-    };
-    const timer = setTimeout(done, maxMs);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
 }

@@ -287,7 +287,8 @@ export async function startMedia(gen, iceServers) {
   }, MEDIA_WATCHDOG_MS);
 }
 
-function gatheringComplete(pc, maxMs) {
+/** Resolves when `pc` has gathered its candidates, or after `maxMs` (shared with grid.js). */
+export function gatheringComplete(pc, maxMs) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
