@@ -66,3 +66,22 @@ async def test_a_hall_with_a_dead_microphone_is_not_ready(bridge):
     assert "micrô" in dead["vi"] and dead["advice_vi"]
     # a synthetic microphone cannot hear the loudspeakers: not verified, not "no sound"
     assert result["figures"]["speaker_loop_verified"] is None
+
+
+async def test_the_agent_runs_the_test_from_the_command_line(bridge):
+    """`bridge agent LINK --test --json`: the verdict's figures as JSON, the exit status by
+    the verdict (a silent hall: not ready, 4)."""
+    from tests.e2e.test_serve import bridge_cli
+
+    done = await asyncio.to_thread(
+        bridge_cli, "agent", bridge.links[HALL], "--test", "--json", "--acoustic-loop", "30,20"
+    )
+    result = json.loads(done.stdout)
+    assert done.returncode == 4, done.stderr
+    assert result["state"] == "not_ready"
+    assert "mic_no_signal" in [r["code"] for r in result["reasons"]]
+    assert result["figures"]["media_connected"] is True
+    assert result["figures"]["rtt_ms"] is not None
+    # a silent hall's room still carries the bridge's chirp back: the loop is verified
+    assert result["figures"]["speaker_loop_verified"] is True
+    assert abs(result["figures"]["acoustic_delay_ms"] - 30.0) <= 5.0
