@@ -410,9 +410,7 @@ class SiteProfileBody(_Body):
 # A time: RFC 3339 with its offset (``2026-12-10T09:00:00+07:00``, ``…Z``). Checked as a
 # string here (a strict body takes no other JSON type) and read by the route, which names
 # the field when the text is no real time (``readiness_api.instant``).
-Instant = Annotated[
-    str, Field(min_length=20, max_length=40, json_schema_extra={"format": "date-time"})
-]
+Instant = Annotated[str, Field(max_length=40, json_schema_extra={"format": "date-time"})]
 
 
 class ScheduleBody(_Body):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -141,13 +141,12 @@ class Sessions:
             raise InvalidInput(
                 str(exc), field=exc.field, problem=exc.problem, params=exc.params
             ) from None
-        schedule = Schedule(starts_at, ends_at, test_from, test_until)
-        values = {
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "test_from": test_from,
-            "test_until": test_until,
-        }
+        times = [
+            None if x is None else x.astimezone(UTC)
+            for x in (starts_at, ends_at, test_from, test_until)
+        ]
+        schedule = Schedule(*times)
+        values = dict(zip(("starts_at", "ends_at", "test_from", "test_until"), times, strict=True))
         with self._db.write() as conn:
             where = t.sessions.c.id == session_id
             if conn.execute(update(t.sessions).where(where).values(**values)).rowcount == 0:
