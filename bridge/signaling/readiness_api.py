@@ -20,12 +20,12 @@ from starlette.responses import Response
 
 from bridge.live.audit import AuditLog
 from bridge.readiness import board
-from bridge.readiness.window import TestWindow
 from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling import schemas as s
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError, pick_lang
-from bridge.store import Schedule, Session, SessionState, Store
+from bridge.store import Conflict, Schedule, Session, Store
+from bridge.use_cases import schedule_session
 
 MAX_ID = 2**53
 DEFAULT_LIMIT = 20
@@ -63,6 +63,17 @@ def schedule_json(schedule: Schedule) -> s.ScheduleJson:
         "ends_at": _stamp(schedule.ends_at),
         "test_from": _stamp(schedule.test_from),
         "test_until": _stamp(schedule.test_until),
+    }
+
+
+def schedule_reply(store: Store, session: Session, schedule: Schedule, tz: str) -> s.ScheduleReply:
+    """The schedule with the window it gives and whether the session is testing now."""
+    window = store.sessions.test_window(session.id, tz=tz)
+    return {
+        "session_id": session.id,
+        "schedule": schedule_json(schedule),
+        "window": board.window_json(window),  # type: ignore[typeddict-item]
+        "testing": board.is_testing(session.state.value, window, store.db.clock()),
     }
 
 
@@ -112,22 +123,14 @@ class ReadinessRoutes:
         ``testing`` meanwhile). None here, where no test runs."""
         return ()
 
-    def _window_reply(self, session: Session, schedule: Schedule) -> s.ScheduleReply:
-        window: TestWindow | None = self.store.sessions.test_window(
-            session.id, tz=self.settings.office_timezone
-        )
-        return {
-            "session_id": session.id,
-            "schedule": schedule_json(schedule),
-            "window": board.window_json(window),  # type: ignore[typeddict-item]
-            "testing": board.is_testing(session.state.value, window, self.store.db.clock()),
-        }
-
     async def get_schedule(self, request: Request, caller: Any, _: None) -> s.ScheduleReply:
         session = caller.session
         assert session is not None
+        tz = self.settings.office_timezone
         return await asyncio.to_thread(
-            lambda: self._window_reply(session, self.store.sessions.schedule(session.id))
+            lambda: schedule_reply(
+                self.store, session, self.store.sessions.schedule(session.id), tz
+            )
         )
 
     async def set_schedule(
@@ -135,22 +138,23 @@ class ReadinessRoutes:
     ) -> s.ScheduleReply:
         session = caller.session
         assert session is not None
-        if session.state is SessionState.CLOSED:
-            raise SignalingError(ErrorCode.SESSION_CLOSED, "the schedule of a closed session")
         starts_at = instant(body.starts_at, "starts_at")
         ends_at = instant(body.ends_at, "ends_at")
         test_from = instant(body.test_from, "test_from")
         test_until = instant(body.test_until, "test_until")
-        schedule = await asyncio.to_thread(
-            lambda: self.store.sessions.set_schedule(
-                session.id, starts_at, ends_at, test_from, test_until,
-                tz=self.settings.office_timezone,
+        tz = self.settings.office_timezone
+        try:
+            schedule = await asyncio.to_thread(
+                lambda: schedule_session(
+                    self.store, session.id, starts_at, ends_at, test_from, test_until, tz=tz
+                )
             )
-        )  # fmt: skip
+        except Conflict as exc:  # closed, now or since it was read
+            raise SignalingError(ErrorCode.SESSION_CLOSED, str(exc)) from None
         self.audit_log.record(
             session.id, caller.principal.by, "set_schedule", **schedule_json(schedule)
         )
-        return await asyncio.to_thread(self._window_reply, session, schedule)
+        return await asyncio.to_thread(schedule_reply, self.store, session, schedule, tz)
 
     async def readiness(self, request: Request, caller: Any, _: None) -> s.ReadinessReply:
         session = caller.session
