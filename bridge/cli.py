@@ -12,9 +12,10 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,14 +24,16 @@ from bridge.cli_text import choose_lang, text
 from bridge.hall_kiosk import BadLink, hall_link, write_kiosk
 from bridge.kit import write_kit
 from bridge.profiles.schema import Name, Profile, ProfileOverride, flatten, unflatten
+from bridge.readiness import board
 from bridge.settings import Settings, default_data_dir, load_settings
 from bridge.signaling.api import session_json, site_json
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError, message_for, problem_message
 from bridge.signaling.profile_api import assignment_json, effective_json, profile_json
+from bridge.signaling.readiness_api import readiness_board, schedule_json, schedule_reply
 from bridge.signaling.validation import invalid
 from bridge.store import AccountRole, NotFound, SessionState, SiteLevel, Store, StoreError
 from bridge.store.profiles import StoredProfile
-from bridge.use_cases import close_session, issue_join_links, open_session
+from bridge.use_cases import close_session, issue_join_links, open_session, schedule_session
 
 # Set by ``main`` before parsing: the language of help texts and messages.
 LANG = "vi"
@@ -190,6 +193,91 @@ def cmd_session_audit(args: argparse.Namespace, store: Store) -> int:
         for e in entries
     )
     _out(args, {"entries": rows}, lines or _t("no.entries"))
+    return 0
+
+
+# ---- schedule and readiness ------------------------------------------------------------
+
+
+def _time(value: str) -> datetime:
+    """``--starts 2026-12-14T09:00``: an ISO time; without an offset it is office time
+    (made aware in the command, which knows the office's zone)."""
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(_t("error.time", value=value)) from None
+
+
+def _office(value: datetime | None, tz: str) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=ZoneInfo(tz))
+
+
+def _local(stamp: str | None, tz: str) -> str:
+    """An ISO stamp as the office reads it: ``2026-12-11 14:00``."""
+    if not stamp:
+        return "—"
+    return datetime.fromisoformat(stamp).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _window_text(reply: dict[str, Any], tz: str) -> str:
+    window = reply["window"]
+    if window is None:
+        return _t("schedule.no_window")
+    kind = _t("schedule.default") if window["default"] else _t("schedule.explicit")
+    text = _t("schedule.window", opens=_local(window["opens"], tz),
+              closes=_local(window["closes"], tz), kind=kind)  # fmt: skip
+    return text + (_t("schedule.testing") if reply["testing"] else "")
+
+
+def cmd_session_schedule(args: argparse.Namespace, store: Store) -> int:
+    tz = _settings(args).office_timezone
+    if args.clear:
+        times: list[datetime | None] = [None, None, None, None]
+    else:
+        times = [_office(t, tz) for t in (args.starts, args.ends, args.test_from, args.test_until)]
+    schedule = schedule_session(store, args.session_id, *times, tz=tz)
+    store.audit.record(args.session_id, _by(), "set_schedule", **schedule_json(schedule))
+    session = store.sessions.get(args.session_id)
+    reply = schedule_reply(store, session, schedule, tz)
+    plan = reply["schedule"]
+    lines = [
+        _t("schedule.session", id=session.id, title=session.title,
+           starts=_local(plan["starts_at"], tz), ends=_local(plan["ends_at"], tz)),
+        _window_text(dict(reply), tz),
+    ]  # fmt: skip
+    _out(args, reply, "\n".join(lines))
+    return 0
+
+
+def _state_word(state: str) -> str:
+    vi, en = board.STATE_WORDS[state]
+    return en if LANG == "en" else vi
+
+
+def cmd_readiness(args: argparse.Namespace, store: Store) -> int:
+    """The readiness board: each roster site's state, time, MOS and first reason."""
+    tz = _settings(args).office_timezone
+    session = store.sessions.get(args.session_id)
+    found = readiness_board(store, session, tz)
+    if args.csv:
+        sys.stdout.write(board.csv_text(found["sites"], LANG, tz))
+        return 0
+    key = "en" if LANG == "en" else "vi"
+    lines = [_t("readiness.title", id=session.id, title=session.title)]
+    lines.append(_window_text(found, tz))
+    for row in found["sites"]:
+        mos = (row["figures"] or {}).get("mos")
+        reason = row["reasons"][0].get(key, "") if row["reasons"] else ""
+        lines.append(
+            f"{row['position']:>3}  {_state_word(row['state']):<14} {row['name']:<32} "
+            f"{_local(row['at'], tz) if row['at'] else '':<16} "
+            f"{'' if mos is None else f'MOS {mos:.2f}':<9} {reason}".rstrip()
+        )
+    totals = board.counts(found["sites"])
+    lines.append(" · ".join(f"{_state_word(state)}: {n}" for state, n in totals.items()))
+    _out(args, found, "\n".join(lines))
     return 0
 
 
@@ -494,6 +582,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session_id", type=int, help=_t("opt.session_id"))
     p.add_argument("--after", type=int, metavar="ID", help=_t("opt.after"))
     p.add_argument("--limit", type=int, default=1000, help=_t("opt.limit"))
+    p = command(session, "schedule", "cmd.session.schedule", cmd_session_schedule)
+    p.add_argument("session_id", type=int, help=_t("opt.session_id"))
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--starts", type=_time, metavar="ISO", help=_t("opt.schedule.starts"))
+    when.add_argument("--clear", action="store_true", help=_t("opt.schedule.clear"))
+    p.add_argument("--ends", type=_time, metavar="ISO", help=_t("opt.schedule.ends"))
+    p.add_argument("--test-from", type=_time, metavar="ISO", help=_t("opt.schedule.test_from"))
+    p.add_argument("--test-until", type=_time, metavar="ISO", help=_t("opt.schedule.test_until"))
     for state in ("open", "close"):
         p = command(
             session, state, f"cmd.session.{state}", cmd_session_state,
@@ -544,6 +640,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("site_id", type=int, metavar="SITE_ID", help=_t("opt.profile.site_id"))
     p = command(profile, "effective", "cmd.profile.effective", cmd_profile_effective)
     p.add_argument("site_id", type=int, metavar="SITE_ID", help=_t("opt.profile.site_id"))
+
+    p = command(sub, "readiness", "cmd.readiness", cmd_readiness)
+    p.add_argument("session_id", type=int, help=_t("opt.session_id"))
+    p.add_argument("--csv", action="store_true", help=_t("opt.readiness.csv"))
 
     sub.add_parser("agent", help=_t("cmd.agent"), add_help=False)
     return parser

@@ -104,6 +104,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "cmd.session.audit": ("ai đã làm gì, lúc nào", "who did what, and when"),
     "opt.after": ("chỉ các mục sau mã này", "entries after this id"),
     "opt.limit": ("số mục tối đa", "at most this many entries"),
+    "cmd.session.schedule": (
+        "đặt lịch phiên họp: giờ bắt đầu, kết thúc và khung giờ kiểm tra kết nối "
+        "(mặc định từ 14:00 ngày làm việc trước đó đến giờ bắt đầu)",
+        "set the session's start, end and connection-test window "
+        "(by default from 14:00 on the working day before until the start)",
+    ),
+    "opt.schedule.starts": (
+        "giờ bắt đầu, ISO (vd. 2026-12-14T09:00; không ghi múi giờ: giờ văn phòng)",
+        "the start, ISO (e.g. 2026-12-14T09:00; without an offset: office time)",
+    ),
+    "opt.schedule.clear": ("xoá lịch của phiên họp", "clear the session's schedule"),
+    "opt.schedule.ends": ("giờ kết thúc, ISO", "the end, ISO"),
+    "opt.schedule.test_from": (
+        "mở kiểm tra kết nối từ lúc này (thay cho 14:00 ngày làm việc trước)",
+        "open the connection tests from then (instead of 14:00 the working day before)",
+    ),
+    "opt.schedule.test_until": (
+        "đóng kiểm tra kết nối lúc này (thay cho giờ bắt đầu)",
+        "close the connection tests then (instead of at the start)",
+    ),
+    "schedule.session": (
+        "Phiên họp {id} «{title}»: bắt đầu {starts}, kết thúc {ends}",
+        "Session {id} “{title}”: starts {starts}, ends {ends}",
+    ),
+    "schedule.window": (
+        "Kiểm tra kết nối: từ {opens} đến {closes} ({kind})",
+        "Connection tests: from {opens} until {closes} ({kind})",
+    ),
+    "schedule.default": ("mặc định", "default"),
+    "schedule.explicit": ("đặt riêng", "set explicitly"),
+    "schedule.testing": (" — đang trong giờ kiểm tra", " — testing now"),
+    "schedule.no_window": (
+        "Chưa có lịch: kiểm tra kết nối khi cần",
+        "No schedule: connection tests on demand",
+    ),
+    "cmd.readiness": (
+        "bảng sẵn sàng của phiên họp: kết quả kiểm tra kết nối của từng điểm cầu",
+        "a session's readiness board: each site's connection test",
+    ),
+    "opt.readiness.csv": (
+        "in dạng CSV (tiêu đề theo ngôn ngữ đã chọn)",
+        "print CSV (header in the chosen language)",
+    ),
+    "readiness.title": (
+        "Bảng sẵn sàng — phiên họp {id} «{title}»",
+        "Readiness — session {id} “{title}”",
+    ),
+    "error.time": (
+        "thời gian không hợp lệ {value!r}: cần dạng ISO, vd. 2026-12-14T09:00 "
+        "hoặc 2026-12-14T09:00+07:00",
+        "invalid time {value!r}: expected ISO, e.g. 2026-12-14T09:00 or 2026-12-14T09:00+07:00",
+    ),
     "cmd.session.open": ("mở phiên họp", "open the session"),
     "cmd.session.close": ("kết thúc phiên họp", "close the session"),
     "cmd.operator": ("tài khoản", "accounts"),

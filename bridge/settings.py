@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     join_token_hours: float = Field(24 * 7, gt=0)
     operator_token_hours: float = Field(12, gt=0)
     default_lang: str = "vi"
+    # The office's time zone: a session's default test window opens at 14:00 there on the
+    # working day before (bridge/readiness/window.py); CSV exports show its times.
+    office_timezone: str = "Asia/Ho_Chi_Minh"
     max_talkers: int = Field(3, ge=1, le=16)
     levelling: bool = True
     # The mixes the bridge encodes (mono Opus, in-band FEC on): bits per second, and libopus
@@ -77,6 +81,15 @@ class Settings(BaseSettings):
     def _lang(cls, v: str) -> str:
         if v not in ("vi", "en"):
             raise ValueError("default_lang must be 'vi' or 'en'")
+        return v
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown time zone {v!r} (e.g. Asia/Ho_Chi_Minh)") from None
         return v
 
     @property

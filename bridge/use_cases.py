@@ -7,7 +7,7 @@ Errors are the store's (``StoreError`` and its ``.code``): a refused transition 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.conference.lifecycle import (
@@ -16,7 +16,8 @@ from bridge.conference.lifecycle import (
     check_links,
     check_transition,
 )
-from bridge.store import Conflict, Session, SessionState, Store
+from bridge.readiness.window import OFFICE_TIMEZONE
+from bridge.store import Conflict, Schedule, Session, SessionState, Store
 
 # A state write that loses a race is read and checked again this many times.
 _ATTEMPTS = 3
@@ -73,3 +74,21 @@ def issue_join_links(
             }
         )
     return links
+
+
+def schedule_session(
+    store: Store,
+    session_id: int,
+    starts_at: datetime | None,
+    ends_at: datetime | None = None,
+    test_from: datetime | None = None,
+    test_until: datetime | None = None,
+    *,
+    tz: str = OFFICE_TIMEZONE,
+) -> Schedule:
+    """Replace the session's schedule, unless it is closed (``Conflict``): a closed
+    session's schedule is what happened, kept as it was."""
+    session = store.sessions.get(session_id)
+    if session.state is SessionState.CLOSED:
+        raise Conflict(f"session {session_id} is closed: its schedule is kept as it was")
+    return store.sessions.set_schedule(session_id, starts_at, ends_at, test_from, test_until, tz=tz)

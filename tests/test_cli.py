@@ -228,3 +228,52 @@ def _audit(store: Store) -> list[Any]:
     with store.db.read() as conn:
         rows = conn.execute(select(t.audit).where(t.audit.c.session_id.is_(None))).all()
     return [r for r in rows if "profile" in r.action]
+
+
+def test_a_sessions_schedule_and_readiness_board_from_the_command_line(run, tmp_path: Path) -> None:
+    db = str(tmp_path / "b.sqlite3")
+    for args in (("Trung ương", "--level", "central"),
+                 ("Tỉnh Lào Cai", "--level", "province", "--parent", "1")):  # fmt: skip
+        assert run("site", "create", *args, "--db", db).returncode == 0
+    assert (
+        run("session", "create", "Giao ban", "--host", "1", "--roster", "2", "--db", db).returncode
+        == 0
+    )
+    # A time without an offset is office time; the window opens at 14:00 on the Friday.
+    made = run("session", "schedule", "1", "--starts", "2026-12-14T09:00", "--db", db)
+    assert made.returncode == 0, made.stderr
+    assert "Kiểm tra kết nối: từ 2026-12-11 14:00 đến 2026-12-14 09:00 (mặc định)" in made.stdout
+    moved = run("session", "schedule", "1", "--starts", "2026-12-14T09:00+07:00", "--test-from",
+                "2026-12-13T08:00", "--json", "--db", db)  # fmt: skip
+    reply = json.loads(moved.stdout)
+    assert reply["schedule"]["starts_at"] == "2026-12-14T02:00:00+00:00"
+    assert reply["window"] == {"opens": "2026-12-13T01:00:00+00:00",
+                               "closes": "2026-12-14T02:00:00+00:00", "default": False}  # fmt: skip
+    bad = run("session", "schedule", "1", "--starts", "2026-12-14T09:00", "--ends",
+              "2026-12-14T08:00", "--db", db, "--lang", "en")  # fmt: skip
+    assert bad.returncode == 1 and "Field “ends_at” must be greater than" in bad.stderr
+    assert run("session", "schedule", "1", "--starts", "mai", "--db", db).returncode == 2
+    assert run("session", "schedule", "1", "--db", db).returncode == 2  # --starts or --clear
+
+    with Store(tmp_path / "b.sqlite3") as store:
+        store.readiness.record(
+            {"site_id": 2, "session_id": 1, "source": "agent", "by": "site:2",
+             "started_at": "2026-12-13T08:10:00+07:00", "finished_at": "2026-12-13T08:10:19+07:00",
+             "state": "not_ready", "figures": {"mos": 2.9, "mic_level_db": -96.0},
+             "reasons": [{"code": "mic_no_signal", "severity": "not_ready",
+                          "vi": "micrô không có tín hiệu", "en": "the microphone has no signal"}],
+             "unmeasured": []}
+        )  # fmt: skip
+        assert [e.action for e in store.audit.for_session(1)][-2:] == ["set_schedule"] * 2
+    text = run("readiness", "1", "--db", db).stdout
+    assert "Chưa sẵn sàng" in text and "micrô không có tín hiệu" in text and "MOS 2.90" in text
+    assert "Chưa kiểm tra: 1" in text and "2026-12-13 08:10" in text
+    lines = run("readiness", "1", "--csv", "--db", db, "--lang", "en").stdout.splitlines()
+    assert lines[0].startswith("Position,Site,State,Tested at")
+    assert lines[2].startswith("2,Tỉnh Lào Cai,Not ready,2026-12-13 08:10")
+    assert lines[2].endswith(",the microphone has no signal")
+    board = json.loads(run("readiness", "1", "--json", "--db", db).stdout)
+    assert [r["state"] for r in board["sites"]] == ["not_tested", "not_ready"]
+    cleared = run("session", "schedule", "1", "--clear", "--db", db, "--lang", "en")
+    assert "No schedule: connection tests on demand" in cleared.stdout
+    assert run("readiness", "999", "--db", db).returncode == 1

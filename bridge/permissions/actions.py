@@ -39,6 +39,9 @@ class Action(StrEnum):
     SITE_PROFILE_ASSIGN = "site.profile.assign"
     SITE_PROFILE_UNASSIGN = "site.profile.unassign"
     SESSION_PROFILES = "session.profiles"
+    SESSION_SCHEDULE = "session.schedule"
+    READINESS_VIEW = "readiness.view"
+    SITE_TESTS_VIEW = "site.tests.view"
     # WebSocket, a staff console.
     CONSOLE_JOIN = "console.join"
     CONSOLE_PREVIEWS = "console.previews"
@@ -52,7 +55,7 @@ class Action(StrEnum):
     UNMUTE_ALL = "unmute.all"
     SITE_REMOVE = "site.remove"
     SESSION_END = "session.end"
-    TEST_RUN = "test.run"
+    READINESS_TEST = "readiness.test"
     # WebSocket, a hall.
     SITE_JOIN = "site.join"
     SITE_MEDIA = "site.media"
@@ -98,6 +101,9 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_PROFILE_ASSIGN: ActionInfo(False, True, "assign a site's profile, fields and locks"),
     A.SITE_PROFILE_UNASSIGN: ActionInfo(False, True, "take a site's assignment away"),
     A.SESSION_PROFILES: ActionInfo(True, False, "read the effective profiles of a session's sites"),
+    A.SESSION_SCHEDULE: ActionInfo(True, True, "set a session's start, end and test window"),
+    A.READINESS_VIEW: ActionInfo(True, False, "read a session's readiness board"),
+    A.SITE_TESTS_VIEW: ActionInfo(False, False, "read a site's connection tests over sessions"),
     # A console and its previews change only what the caller itself receives.
     A.CONSOLE_JOIN: ActionInfo(True, False, "open a session's console"),
     A.CONSOLE_PREVIEWS: ActionInfo(True, False, "watch the sites' previews"),
@@ -111,7 +117,7 @@ INFO: dict[Action, ActionInfo] = {
     A.UNMUTE_ALL: ActionInfo(True, True, "unmute every site"),
     A.SITE_REMOVE: ActionInfo(True, True, "remove a site from the session"),
     A.SESSION_END: ActionInfo(True, True, "end the session for everyone"),
-    A.TEST_RUN: ActionInfo(True, True, "run a hall's connection test (or every hall's)"),
+    A.READINESS_TEST: ActionInfo(True, True, "run a hall's connection test, or all halls'"),
     A.SITE_JOIN: ActionInfo(True, True, "join as a hall"),
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),

@@ -36,7 +36,7 @@ _LIVE_CONTROLS = frozenset(
     }
 )
 # What running a session means, for whoever runs it (organiser or operator).
-_RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END, A.TEST_RUN})
+_RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END})
 _STAFF = frozenset(a for a in Action if a not in _HALL)
 # Hardware profiles: every account reads them (what a hall is set to is no secret among
 # staff); admin and office keep the catalogue of custom profiles; the operator, the
@@ -44,6 +44,13 @@ _STAFF = frozenset(a for a in Action if a not in _HALL)
 # scoped: a profile is about a hall's hardware, whatever session it is in.
 _PROFILE_READ = frozenset({A.PROFILE_LIST, A.PROFILE_VIEW, A.SITE_PROFILE_VIEW})
 _PROFILE_ASSIGN = frozenset({A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN})
+# Connection tests. The board is a console read (in _CONSOLE_READ, for whoever may see the
+# session). Running a test is the technician's, as the live controls are: the operator's,
+# and admin's and office's. The schedule is part of booking: the organiser's (and admin's
+# and office's). A site's results across sessions are for the staff who see sites.
+_TESTS_RUN = frozenset({A.READINESS_TEST})
+_SCHEDULE = frozenset({A.SESSION_SCHEDULE})
+_SITE_TESTS = frozenset({A.SITE_TESTS_VIEW})
 
 _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _STAFF,
@@ -55,11 +62,15 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     | _CONSOLE_READ
     | _RUN
     | {A.SESSION_STAFF}
+    | _SCHEDULE
+    | _SITE_TESTS
     | _PROFILE_READ,
     Role.OPERATOR: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
     | _CONSOLE_READ
     | _RUN
     | _LIVE_CONTROLS
+    | _TESTS_RUN
+    | _SITE_TESTS
     | _PROFILE_READ
     | _PROFILE_ASSIGN,
     Role.OBSERVER: frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ | _PROFILE_READ,

@@ -40,6 +40,7 @@ from bridge.signaling.errors import (
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
+from bridge.signaling.readiness_api import ReadinessRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
@@ -116,6 +117,10 @@ class ApiRoute:
     query: tuple[str, ...] = ()  # optional integer query parameters
     conflicts: bool = False  # may answer 409: the resource's state or a name in use
     summary: str = ""
+    # Optional query parameters that take one of a few words: (name, the words).
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # What a success is: JSON of ``reply``'s shape, or (text/csv) a file the handler makes.
+    media_type: str = "application/json"
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -184,11 +189,26 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sessions/{id:int}/profiles", Action.SESSION_PROFILES,
              "session_profiles", s.SessionProfilesReply,
              summary="Each roster site's effective profile, sources and last report"),
+    # Connection tests (readiness_api.py): the schedule, the board, a site's results.
+    ApiRoute("GET", "/api/sessions/{id:int}/schedule", Action.SESSION_VIEW, "get_schedule",
+             s.ScheduleReply, summary="The session's schedule and test window"),
+    ApiRoute("PUT", "/api/sessions/{id:int}/schedule", Action.SESSION_SCHEDULE, "set_schedule",
+             s.ScheduleReply, body=m.ScheduleBody, conflicts=True,
+             summary="Set the session's start, end and test window (not once closed)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/readiness", Action.READINESS_VIEW, "readiness",
+             s.ReadinessReply,
+             summary="The readiness board: every roster site's latest connection test"),
+    ApiRoute("GET", "/api/sessions/{id:int}/readiness.csv", Action.READINESS_VIEW,
+             "readiness_csv", str, choices=(("lang", ("vi", "en")),), media_type="text/csv",
+             summary="The readiness board as CSV (header in ?lang= or Accept-Language)"),
+    ApiRoute("GET", "/api/sites/{site_id:int}/connection-tests", Action.SITE_TESTS_VIEW,
+             "site_tests", s.ConnectionTestsReply, query=("limit",),
+             summary="A site's connection tests over every session, newest first"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes):
+class Api(ProfileRoutes, ReadinessRoutes):
     def __init__(
         self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
     ) -> None:
@@ -241,6 +261,8 @@ class Api(ProfileRoutes):
             except ClientDisconnect:
                 # The client went away mid-body: nobody to answer, nothing to log.
                 return Response(status_code=400)
+            if isinstance(result, Response):  # a file (the board's CSV)
+                return result
             return JSONResponse(result, status_code=route.status)
 
         return endpoint

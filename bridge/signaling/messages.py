@@ -492,6 +492,22 @@ class SiteProfileBody(_Body):
     locked: Annotated[list[LockPath], Field(max_length=64)] = []
 
 
+# A time: RFC 3339 with its offset (``2026-12-10T09:00:00+07:00``, ``…Z``). Checked as a
+# string here (a strict body takes no other JSON type) and read by the route, which names
+# the field when the text is no real time (``readiness_api.instant``).
+Instant = Annotated[str, Field(max_length=40, json_schema_extra={"format": "date-time"})]
+
+
+class ScheduleBody(_Body):
+    """A session's schedule, replaced whole: ``starts_at`` null clears it; the test window's
+    ends are given only to override the default (14:00 the working day before)."""
+
+    starts_at: Instant | None
+    ends_at: Instant | None = None
+    test_from: Instant | None = None
+    test_until: Instant | None = None
+
+
 def parse_body(model: type[_Body], raw: bytes) -> Any:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE)

@@ -70,7 +70,7 @@ def error_statuses(route: ApiRoute) -> list[int]:
         statuses.add(404)
     if route.body is not None:
         statuses |= {400, 413, 422}
-    if route.query:
+    if route.query or route.choices:
         statuses.add(422)
     if route.conflicts:
         statuses.add(409)
@@ -85,13 +85,24 @@ def _schemas(routes: Sequence[ApiRoute]) -> tuple[dict[str, Any], dict[str, Any]
     for route in routes:
         if route.body is not None:
             inputs.append((f"body {route.handler}", "validation", TypeAdapter(route.body)))
-        inputs.append((f"reply {route.handler}", "serialization", TypeAdapter(route.reply)))
+        if route.media_type == "application/json":
+            inputs.append((f"reply {route.handler}", "serialization", TypeAdapter(route.reply)))
     by_key, definitions = TypeAdapter.json_schemas(inputs, ref_template=REF_TEMPLATE)
     return {key: schema for (key, _mode), schema in by_key.items()}, definitions.get("$defs", {})
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _success(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
+    description = _SUCCESS_TEXT.get(route.status, "Done")
+    if route.media_type != "application/json":  # a file: text of that type
+        return {
+            "description": description,
+            "content": {route.media_type: {"schema": {"type": "string"}}},
+        }
+    return _json(schemas[f"reply {route.handler}"], description)
 
 
 def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -117,11 +128,18 @@ def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
                 "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             }
             for name in route.query
+        ]
+        + [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": list(words)},
+            }
+            for name, words in route.choices
         ],
         "responses": {
-            str(route.status): _json(
-                schemas[f"reply {route.handler}"], _SUCCESS_TEXT.get(route.status, "Done")
-            ),
+            str(route.status): _success(route, schemas),
             **{str(status): _json(error, _STATUS_TEXT[status]) for status in error_statuses(route)},
         },
     }

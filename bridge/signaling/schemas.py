@@ -267,3 +267,69 @@ class SessionProfileJson(TypedDict):
 class SessionProfilesReply(TypedDict):
     session: SessionJson
     sites: list[SessionProfileJson]
+
+
+# ---- connection tests: schedule, readiness board, a site's tests -------------------------
+
+BoardState = Literal["not_tested", "testing", "ready", "warning", "not_ready"]
+
+
+@_closed
+class ScheduleJson(TypedDict):
+    starts_at: str | None
+    ends_at: str | None
+    test_from: str | None  # set explicitly; None: the default
+    test_until: str | None
+
+
+@_closed
+class WindowJson(TypedDict):
+    opens: str
+    closes: str
+    default: bool  # neither end set explicitly
+
+
+@_closed
+class ScheduleReply(TypedDict):
+    session_id: int
+    schedule: ScheduleJson
+    window: WindowJson | None  # None without a start
+    testing: bool  # scheduled, and now inside the window
+
+
+@_closed
+class TrendJson(TypedDict):
+    session_id: int
+    finished_at: str
+    state: str
+    mos: float | None
+
+
+@_closed
+class BoardRowJson(TypedDict):
+    site_id: int
+    name: str
+    level: Level
+    position: int  # in the roster, from 1 (the host)
+    state: BoardState
+    at: str | None
+    source: str | None
+    # The runtime's result, as stored (docs/connection-tests.md): open, it grows with it.
+    figures: dict[str, Any] | None
+    reasons: list[dict[str, Any]]
+    unmeasured: list[str]
+    trend: list[TrendJson]  # the final result of each of the site's last 5 other sessions
+
+
+@_closed
+class ReadinessReply(TypedDict):
+    session_id: int
+    window: WindowJson | None
+    testing: bool
+    sites: list[BoardRowJson]
+
+
+@_closed
+class ConnectionTestsReply(TypedDict):
+    site: SiteJson
+    tests: list[dict[str, Any]]  # whole results, newest first

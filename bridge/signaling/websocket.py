@@ -398,7 +398,7 @@ STAFF_ROUTES: dict[str, Route] = {
     "unmute_all": Route(Action.UNMUTE_ALL, _command(lambda msg, by: UnmuteAll(by))),
     "remove": Route(Action.SITE_REMOVE, _remove),
     "end_session": Route(Action.SESSION_END, _end_session),
-    "test_run": Route(Action.TEST_RUN, _test_run),
+    "test_run": Route(Action.READINESS_TEST, _test_run),
 }
 # Before joining: the message that makes a connection a hall's or a console's.
 JOIN_ACTIONS = {"join": Action.SITE_JOIN, "operator": Action.CONSOLE_JOIN, "ping": Action.PING}

@@ -4,7 +4,7 @@ audit log, in one SQLite file.
 Everything callers need is re-exported here; import from ``bridge.store``. A ``Store`` is
 one ``Database`` and a repository per aggregate: ``store.sites``, ``store.sessions``,
 ``store.tokens``, ``store.accounts``, ``store.audit``, ``store.meta``,
-``store.live_state``.
+``store.live_state``, ``store.profiles``, ``store.readiness``.
 """
 
 from bridge.store.errors import (
@@ -25,6 +25,7 @@ from bridge.store.records import (
     JoinGrant,
     Operator,
     OperatorRole,
+    Schedule,
     Session,
     SessionState,
     Site,
@@ -46,6 +47,7 @@ __all__ = [
     "NotFound",
     "Operator",
     "OperatorRole",
+    "Schedule",
     "Session",
     "SessionState",
     "Site",

@@ -80,6 +80,17 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a session starts and ends, and its test window's ends when set explicitly
+    (None: the default, computed from the start by ``bridge.readiness.window``)."""
+
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    test_from: datetime | None = None
+    test_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     id: int
     username: str

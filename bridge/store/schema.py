@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -103,6 +104,12 @@ sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Deleting an account leaves its sessions, unorganised, rather than deleting them.
     Column("organiser_id", Integer, ForeignKey("operators.id", ondelete="SET NULL")),
+    # The schedule (all optional): when it starts and ends, and the test window's ends when
+    # set explicitly (otherwise computed from the start: bridge/readiness/window.py).
+    Column("starts_at", UTCDateTime),
+    Column("ends_at", UTCDateTime),
+    Column("test_from", UTCDateTime),
+    Column("test_until", UTCDateTime),
     CheckConstraint(_one_of("state", SESSION_STATES), name="state"),
     Index("ix_sessions_created_at", "created_at"),
     Index("ix_sessions_organiser_id", "organiser_id"),
@@ -260,4 +267,30 @@ profile_reports = Table(
     Column("report", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("site_id"),
+)
+
+TEST_SOURCES = ["hall", "operator", "agent"]
+TEST_STATES = ["ready", "warning", "not_ready"]
+
+# Every connection test's result (the runtime writes it when a test ends): the whole result
+# as JSON, and beside it what the board and a site's trend select and sort on.
+connection_tests = Table(
+    "connection_tests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("mos", Float),
+    Column("rtt_ms", Float),
+    Column("result", Text, nullable=False),
+    CheckConstraint(_one_of("source", TEST_SOURCES), name="source"),
+    CheckConstraint(_one_of("state", TEST_STATES), name="state"),
+    # A site's history, newest first; a session's latest per site.
+    Index("ix_connection_tests_site_id_finished_at", "site_id", "finished_at"),
+    Index("ix_connection_tests_session_id_site_id", "session_id", "site_id"),
 )

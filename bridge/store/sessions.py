@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bridge.readiness.window import (
+    OFFICE_TIMEZONE,
+    VIETNAM,
+    Calendar,
+    ScheduleError,
+    TestWindow,
+    check_schedule,
+    window,
+)
 from bridge.store import schema as t
 from bridge.store.engine import Database
 from bridge.store.errors import Conflict, InvalidInput, NotFound, clean_text, parse_enum
-from bridge.store.records import Duty, Session, SessionState, Site
+from bridge.store.records import Duty, Schedule, Session, SessionState, Site
 from bridge.store.sites import site_of
 
 MAX_TITLE_CHARS = 200
@@ -108,6 +118,57 @@ class Sessions:
         if not rows:
             raise NotFound(f"no session {session_id}")
         return [site_of(row) for row in rows]
+
+    # -- schedule ------------------------------------------------------------------------
+
+    def set_schedule(
+        self,
+        session_id: int,
+        starts_at: datetime | None,
+        ends_at: datetime | None = None,
+        test_from: datetime | None = None,
+        test_until: datetime | None = None,
+        *,
+        calendar: Calendar = VIETNAM,
+        tz: str = OFFICE_TIMEZONE,
+    ) -> Schedule:
+        """Replace the session's schedule whole (``starts_at`` None clears it). A schedule
+        that cannot be (an end before the start, a window that closes before it opens, a
+        time without its offset) is ``InvalidInput`` naming the field."""
+        try:
+            check_schedule(starts_at, ends_at, test_from, test_until, calendar, tz)
+        except ScheduleError as exc:
+            raise InvalidInput(
+                str(exc), field=exc.field, problem=exc.problem, params=exc.params
+            ) from None
+        times = [
+            None if x is None else x.astimezone(UTC)
+            for x in (starts_at, ends_at, test_from, test_until)
+        ]
+        schedule = Schedule(*times)
+        values = dict(zip(("starts_at", "ends_at", "test_from", "test_until"), times, strict=True))
+        with self._db.write() as conn:
+            where = t.sessions.c.id == session_id
+            if conn.execute(update(t.sessions).where(where).values(**values)).rowcount == 0:
+                raise NotFound(f"no session {session_id}")
+        return schedule
+
+    def schedule(self, session_id: int) -> Schedule:
+        c = t.sessions.c
+        query = select(c.starts_at, c.ends_at, c.test_from, c.test_until).where(c.id == session_id)
+        with self._db.read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no session {session_id}")
+        return Schedule(row.starts_at, row.ends_at, row.test_from, row.test_until)
+
+    def test_window(
+        self, session_id: int, *, calendar: Calendar = VIETNAM, tz: str = OFFICE_TIMEZONE
+    ) -> TestWindow | None:
+        """The session's test window (None: no start set). The session is *testing* while
+        it is scheduled and the window contains now."""
+        s = self.schedule(session_id)
+        return window(s.starts_at, s.test_from, s.test_until, calendar, tz)
 
     # -- staff ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
     store.meta       the server's own key/value bookkeeping
     store.profiles   hardware profiles, each site's assignment, effective profiles
     store.profile_reports  each site's last report of the profile it applied
+    store.readiness  every connection test's result, per site per session, with history
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -29,6 +30,7 @@ from bridge.store.engine import Database, utc_now
 from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
 from bridge.store.profiles import ProfileReports, Profiles
+from bridge.store.readiness import ConnectionTests
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
 from bridge.store.sites import Sites
@@ -58,6 +60,7 @@ class Store:
         self.live_state = LiveStates(self.db)
         self.profile_reports = ProfileReports(self.db)
         self.profiles = Profiles(self.db, self.profile_reports)
+        self.readiness = ConnectionTests(self.db)
 
     @property
     def path(self) -> Path:

@@ -62,6 +62,18 @@ HTTP_EXPECTED: dict[str, set[str]] = {
     "site.profile.unassign": {"admin", "office", "operator", "other_operator"},
     # A session's profiles screen: a console read, for who is tied to the session.
     "session.profiles": STAFF_READ,
+    # Connection tests: the board is a console read; the schedule is booking (the
+    # organiser's); a site's results over sessions are for the staff who list sites.
+    "readiness.view": STAFF_READ,
+    "session.schedule": {"admin", "office", "organiser"},
+    "site.tests.view": {
+        "admin",
+        "office",
+        "organiser",
+        "other_organiser",
+        "operator",
+        "other_operator",
+    },
 }
 WS_EXPECTED: dict[str, set[str]] = {
     "console.join": STAFF_READ,
@@ -184,6 +196,13 @@ def test_every_role_on_every_http_route(world: World) -> None:
         ),
         "site.profile.unassign": ("DELETE", f"/api/sites/{world.sites[1]}/profile", None),
         "session.profiles": ("GET", f"/api/sessions/{session_id}/profiles", None),
+        "readiness.view": ("GET", f"/api/sessions/{session_id}/readiness", None),
+        "session.schedule": (
+            "PUT",
+            f"/api/sessions/{session_id}/schedule",
+            {"starts_at": "2026-12-14T09:00:00+07:00"},
+        ),
+        "site.tests.view": ("GET", f"/api/sites/{world.sites[1]}/connection-tests", None),
         "metrics.reset": ("POST", "/api/metrics/reset", None),
         "session.create": (
             "POST",
@@ -196,6 +215,11 @@ def test_every_role_on_every_http_route(world: World) -> None:
         for action, (method, path, body) in reads.items():
             reply = world.call(token, method, path, body)
             assert_answer(role, action, reply, role in HTTP_EXPECTED[action])
+        # The board as CSV is the same read as the board; reading the schedule, a view.
+        csv = world.call(token, "GET", f"/api/sessions/{session_id}/readiness.csv")
+        assert_answer(role, "readiness.view", csv, role in HTTP_EXPECTED["readiness.view"])
+        schedule = world.call(token, "GET", f"/api/sessions/{session_id}/schedule")
+        assert_answer(role, "session.view", schedule, role in HTTP_EXPECTED["session.view"])
         # Open and close change the session: each role gets its own.
         for action, verb in (("session.open", "open"), ("session.close", "close")):
             target = world.session(state="scheduled")

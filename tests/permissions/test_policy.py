@@ -43,13 +43,14 @@ READS = {
     A.SESSION_LIVE,
     A.SESSION_AUDIT,
     A.SESSION_PROFILES,
+    A.READINESS_VIEW,
     A.CONSOLE_JOIN,
     A.CONSOLE_PREVIEWS,
 }
 PROFILE_READ = {A.PROFILE_LIST, A.PROFILE_VIEW, A.SITE_PROFILE_VIEW}
 PROFILE_EDIT = {A.PROFILE_CREATE, A.PROFILE_UPDATE, A.PROFILE_DELETE}
 PROFILE_ASSIGN = {A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN}
-RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END, A.TEST_RUN}
+RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
 ANYONE = {A.LOGIN, A.PING}
 
 
@@ -61,11 +62,13 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         OFFICE: staff - accounts,
         ORGANISER: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
+        | {A.SESSION_SCHEDULE, A.SITE_TESTS_VIEW}
         | READS
         | RUN
         | PROFILE_READ,
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
+        | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
         | READS
         | RUN
         | CONTROLS
@@ -106,6 +109,30 @@ def test_profiles_are_read_by_all_staff_kept_by_admin_and_office_assigned_by_ope
     assert not PROFILE_READ & allowed_actions(HALL, SESSION)
     # A session's profiles screen is a console read: only for who is tied to the session.
     assert authorize(OBSERVER, A.SESSION_PROFILES, OTHER).reason == "not_assigned"
+
+
+def test_connection_tests_board_read_by_all_tied_staff_run_by_operators_scheduled_by_owners():
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR, OBSERVER):
+        assert A.READINESS_VIEW in allowed_actions(principal, SESSION), principal.role
+    assert authorize(OBSERVER, A.READINESS_VIEW, OTHER).reason == "not_assigned"
+    assert authorize(ORGANISER, A.READINESS_VIEW, OTHER).reason == "not_organiser"
+    # Running a test: the technician's, as the live controls are.
+    for principal in (ADMIN, OFFICE, OPERATOR):
+        assert A.READINESS_TEST in allowed_actions(principal, SESSION), principal.role
+    for principal in (ORGANISER, OBSERVER, HALL):
+        assert authorize(principal, A.READINESS_TEST, SESSION).reason == "role"
+    assert authorize(OPERATOR, A.READINESS_TEST, OTHER).reason == "not_assigned"
+    # The schedule is booking: the organiser's, admin's and office's.
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert A.SESSION_SCHEDULE in allowed_actions(principal, SESSION), principal.role
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.SESSION_SCHEDULE, SESSION).reason == "role"
+    assert authorize(ORGANISER, A.SESSION_SCHEDULE, OTHER).reason == "not_organiser"
+    # A site's results over sessions: the staff who see the sites.
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR):
+        assert A.SITE_TESTS_VIEW in allowed_actions(principal, None), principal.role
+    for principal in (OBSERVER, HALL):
+        assert authorize(principal, A.SITE_TESTS_VIEW, None).reason == "role"
 
 
 def test_an_observer_may_watch_a_session_it_operates():
@@ -150,10 +177,11 @@ def test_action_values_are_the_wire_strings():
         *("metrics.view", "metrics.reset"),
         *("console.join", "console.previews", "site.mute", "site.unmute", "site.show"),
         *("voice.set", "hand.lower", "floor.give", "mute.all_except_host", "unmute.all"),
-        *("site.remove", "session.end", "test.run"),
+        *("site.remove", "session.end"),
         *("profile.list", "profile.view", "profile.create", "profile.update", "profile.delete"),
         *("site.profile.view", "site.profile.assign", "site.profile.unassign"),
         "session.profiles",
+        *("session.schedule", "readiness.view", "readiness.test", "site.tests.view"),
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
     }

@@ -67,11 +67,21 @@ def test_routes_without_a_body_declare_none_and_every_answer_has_a_schema() -> N
         op = DOC["paths"][openapi_path(route.path)][route.method.lower()]
         assert ("requestBody" in op) == (route.body is not None)
         for status, response in op["responses"].items():
-            schema = response["content"]["application/json"]["schema"]
             if int(status) >= 400:
+                schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorReply"}
+            elif route.media_type != "application/json":  # a file: the board's CSV
+                assert response["content"] == {route.media_type: {"schema": {"type": "string"}}}
             else:
+                schema = response["content"]["application/json"]["schema"]
                 assert resolve(schema)["type"] == "object"
+
+
+def test_a_query_word_is_documented_with_its_choices() -> None:
+    op = DOC["paths"]["/api/sessions/{id}/readiness.csv"]["get"]
+    assert {"name": "lang", "in": "query", "required": False,
+            "schema": {"type": "string", "enum": ["vi", "en"]}} in op["parameters"]  # fmt: skip
+    assert "422" in op["responses"]
 
 
 def test_the_error_schema_lists_every_code_and_problem() -> None:
