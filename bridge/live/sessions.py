@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bridge.conference import Conference, RosterSite
@@ -87,9 +87,29 @@ class LiveSessions:
         self.on_open: list[Callable[[LiveSession], None]] = []
         self.keeper = LiveStateKeeper(store.live_state.save)
         self._reports = ReportWriter(store)
+        self._writes: set[asyncio.Task[None]] = set()  # results on their way to the store
 
     def find(self, session_id: int) -> LiveSession | None:
         return self._live.get(session_id)
+
+    def _results(self, session_id: int) -> Callable[[Mapping[str, Any]], None]:
+        """Where a finished connection test goes: the store, in a thread (its history and
+        the board read it there). A result the store refuses is logged, never raised."""
+
+        def write(result: Mapping[str, Any]) -> None:
+            task = asyncio.get_running_loop().create_task(
+                self._record({**result, "session_id": session_id})
+            )
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
+        return write
+
+    async def _record(self, result: Mapping[str, Any]) -> None:
+        try:
+            await asyncio.to_thread(self._store.readiness.record, result)
+        except Exception:
+            log.exception("site %s: connection test result not stored", result.get("site_id"))
 
     def all(self) -> list[LiveSession]:
         return list(self._live.values())
@@ -99,6 +119,8 @@ class LiveSessions:
         async with self._lock:
             live = self._live.get(session_id)
             if live is not None:
+                if live.conference.state == "scheduled":  # its test window: opened since?
+                    await self._catch_up(live)
                 return live
             try:
                 session = await asyncio.to_thread(self._store.sessions.get, session_id)
@@ -107,7 +129,7 @@ class LiveSessions:
                 raise SessionUnavailable("wrong_session") from None
             if session.state is SessionState.CLOSED:
                 raise SessionUnavailable("session_closed")
-            if session.state is not SessionState.OPEN:
+            if session.state is not SessionState.OPEN and not await self._testing(session_id):
                 raise SessionUnavailable("session_not_open")
             conference = Conference(
                 session.id,
@@ -125,11 +147,31 @@ class LiveSessions:
             for hook in self.on_open:
                 hook(live)
             live.devices.report_feeds.append(self._reports.feed(session_id))
+            live.tests.on_result.append(self._results(session_id))
             await self._load_profiles(live)
             # What it holds now is what the store holds, or a fresh session's defaults.
             self.keeper.watch(live, conference.snapshot())
             self._live[session_id] = live
             return live
+
+    async def _testing(self, session_id: int) -> bool:
+        """Whether a scheduled session is in its test window now: its halls may join to
+        test, and the operator rehearse with those there (docs/connection-tests.md)."""
+        try:
+            window = await asyncio.to_thread(self._store.sessions.test_window, session_id)
+        except Exception:
+            log.exception("session %s: test window not read", session_id)
+            return False
+        return window is not None and window.contains(self._store.db.clock())
+
+    async def _catch_up(self, live: LiveSession) -> None:
+        """A session live for its test window that has since been opened is open."""
+        try:
+            session = await asyncio.to_thread(self._store.sessions.get, live.conference.session_id)
+        except NotFound:
+            return
+        if session.state is SessionState.OPEN:
+            live.conference.state = "open"
 
     async def _load_profiles(self, live: LiveSession) -> None:
         """Resolve every roster hall's effective profile from the store and hand them to

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -222,6 +222,11 @@ class Api(ProfileRoutes, ReadinessRoutes):
         self._hashing = asyncio.Semaphore(1)
         self._logins_waiting = 0
         self._openapi: dict[str, Any] | None = None
+
+    def running_tests(self, session_id: int) -> Collection[int]:
+        """The halls of the live session whose connection test runs now."""
+        live = self.sessions.find(session_id)
+        return () if live is None else list(live.tests.running)
 
     def routes(self) -> list[Route]:
         return [

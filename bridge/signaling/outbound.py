@@ -66,6 +66,8 @@ class JoinedMessage(TypedDict):
     site: SiteEntry
     session: SessionEntry
     ice_servers: list[IceServer]
+    # The session is in its test window (scheduled, not yet open): the hall tests itself.
+    testing: bool
 
 
 class StaffEntry(TypedDict):
@@ -383,6 +385,7 @@ def joined(
         "site": site_entry(site),
         "session": session_entry(conference),
         "ice_servers": [dict(s) for s in ice_servers],  # type: ignore[misc]
+        "testing": conference.state == "scheduled",
     }
 
 
