@@ -8,6 +8,10 @@ Library use (tests, benchmarks)::
     result = await run_agent(AgentOptions(link, tone_hz=440, seconds=3))
     dominant_frequency(result.audio)
 
+With ``--test`` it runs the hall's connection test instead (docs/connection-tests.md) and
+prints the verdict with its reasons (``--json``: the whole result); exit status 0 ready,
+3 warning, 4 not ready.
+
 Exit status: 0 success, 2 bad input (link, options, audio file), 1 anything that went wrong
 at run time (refused connection, the bridge's error, ICE timeout). Failures print one line,
 ``agent: error: <code>: <message>``, never a traceback.
@@ -44,6 +48,7 @@ from endpoints.audio import (
     SAMPLE_RATE,
     AudioSourceError,
     GapSummary,
+    PacedAudioTrack,
     Recorder,
     Samples,
     SilenceTrack,
@@ -53,9 +58,12 @@ from endpoints.audio import (
     rms_dbfs,
     write_wav,
 )
+from endpoints.connection_test import HallTest
 from endpoints.devices import load_inventory
 from endpoints.link import JoinLink, LinkError, parse_link
+from endpoints.loopback import AcousticLoop
 from endpoints.reconnect import Backoff, judge
+from endpoints.room import RoomMicrophone
 from endpoints.session import (
     AgentError,
     Message,
@@ -93,6 +101,10 @@ class AgentOptions:
     relay_only: bool = False  # media only through the bridge's TURN server (strict firewalls)
     reconnect: bool = True  # come back after a restart, a cut, a timeout (endpoints/reconnect.py)
     inventory: Path | None = None  # the devices it says it has (endpoints/devices.py), JSON
+    test: bool = False  # run the hall's connection test, print its verdict (exit code by it)
+    json_output: bool = False  # with test: print the whole result as JSON
+    # with test: the room's loudspeaker heard by the microphone (delay ms, attenuation dB)
+    acoustic_loop: tuple[float, float] | None = None
 
 
 @dataclass
@@ -465,8 +477,87 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         '{"kind": "audioinput"|"audiooutput"|"videoinput", "label": ...} (default: one '
         "headless microphone, output and camera)",
     )
+    parser.add_argument(
+        "--test",
+        action="store_true",
+        help="run the hall's connection test and print its verdict; exit 0 ready, "
+        "3 warning, 4 not ready",
+    )
+    parser.add_argument("--json", action="store_true", help="with --test: the result as JSON")
+    parser.add_argument(
+        "--acoustic-loop",
+        metavar="MS,DB",
+        help="with --test: let the microphone hear what is played, MS later and DB quieter "
+        "(a room; e.g. 30,20)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     return parser
+
+
+#: ``--test``'s exit status by verdict (1 and 2 keep their meaning: failure, bad input).
+TEST_EXIT = {"ready": 0, "warning": 3, "not_ready": 4}
+
+
+def _acoustic_loop(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        delay, attenuation = (float(part) for part in text.split(","))
+    except ValueError:
+        raise AgentError("bad_option", f"--acoustic-loop wants MS,DB, got {text!r}") from None
+    if not (0 <= delay <= 2000 and 0 <= attenuation <= 120):
+        raise AgentError("bad_option", f"--acoustic-loop out of range: {text!r}")
+    return delay, attenuation
+
+
+async def run_test(opts: AgentOptions) -> dict[str, Any]:
+    """Join, run the hall's connection test, leave; the `test_result` message."""
+    link, source = _prepare(opts)
+    inventory = load_inventory(opts.inventory) if opts.inventory is not None else None
+    room = None
+    if opts.acoustic_loop is not None and isinstance(source, PacedAudioTrack):
+        room = RoomMicrophone(source, AcousticLoop(*opts.acoustic_loop))
+        source = room
+    site = SiteClient(link, lang=opts.lang, relay_only=opts.relay_only, inventory=inventory)
+    try:
+        await site.join(opts.connect_timeout)
+        video = None
+        if opts.video is not None:
+            video = EncodedVideoTrack(encode_picture(opts.video))
+        await site.start_media(source, video=video, timeout=opts.connect_timeout)
+        test = HallTest(site, room=room)
+        result = await test.run()
+        with contextlib.suppress(AgentError):
+            await site.leave()
+        return result
+    finally:
+        await site.close()
+
+
+def _print_test(result: dict[str, Any], lang: str) -> None:
+    names = {
+        "vi": {"ready": "SẴN SÀNG", "warning": "CẢNH BÁO", "not_ready": "CHƯA SẴN SÀNG"},
+        "en": {"ready": "READY", "warning": "WARNING", "not_ready": "NOT READY"},
+    }[lang]
+    figures = result.get("figures") or {}
+    print(names.get(str(result.get("state")), str(result.get("state"))))
+    shown = (
+        ("rtt_ms", "RTT", "ms"),
+        ("loss_in_pct", "loss in" if lang == "en" else "mất gói lên", "%"),
+        ("loss_out_pct", "loss out" if lang == "en" else "mất gói xuống", "%"),
+        ("uplink_kbps", "uplink" if lang == "en" else "băng thông lên", "kb/s"),
+        ("downlink_kbps", "downlink" if lang == "en" else "băng thông xuống", "kb/s"),
+        ("mic_level_db", "microphone" if lang == "en" else "micrô", "dBFS"),
+        ("acoustic_delay_ms", "acoustic loop" if lang == "en" else "vòng âm thanh", "ms"),
+        ("mos", "MOS", ""),
+    )
+    for key, label, unit in shown:
+        value = figures.get(key)
+        print(f"  {label}: {'—' if value is None else value} {unit}".rstrip())
+    for reason in result.get("reasons") or []:
+        text = reason["en"] if lang == "en" else reason["vi"]
+        advice = reason["advice_en"] if lang == "en" else reason["advice_vi"]
+        print(f"- {text}: {advice}")
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
@@ -494,7 +585,23 @@ def main(argv: Sequence[str] | None = None, prog: str = "agent") -> int:
         relay_only=args.relay_only,
         reconnect=args.reconnect,
         inventory=args.inventory,
+        test=args.test,
+        json_output=args.json,
     )
+    if args.test:
+        try:
+            opts.acoustic_loop = _acoustic_loop(args.acoustic_loop)
+            tested = asyncio.run(run_test(opts))
+        except AgentError as exc:
+            print(f"{prog}: error: {exc.code}: {exc.message}", file=sys.stderr)
+            return 2 if exc.code in USAGE_CODES else 1
+        except KeyboardInterrupt:
+            return 130
+        if opts.json_output:
+            print(json.dumps(tested, ensure_ascii=False, indent=1))
+        else:
+            _print_test(tested, opts.lang)
+        return TEST_EXIT.get(str(tested.get("state")), 1)
     try:
         result = asyncio.run(run_agent(opts))
     except AgentError as exc:

@@ -34,14 +34,14 @@ from types import TracebackType
 from typing import Any, Self, TextIO
 
 import av
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bridge.media.ice import restrict_host_addresses, rtc_configuration, turn_allocation_error
 from bridge.media.video_tap import EncodedFrame, on_keyframe_request, tap_video
 from bridge.profiles.devices import Device
 from endpoints import devices
-from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack
+from endpoints.audio import SAMPLE_RATE, Recorder, Samples, SilenceTrack, to_mono
 from endpoints.link import JoinLink, parse_link
 from endpoints.operator import entries_of
 from endpoints.signaling import AgentError, Message, ReceivedMessage, SignalingChannel
@@ -123,6 +123,11 @@ class SiteClient:
         self._on_video_frame: Callable[[EncodedFrame], None] | None = None
         self._drains: set[asyncio.Task[None]] = set()
         self._offers = itertools.count(1)
+        # The connection test's: the probe data channel (made before the offer, so the
+        # offer carries it), and where the audio it plays goes besides the recorder (the
+        # room of endpoints/room.py, whose microphone hears its loudspeaker).
+        self.probe: RTCDataChannel | None = None
+        self.speaker: Callable[[Samples], None] | None = None
         self.started = time.monotonic()
 
     # ---- signaling -----------------------------------------------------------------------
@@ -292,6 +297,7 @@ class SiteClient:
         pc.on("iceconnectionstatechange", self._on_ice_state)
         pc.on("track", self._on_track)
         pc.addTransceiver(self._track, direction="sendrecv")
+        self.probe = pc.createDataChannel("probe", ordered=False, maxRetransmits=0)
         self._on_video_frame = on_video_frame
         if video is not None:
             self._video_track = video
@@ -464,6 +470,8 @@ class SiteClient:
                 return
             if isinstance(frame, av.AudioFrame):
                 self.recorder.add(frame, time.monotonic())
+                if self.speaker is not None:
+                    self.speaker(to_mono(frame))
             elif isinstance(frame, av.VideoFrame):
                 self.video.add(frame)
 

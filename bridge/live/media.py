@@ -24,7 +24,7 @@ from bridge.media.preview import ConsolePeer
 from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.video_tap import count_codec_use
 from bridge.mixer.core import MixerConfig
-from bridge.mixer.mixer import EncodingConfig, Mixer
+from bridge.mixer.mixer import EncodingConfig, Listener, Mixer
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class MediaSide(Protocol):
     def quality(self) -> list[Any]: ...
     def metrics(self) -> dict[str, Any]: ...
     def reset_metrics(self) -> None: ...
+    def probe(self, site_id: int) -> Any | None: ...
     async def close(self) -> None: ...
 
 
@@ -137,6 +138,11 @@ class AiortcMedia:
     def quality(self) -> list[Any]:
         return self._quality.entries()
 
+    def probe(self, site_id: int) -> SiteProbe | None:
+        """What a connection test measures a connected site with; None without a peer."""
+        peer = self._peers.get(site_id)
+        return None if peer is None else SiteProbe(self.mixer, peer)
+
     def metrics(self) -> dict[str, Any]:
         counts = count_codec_use()
         video = {**self.forwarder.metrics(), "encodes": counts.encodes, "decodes": counts.decodes}
@@ -150,6 +156,38 @@ class AiortcMedia:
     async def close(self) -> None:
         self.forwarder.close()
         await self.mixer.close()
+
+
+class SiteProbe:
+    """A connection test's view of one site's media: its peer (ICE, statistics, the probe
+    channel, its camera's frames) and its mixer slot (what its microphone sends, and a
+    sound played to it alone)."""
+
+    def __init__(self, mixer: Mixer, peer: SitePeer) -> None:
+        self._mixer = mixer
+        self.peer = peer
+        self.site_id = peer.site_id
+
+    @property
+    def connected(self) -> bool:
+        return self.peer.connection_state == "connected"
+
+    def listen(self, listener: Listener | None) -> None:
+        self._mixer.listen(self.site_id, listener)
+
+    def play(self, samples: Any, started: Callable[[float], None] | None = None) -> int:
+        return self._mixer.play(self.site_id, samples, started)
+
+    def jitter_delay_ms(self) -> float | None:
+        stats = self._mixer.jitter_stats(self.site_id)
+        return None if stats is None else float(stats.delay_ms)
+
+    def concealed(self) -> tuple[int, int] | None:
+        """(frames played, frames concealed without FEC) by the mixer, so far."""
+        stats = self._mixer.jitter_stats(self.site_id)
+        if stats is None:
+            return None
+        return int(stats.played), int(stats.concealed - stats.fec_candidates)
 
 
 class _SiteMedia:

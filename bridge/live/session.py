@@ -36,6 +36,7 @@ from bridge.conference import (
     SitesChanged,
 )
 from bridge.conference.video import VideoSend, video_send
+from bridge.live.connection_test import ConnectionTest, ConnectionTests, TestRefused, Wanted
 from bridge.live.devices import HallDevices
 from bridge.live.effects import Effects
 from bridge.live.grid import GridViewers
@@ -114,6 +115,10 @@ class LiveSession:
         self.effects.on(ShownChanged, handler=self._shown_changed)
         # The halls' insets and grids: re-routed after the main pictures, before the news.
         self.grid = GridViewers(self)
+        # The halls' connection tests: a hall under test sends its camera full size.
+        self.tests = ConnectionTests()
+        self.tests.on_start.append(self._test_started)
+        self.tests.on_result.append(self._test_finished)
 
     # ---- who is here -----------------------------------------------------------------
 
@@ -156,6 +161,7 @@ class LiveSession:
         """A site's join was accepted; an older connection of the same site is replaced."""
         old = self._sites.pop(site_id, None)
         if old is not None:
+            self.tests.cancel(site_id, "replaced")
             self.devices.left(site_id, old.participant)
             self.grid.drop(site_id)
             old.participant.end(Ending.REPLACED)
@@ -173,6 +179,39 @@ class LiveSession:
         if link is not None:
             self._instruct(site_id, link)
             self.devices.joined(site_id, link.participant)
+
+    # ---- connection tests --------------------------------------------------------------
+
+    def start_test(self, site_id: int, source: str, by: str, *, forced: bool = False) -> None:
+        """Run the hall's connection test now (bridge/live/connection_test.py);
+        ``TestRefused`` if the hall is not here, is under test, or tested a moment ago."""
+        link = self._sites.get(site_id)
+        if link is None:
+            raise TestRefused("site_offline")
+        camera = self.devices.desired(site_id).camera
+        wanted = Wanted(camera.width, camera.height, float(camera.frame_rate))
+        turn = any(
+            "turn:" in str(s.get("urls")) or "turns:" in str(s.get("urls"))
+            for s in self.ice_servers
+        )
+        probe = self.media.probe(site_id) if link.transport is not None else None
+        test = ConnectionTest(site_id, link.participant, probe, wanted, source, by, turn)
+        self.tests.start(test, forced=forced)
+
+    def connected_sites(self) -> list[int]:
+        """The halls here now, in roster order."""
+        return [site.id for site in self.conference.roster() if site.id in self._sites]
+
+    def _test_started(self, test: ConnectionTest) -> None:
+        self._retest_video(test.site_id)
+
+    def _test_finished(self, result: Mapping[str, Any]) -> None:
+        self._retest_video(int(result["site_id"]))
+
+    def _retest_video(self, site_id: int) -> None:
+        link = self._sites.get(site_id)
+        if link is not None:
+            self._instruct(site_id, link)
 
     def desired_profile(self, site_id: int) -> Profile:
         """The hardware profile the hall should have (its effective one)."""
@@ -224,6 +263,7 @@ class LiveSession:
         if link is None or link.participant is not participant:
             return
         del self._sites[site_id]
+        self.tests.cancel(site_id, "left")
         self.devices.left(site_id, participant)
         self.grid.drop(site_id)
         if link.transport is not None:
@@ -240,6 +280,7 @@ class LiveSession:
             self.command(RemoveSite(site_id, by))  # raises SiteOffline unless it is joined
             return
         del self._sites[site_id]
+        self.tests.cancel(site_id, "removed")
         self.devices.left(site_id, link.participant)
         self.grid.drop(site_id)
         link.participant.end(Ending.REMOVED)
@@ -358,6 +399,8 @@ class LiveSession:
 
     def _instruct(self, site_id: int, link: _SiteLink) -> None:
         send = video_send(site_id, self.conference.shown, self.previews_watched)
+        if site_id in self.tests.running:
+            send = VideoSend.FULL  # the test measures the camera the profile asks for
         if link.video_send is not send:
             link.video_send = send
             link.participant.video(send)
@@ -374,6 +417,7 @@ class LiveSession:
     async def close(self, by: str = "system") -> None:
         """End the session: tell everyone, drop every transport, stop the media."""
         self.command(CloseSession(by))
+        await self.tests.close()
         links = list(self._sites.values())
         self._sites.clear()
         for link in links:

@@ -302,6 +302,23 @@ def connected_link(sender: RTCRtpSender) -> tuple[Any, Any] | None:
     return dtls, pair
 
 
+def nominated_pair(sender: RTCRtpSender) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """The nominated ICE pair of the sender's transport as ((local type, protocol), (remote
+    type, protocol)) — "host"/"srflx"/"prflx"/"relay", "udp"/"tcp" — or None before ICE
+    has nominated one (a connection test's ICE result, seen from the bridge)."""
+    dtls: Any = sender.transport
+    if dtls is None:
+        return None
+    pair = dtls.transport._connection._nominated.get(1)
+    if pair is None:
+        return None
+    local, remote = pair.local_candidate, pair.remote_candidate
+    return (str(local.type), str(local.transport).lower()), (
+        str(remote.type),
+        str(remote.transport).lower(),
+    )
+
+
 def protect_and_send(dtls: Any, pair: Any, rtp: bytes, relayed: set[asyncio.Future[None]]) -> None:
     """SRTP-protect one RTP packet with the transport's session and send it on ``pair``.
 
@@ -401,6 +418,7 @@ def stamp_arrivals(sender: RTCRtpSender, arrivals: LinkArrivals) -> None:
         def datagram_received(
             data: bytes, addr: Any, received: Callable[[bytes, Any], None] = received, fd: Any = fd
         ) -> None:
+            arrivals.bytes_in += len(data)
             if len(data) > 8 and 127 < data[0] < 192:  # RTP/RTCP (RFC 7983 demultiplexing)
                 arrivals.last_media = monotonic()  # per packet: no call of its own
                 if 191 < data[1] < 224:  # RTCP packet types share the marker bit's byte

@@ -39,6 +39,8 @@ class LinkArrivals:
         self.rtt_s: float | None = None  # smoothed, from the reports' arrival stamps
         self.naive_rtt_s: float | None = None  # smoothed, as aiortc computes it
         self.reports = 0  # receiver reports for the bridge's audio that gave a round trip
+        self.last_rtt_s: float | None = None  # the latest report's own, unsmoothed
+        self.bytes_in = 0  # every datagram's bytes (a connection test's uplink rate)
         self._pending: dict[bytes, float] = {}
         self._handling: float | None = None
 
@@ -64,7 +66,9 @@ class LinkArrivals:
         the site held for ``dlsr_s`` before answering, is being handled now."""
         self.naive_rtt_s = _smoothed(self.naive_rtt_s, time.time() - sent_at - dlsr_s)
         if self._handling is not None:
-            self.rtt_s = _smoothed(self.rtt_s, self._handling - sent_at - dlsr_s)
+            sample = self._handling - sent_at - dlsr_s
+            self.last_rtt_s = max(0.0, sample)
+            self.rtt_s = _smoothed(self.rtt_s, sample)
             self.reports += 1
 
 

@@ -37,14 +37,20 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from bridge.audio_port import OnAudioPacket
-from bridge.media.aiortc_private import negotiated_codecs, stamp_arrivals
+from bridge.media.aiortc_private import negotiated_codecs, nominated_pair, stamp_arrivals
 from bridge.media.arrivals import LinkArrivals
 from bridge.media.forwarder import VideoForwarder, ViewerTrack
 from bridge.media.ice import bridge_ice_servers, rtc_configuration
+from bridge.media.probe_channel import ProbeChannel
 from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.rtp_tap import tap_audio
 from bridge.media.transport import AudioStatistics
-from bridge.media.video_tap import on_keyframe_request, request_keyframe, tap_video
+from bridge.media.video_tap import (
+    EncodedFrame,
+    on_keyframe_request,
+    request_keyframe,
+    tap_video,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +138,11 @@ class SitePeer:
         self._viewer: ViewerTrack | None = None
         self._source_key: Callable[[], None] | None = None
         self._arrivals: LinkArrivals | None = None
+        # A connection test's: the hall's probe data channel, and a watcher of its camera's
+        # frames (bridge/live/connection_test.py).
+        self.probe = ProbeChannel()
+        self.frame_watcher: Callable[[EncodedFrame], None] | None = None
+        self._pc.on("datachannel", self.probe.attach)
         self._pc.on("track", self._on_track)
         self._pc.on("connectionstatechange", self._on_connection_state)
 
@@ -216,6 +227,36 @@ class SitePeer:
     def arrivals(self) -> LinkArrivals | None:
         return self._arrivals
 
+    def ice_pair(self) -> tuple[tuple[str, str], tuple[str, str]] | None:
+        """The nominated ICE pair: ((bridge's type, protocol), (the site's type, protocol))."""
+        audio = next((t for t in self._pc.getTransceivers() if t.kind == "audio"), None)
+        if audio is None:
+            return None
+        try:
+            return nominated_pair(audio.sender)
+        except AttributeError:  # no ICE transport yet
+            return None
+
+    async def received_statistics(self) -> list[tuple[str, int, int, float | None]]:
+        """What arrived from the site, per stream: (kind, packets received, packets lost,
+        jitter in RTP units) — a connection test's uplink loss and jitter."""
+        rows = []
+        for transceiver in self._pc.getTransceivers():
+            if transceiver.receiver.transport is None:
+                continue
+            report = await transceiver.receiver.getStats()
+            for stats in report.values():
+                if getattr(stats, "type", None) == "inbound-rtp":
+                    rows.append(
+                        (
+                            transceiver.kind,
+                            int(stats.packetsReceived),
+                            int(stats.packetsLost),
+                            stats.jitter,
+                        )
+                    )
+        return rows
+
     async def close(self) -> None:
         """Close the connection and leave the forwarder; the audio output is stopped when
         its mixer slot is freed, by whoever allocated it."""
@@ -235,7 +276,13 @@ class SitePeer:
         forwarder, codec = self._forwarder, self.video_codec
         if forwarder is None or transceiver is not self._video or codec is None:
             return
-        tap = tap_video(receiver, lambda: codec, lambda frame: forwarder.receive(site_id, frame))
+
+        def on_frame(frame: EncodedFrame) -> None:
+            forwarder.receive(site_id, frame)
+            if self.frame_watcher is not None:
+                self.frame_watcher(frame)
+
+        tap = tap_video(receiver, lambda: codec, on_frame)
 
         def ask_for_keyframe() -> None:
             if tap.ssrc is not None:

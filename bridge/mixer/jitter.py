@@ -77,6 +77,7 @@ class Playout:
     fec: bytes | None = None
     arrival: float | None = None  # arrival time of the played packet (latency metrics)
     audio_level: int | None = None  # the packet's ssrc-audio-level (0..127 -dBov), if any
+    timestamp: int | None = None  # the played packet's RTP timestamp, extended (a frame's)
 
 
 _SILENT: Final = Playout("silent")
@@ -283,7 +284,7 @@ class JitterBuffer:
                 stats.delay_ms += (1000 * slack - stats.delay_ms) * (
                     1 if stats.played == 1 else JITTER_GAIN
                 )
-                return Playout("frame", payload, None, arrival, level)
+                return Playout("frame", payload, None, arrival, level, ts)
             if order and (
                 (order[-1] - pos) // spf >= self._allowance or self._held >= self._max_conceal
             ):

@@ -15,6 +15,7 @@ import collections
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,22 @@ class _Slot:
         default_factory=lambda: collections.deque(maxlen=WARMUP_FRAMES)
     )
     decode_errors: int = 0
+    # A connection test's hooks (bridge/live/connection_test.py): what it hears of the site
+    # (every frame decoded while set, with its packet's arrival time) and what it plays to
+    # the site alone (blocks added to the site's own mix, one per tick).
+    listener: Listener | None = None
+    playing: collections.deque[np.ndarray] = field(
+        default_factory=lambda: collections.deque(maxlen=MAX_PLAY_BLOCKS)
+    )
+    play_started: Callable[[float], None] | None = None  # told when the first block goes
+
+
+#: A listener gets each decoded frame of its site (float32, full scale 1.0, a copy), the
+#: arrival time (monotonic) and RTP timestamp (extended) of its packet; concealed frames
+#: are not passed on (their place in the timeline stays empty).
+Listener = Callable[[np.ndarray, float, int], None]
+#: What may be queued to play to one site: 5 s of audio, far more than a chirp.
+MAX_PLAY_BLOCKS = 250
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,33 @@ class Mixer:
     def input_gain_db(self, site_id: int) -> float:
         """The input gain the mix applies to the site, dB (what a profile's read-back says)."""
         return self._input_gain_db.get(site_id, 0.0)
+
+    def listen(self, site_id: int, listener: Listener | None) -> None:
+        """Hand every decoded frame of the site to ``listener`` (None stops): a connection
+        test's recording of the hall's microphone. A listened site is always decoded, quiet
+        or not — the test needs its noise floor too."""
+        slot = self._slots.get(site_id)
+        if slot is not None:
+            slot.listener = listener
+
+    def play(
+        self, site_id: int, samples: np.ndarray, started: Callable[[float], None] | None = None
+    ) -> int:
+        """Queue ``samples`` (float32 mono 48 kHz) to be added to the site's own mix, one
+        20 ms block per tick from the next; the other sites never hear it. ``started`` is
+        called with the time (monotonic) the first block was sent. Returns the blocks queued
+        (the queue holds at most ``MAX_PLAY_BLOCKS``; 0 for an absent site)."""
+        slot = self._slots.get(site_id)
+        if slot is None:
+            return 0
+        if started is not None:
+            slot.play_started = started
+        padded = np.zeros(-(-len(samples) // FRAME_SAMPLES) * FRAME_SAMPLES, np.float32)
+        padded[: len(samples)] = samples
+        blocks = padded.reshape(-1, FRAME_SAMPLES)
+        room = MAX_PLAY_BLOCKS - len(slot.playing)
+        slot.playing.extend(blocks[:room])
+        return min(room, len(blocks))
 
     async def close(self) -> None:
         await self.clock.stop()
@@ -314,7 +358,8 @@ class Mixer:
             quiet = level >= quiet_dbov if level is not None else playout.kind != "frame"
             # A lost or missing frame carries no level: an undecoded hall stays undecoded
             # until a real frame says it has spoken up (concealing it would be heard by no one).
-            if quiet and not talking and (level is not None or undecoded[index]):
+            listened = slot.listener is not None
+            if quiet and not talking and not listened and (level is not None or undecoded[index]):
                 row[:] = 0.0
                 undecoded[index] = True
                 slot.missed.append(playout.payload)
@@ -339,6 +384,13 @@ class Mixer:
                 row[:] = slot.decoder.decode_fec(fec) if fec else slot.decoder.conceal()
             else:
                 row[:] = 0.0
+            if (
+                listened
+                and slot.listener is not None
+                and playout.arrival is not None
+                and playout.timestamp is not None
+            ):
+                slot.listener(row.copy(), playout.arrival, playout.timestamp)
         result = mix(
             block,
             muted=self._muted,
@@ -351,7 +403,7 @@ class Mixer:
         personal: dict[int, bytes] = {}
         for j, index in enumerate(result.talkers):
             talker = self._by_index.get(int(index))
-            if talker is None:
+            if talker is None or talker.playing:  # a test's chirp: encoded below
                 continue
             if talker.encoder is None:
                 talker.encoder = self._new_encoder()
@@ -361,6 +413,20 @@ class Mixer:
                 # fresh or stale encoder's first packet is heard as a dip and a click).
                 talker.encoder.continue_from(self._shared_encoder)
             personal[talker.index] = talker.encoder.encode(result.personal[j])
+        talker_rows = {int(index): j for j, index in enumerate(result.talkers)}
+        for slot in self._slots.values():
+            if slot.playing:  # a connection test's chirp: this site's mix plus the block
+                row_of = talker_rows.get(slot.index)
+                base = result.shared if row_of is None else result.personal[row_of]
+                if slot.encoder is None:
+                    slot.encoder = self._new_encoder()
+                if not slot.personal:
+                    slot.encoder.continue_from(self._shared_encoder)
+                played = np.clip(base + slot.playing.popleft(), -1.0, 1.0)
+                personal[slot.index] = slot.encoder.encode(played)
+                if slot.play_started is not None:
+                    slot.play_started(time.monotonic())
+                    slot.play_started = None
         shared = self._shared_encoder.encode(result.shared)
         self.encodes += 1 + len(personal)
         # The same shared payload goes to every site that is not talking: one encode.

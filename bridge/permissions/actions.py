@@ -52,6 +52,7 @@ class Action(StrEnum):
     UNMUTE_ALL = "unmute.all"
     SITE_REMOVE = "site.remove"
     SESSION_END = "session.end"
+    TEST_RUN = "test.run"
     # WebSocket, a hall.
     SITE_JOIN = "site.join"
     SITE_MEDIA = "site.media"
@@ -110,6 +111,7 @@ INFO: dict[Action, ActionInfo] = {
     A.UNMUTE_ALL: ActionInfo(True, True, "unmute every site"),
     A.SITE_REMOVE: ActionInfo(True, True, "remove a site from the session"),
     A.SESSION_END: ActionInfo(True, True, "end the session for everyone"),
+    A.TEST_RUN: ActionInfo(True, True, "run a hall's connection test (or every hall's)"),
     A.SITE_JOIN: ActionInfo(True, True, "join as a hall"),
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),

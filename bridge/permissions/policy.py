@@ -36,7 +36,7 @@ _LIVE_CONTROLS = frozenset(
     }
 )
 # What running a session means, for whoever runs it (organiser or operator).
-_RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END})
+_RUN = frozenset({A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END, A.TEST_RUN})
 _STAFF = frozenset(a for a in Action if a not in _HALL)
 # Hardware profiles: every account reads them (what a hall is set to is no secret among
 # staff); admin and office keep the catalogue of custom profiles; the operator, the

@@ -2,7 +2,7 @@
 
 Each event's message is built once and put in every participant's bounded outbox (the
 halls' copy without the staff's account names, ``outbound.for_halls``); meters, link
-quality, the halls' profile state and device health go to the consoles only, a hall's
+quality, the halls' profile state, device health and readiness go to the consoles only, a hall's
 profile and grid cells to that hall only.
 """
 
@@ -52,7 +52,19 @@ def attach(live: LiveSession) -> None:
         for console in live.consoles():
             console.send(message)
 
+    def test_started(test: Any) -> None:
+        message = outbound.readiness_testing(test.site_id)
+        for console in live.consoles():
+            console.send(message)
+
+    def test_finished(result: Any) -> None:
+        message = outbound.readiness_result(result)
+        for console in live.consoles():
+            console.send(message)
+
     live.effects.on_every(tell_everyone)
+    live.tests.on_start.append(test_started)
+    live.tests.on_result.append(test_finished)
     live.devices.profile_feeds.append(profile)
     live.devices.status_feeds.append(profile_status)
     live.devices.health_feeds.append(health)

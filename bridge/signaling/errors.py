@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     JOIN_TIMEOUT = "join_timeout"
     TOO_MANY_ERRORS = "too_many_errors"
     TOO_MANY_REQUESTS = "too_many_requests"
+    TEST_RUNNING = "test_running"
     # HTTP only
     UNAUTHORIZED = "unauthorized"
     INVALID_CREDENTIALS = "invalid_credentials"
@@ -162,6 +163,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.TOO_MANY_REQUESTS: (
         "Thao tác quá nhanh; vui lòng chờ vài giây rồi thử lại.",
         "Too many requests; please wait a few seconds and try again.",
+    ),
+    ErrorCode.TEST_RUNNING: (
+        "Điểm cầu đang được kiểm tra kết nối; vui lòng chờ kết quả.",
+        "The site's connection test is running; please wait for its result.",
     ),
     ErrorCode.UNAUTHORIZED: ("Cần đăng nhập.", "Login required."),
     ErrorCode.INVALID_CREDENTIALS: (

@@ -247,6 +247,87 @@ class GridCloseMessage(_Message):
     type: Literal["grid_close"]
 
 
+# ---- connection tests (docs/connection-tests.md) -----------------------------------------
+
+TestId = Annotated[str, Field(min_length=1, max_length=32)]
+Kbps = Annotated[float, Field(ge=0, le=1_000_000)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Ms = Annotated[float, Field(ge=0, le=600_000)]
+
+
+class TestStartMessage(_Message):
+    """The hall asks for its connection test now."""
+
+    type: Literal["test_start"]
+
+
+class TestPongMessage(_Message):
+    type: Literal["test_pong"]
+    n: Annotated[int, Field(ge=0, le=10_000)]
+    t: float
+
+
+class TestIce(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    local: Literal["host", "srflx", "prflx", "relay"] | None = None
+    protocol: Literal["udp", "tcp"] | None = None
+    relay_protocol: Literal["udp", "tcp", "tls"] | None = None
+
+
+class TestReceived(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    packets: Count
+    lost: Annotated[int, Field(ge=-10_000_000, le=10_000_000)]  # RTCP's lost can go negative
+    jitter_ms: Ms | None = None
+
+
+class TestProbeStep(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    step: Annotated[int, Field(ge=0, le=15)]
+    kbps: Kbps
+    lost: Count
+    received: Count
+
+
+class TestCamera(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    width: Annotated[int, Field(ge=0, le=8192)]
+    height: Annotated[int, Field(ge=0, le=8192)]
+    fps: Annotated[float, Field(ge=0, le=240)]
+
+
+class TestAcoustic(BaseModel):
+    """The hall's own measure of its loudspeaker → microphone loop (the headless endpoint)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    delay_ms: Ms
+    echo_return_db: Annotated[float, Field(ge=-120, le=40)] | None = None
+
+
+class TestReportMessage(_Message):
+    """What the hall measured of its side of the test (docs/connection-tests.md)."""
+
+    type: Literal["test_report"]
+    test_id: TestId
+    ice: TestIce | None = None
+    turn_ok: bool | None = None
+    received: TestReceived | None = None
+    probe_down: Annotated[list[TestProbeStep], Field(max_length=16)] = []
+    media_down_kbps: Annotated[list[Kbps | None], Field(max_length=16)] | None = None
+    camera: TestCamera | None = None
+    echo_cancellation: bool | None = None
+    synthetic_microphone: bool = False
+    playout_delay_ms: Ms | None = None
+    acoustic: TestAcoustic | None = None
+
+
+class TestRunMessage(_Message):
+    """Staff: run one hall's test (``site_id``) or every connected hall's (a rehearsal)."""
+
+    type: Literal["test_run"]
+    site_id: Id | None = None
+
+
 ClientMessage = (
     JoinMessage
     | OperatorMessage
@@ -270,6 +351,10 @@ ClientMessage = (
     | GridOfferMessage
     | GridCandidateMessage
     | GridCloseMessage
+    | TestStartMessage
+    | TestPongMessage
+    | TestReportMessage
+    | TestRunMessage
 )
 # Derived from the union, so a new message type cannot be forgotten here.
 _MODELS: dict[str, type[_Message]] = {

@@ -229,6 +229,72 @@ class HealthMessage(TypedDict):
     sites: list[HealthEntry]
 
 
+class TestBeginMessage(TypedDict):
+    """To a hall: its connection test starts (docs/connection-tests.md)."""
+
+    type: Literal["test_begin"]
+    test_id: str
+    media_ms: int
+
+
+class TestPingMessage(TypedDict):
+    """To a hall under test: answer ``test_pong`` at once with the same ``n`` and ``t``."""
+
+    type: Literal["test_ping"]
+    n: int
+    t: float
+
+
+class TestProbeMessage(TypedDict):
+    """To a hall under test: a bitrate ramp starts — "up": send the probe at each step's
+    rate in turn; "down": count what the bridge sends."""
+
+    type: Literal["test_probe"]
+    test_id: str
+    direction: Literal["up", "down"]
+    steps_kbps: list[float]
+    step_ms: int
+
+
+class TestCollectMessage(TypedDict):
+    type: Literal["test_collect"]
+    test_id: str
+
+
+class TestResultMessage(TypedDict):
+    """To the hall: its verdict, every reason with advice."""
+
+    type: Literal["test_result"]
+    test_id: str
+    state: Literal["ready", "warning", "not_ready"]
+    figures: dict[str, Any]
+    reasons: list[dict[str, Any]]  # {code, severity, vi, en, advice_vi, advice_en, field}
+    unmeasured: list[str]
+
+
+class TestCancelledMessage(TypedDict):
+    type: Literal["test_cancelled"]
+    test_id: str
+    reason: str  # "left", "replaced", "removed"
+
+
+class ReadinessEntry(TypedDict):
+    site_id: int
+    state: Literal["not_tested", "testing", "ready", "warning", "not_ready"]
+    at: str | None  # when the shown result was finished (ISO 8601, UTC)
+    source: str | None  # "hall", "operator", "agent"
+    figures: dict[str, Any] | None
+    reasons: list[dict[str, Any]]
+    unmeasured: list[str]
+
+
+class ReadinessMessage(TypedDict):
+    """To consoles: halls whose readiness changed (a test started or ended)."""
+
+    type: Literal["readiness"]
+    sites: list[ReadinessEntry]
+
+
 class PongMessage(TypedDict):
     type: Literal["pong"]
     ref_id: RefId
@@ -260,6 +326,13 @@ ServerMessage = (
     | GridMessage
     | ProfileStatusMessage
     | HealthMessage
+    | TestBeginMessage
+    | TestPingMessage
+    | TestProbeMessage
+    | TestCollectMessage
+    | TestResultMessage
+    | TestCancelledMessage
+    | ReadinessMessage
     | PongMessage
     | ErrorMessage
 )
@@ -417,6 +490,32 @@ def profile_status(entries: list[ProfileStatusEntry]) -> ProfileStatusMessage:
 
 def health(entries: list[HealthEntry]) -> HealthMessage:
     return {"type": "health", "sites": entries}
+
+
+def readiness_testing(site_id: int) -> ReadinessMessage:
+    entry: ReadinessEntry = {
+        "site_id": site_id,
+        "state": "testing",
+        "at": None,
+        "source": None,
+        "figures": None,
+        "reasons": [],
+        "unmeasured": [],
+    }
+    return {"type": "readiness", "sites": [entry]}
+
+
+def readiness_result(result: Mapping[str, Any]) -> ReadinessMessage:
+    entry: ReadinessEntry = {
+        "site_id": int(result["site_id"]),
+        "state": result["state"],
+        "at": result["finished_at"],
+        "source": result["source"],
+        "figures": result["figures"],
+        "reasons": result["reasons"],
+        "unmeasured": result["unmeasured"],
+    }
+    return {"type": "readiness", "sites": [entry]}
 
 
 def pong(ref_id: RefId) -> PongMessage:

@@ -42,6 +42,7 @@ from bridge.conference import (
 from bridge.conference.video import VideoSend
 from bridge.live import Ending, LiveSession, LiveSessions, Replaced, SessionUnavailable
 from bridge.live.audit import AuditLog
+from bridge.live.connection_test import TestRefused
 from bridge.media.peer import InvalidOffer
 from bridge.permissions import Action, Principal, Role, SessionScope, allowed_actions, authorize
 from bridge.signaling import messages as m
@@ -284,7 +285,55 @@ async def _site_device_health(h: SignalingHandler, conn: Connection, j: _Joined,
     j.live.devices.health_report(j.site_id, msg.model_dump(exclude={"id", "type"}))
 
 
+def _test_refusal(exc: TestRefused) -> SignalingError:
+    codes = {
+        "test_running": ErrorCode.TEST_RUNNING,
+        "too_many_requests": ErrorCode.TOO_MANY_REQUESTS,
+        "site_offline": ErrorCode.SITE_OFFLINE,
+    }
+    return SignalingError(codes.get(exc.code, ErrorCode.INVALID_MESSAGE), "test")
+
+
+async def _site_test_start(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    try:
+        j.live.start_test(j.site_id, "hall", j.by)
+    except TestRefused as exc:
+        raise _test_refusal(exc) from None
+
+
+async def _site_test_pong(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    test = j.live.tests.running.get(j.site_id)
+    if test is not None and j.live.site_participant(j.site_id) is conn:
+        test.pong(msg.n, msg.t)
+
+
+async def _site_test_report(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    test = j.live.tests.running.get(j.site_id)
+    if test is not None and j.live.site_participant(j.site_id) is conn:
+        test.report(msg.test_id, msg.model_dump(exclude={"id", "type", "test_id"}))
+
+
 # ---- console handlers -----------------------------------------------------------------
+
+
+async def _test_run(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    """One hall's test (its refusal is the sender's error), or every connected hall's (a
+    rehearsal: those under test already are left to finish)."""
+    if msg.site_id is not None:
+        with _domain_errors():
+            j.live.conference.site(msg.site_id)
+        try:
+            j.live.start_test(msg.site_id, "operator", j.by, forced=True)
+        except TestRefused as exc:
+            raise _test_refusal(exc) from None
+    else:
+        for site_id in j.live.connected_sites():
+            with contextlib.suppress(TestRefused):
+                j.live.start_test(site_id, "operator", j.by, forced=True)
+    h.audit.record(j.live.conference.session_id, j.by, "test_run", site_id=msg.site_id)
 
 
 async def _console_offer(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
@@ -327,6 +376,10 @@ SITE_ROUTES: dict[str, Route] = {
     "grid_offer": Route(Action.SITE_MEDIA, _grid_offer),
     "grid_candidate": Route(Action.SITE_MEDIA, _grid_candidate),
     "grid_close": Route(Action.SITE_MEDIA, _grid_close),
+    # The hall's connection test: part of its media.
+    "test_start": Route(Action.SITE_MEDIA, _site_test_start),
+    "test_pong": Route(Action.SITE_MEDIA, _site_test_pong),
+    "test_report": Route(Action.SITE_MEDIA, _site_test_report),
 }
 STAFF_ROUTES: dict[str, Route] = {
     "offer": Route(Action.CONSOLE_PREVIEWS, _console_offer),
@@ -345,6 +398,7 @@ STAFF_ROUTES: dict[str, Route] = {
     "unmute_all": Route(Action.UNMUTE_ALL, _command(lambda msg, by: UnmuteAll(by))),
     "remove": Route(Action.SITE_REMOVE, _remove),
     "end_session": Route(Action.SESSION_END, _end_session),
+    "test_run": Route(Action.TEST_RUN, _test_run),
 }
 # Before joining: the message that makes a connection a hall's or a console's.
 JOIN_ACTIONS = {"join": Action.SITE_JOIN, "operator": Action.CONSOLE_JOIN, "ping": Action.PING}

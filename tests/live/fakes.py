@@ -132,5 +132,8 @@ class FakeMedia:
     def reset_metrics(self) -> None:
         return None
 
+    def probe(self, site_id: int) -> Any:
+        return None  # a connection test with a fake media side measures no media
+
     async def close(self) -> None:
         self.closed = True

@@ -49,7 +49,7 @@ READS = {
 PROFILE_READ = {A.PROFILE_LIST, A.PROFILE_VIEW, A.SITE_PROFILE_VIEW}
 PROFILE_EDIT = {A.PROFILE_CREATE, A.PROFILE_UPDATE, A.PROFILE_DELETE}
 PROFILE_ASSIGN = {A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN}
-RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
+RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END, A.TEST_RUN}
 ANYONE = {A.LOGIN, A.PING}
 
 
@@ -150,7 +150,7 @@ def test_action_values_are_the_wire_strings():
         *("metrics.view", "metrics.reset"),
         *("console.join", "console.previews", "site.mute", "site.unmute", "site.show"),
         *("voice.set", "hand.lower", "floor.give", "mute.all_except_host", "unmute.all"),
-        *("site.remove", "session.end"),
+        *("site.remove", "session.end", "test.run"),
         *("profile.list", "profile.view", "profile.create", "profile.update", "profile.delete"),
         *("site.profile.view", "site.profile.assign", "site.profile.unassign"),
         "session.profiles",

@@ -52,6 +52,37 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
         outbound.health([]),
         outbound.pong("p"),
         outbound.error("forbidden", "Không được phép.", "x"),
+        {"type": "test_begin", "test_id": "ab12", "media_ms": 10000},
+        {"type": "test_ping", "n": 0, "t": 12.5},
+        {
+            "type": "test_probe",
+            "test_id": "ab12",
+            "direction": "up",
+            "steps_kbps": [700.0, 1400.0, 2100.0],
+            "step_ms": 1000,
+        },
+        {"type": "test_collect", "test_id": "ab12"},
+        {
+            "type": "test_result",
+            "test_id": "ab12",
+            "state": "ready",
+            "figures": {"rtt_ms": 12.0},
+            "reasons": [],
+            "unmeasured": [],
+        },
+        {"type": "test_cancelled", "test_id": "ab12", "reason": "left"},
+        outbound.readiness_testing(1),
+        outbound.readiness_result(
+            {
+                "site_id": 1,
+                "state": "warning",
+                "finished_at": "2026-12-01T07:00:00+00:00",
+                "source": "hall",
+                "figures": {},
+                "reasons": [],
+                "unmeasured": [],
+            }
+        ),
     ]
     assert {m["type"] for m in built} == outbound.OUTBOUND_TYPES
     for message in built:
