@@ -34,6 +34,7 @@ test("a packet is 1000 bytes: direction, step (uint16 BE), sequence (uint32 BE),
 
 test("anything else is no packet", () => {
   assert.equal(decodePacket(new ArrayBuffer(3)), null);
+  assert.equal(decodePacket(new ArrayBuffer(999)), null); // exactly 1000 bytes, as the bridge
   assert.equal(decodePacket(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0]).buffer), null);
   assert.equal(decodePacket("text"), null);
   assert.equal(decodePacket(null), null);
@@ -105,13 +106,16 @@ test("down: per step received, lost from the sequence, kbps from the arrivals af
   const c = new StepCounter();
   // Step 0: 11 packets over 100 ms, seq 3 lost → 10 after the first: 10 000 B in 100 ms.
   for (let seq = 0; seq <= 11; seq += 1) if (seq !== 3) c.add(0, seq, 1000, 1000 + seq * 10 - (seq > 3 ? 10 : 0));
-  c.add(2, 0, 1000, 3000); // step 1 never arrived; step 2 one packet only
+  c.add(2, 0, 1000, 3000); // step 1 never arrived; step 2 two packets: too few for a rate
+  c.add(2, 1, 1000, 3010);
   assert.deepEqual(c.summary(3), [
     { step: 0, kbps: 800, lost: 1, received: 11 },
     { step: 1, kbps: 0, lost: 0, received: 0 },
-    { step: 2, kbps: 0, lost: 0, received: 1 },
+    { step: 2, kbps: 0, lost: 0, received: 2 },
   ]);
   assert.equal(c.summary(5).length, 5);
+  c.add(16, 0, 1000, 4000); // past the 16 steps the report may carry: not counted
+  assert.equal(c.summary(40).length, 16);
   assert.deepEqual(new StepCounter().summary(), []);
 });
 

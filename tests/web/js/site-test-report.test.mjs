@@ -10,6 +10,7 @@ import {
   iceReport,
   mediaBytes,
   mediaDownKbps,
+  playoutDelayMs,
   progress,
   receivedDelta,
   resultView,
@@ -43,6 +44,14 @@ test("received: the audio's deltas between begin and collect, jitter at the end 
   assert.equal(receivedDelta(before, null), null);
   assert.equal(audioSnapshot([{ type: "inbound-rtp", kind: "video" }]), null);
   assert.equal(receivedDelta(null, audioSnapshot([audioIn(10, 0, undefined)])).jitter_ms, null);
+});
+
+test("playout delay: the jitter buffer's mean delay over the test, in ms", () => {
+  const at = (delay, emitted) =>
+    audioSnapshot([{ ...audioIn(0, 0, 0), jitterBufferDelay: delay, jitterBufferEmittedCount: emitted }]);
+  assert.equal(playoutDelayMs(at(5_000, 100_000), at(29_000, 580_000)), 50);
+  assert.equal(playoutDelayMs(at(10, 100), at(10, 100)), null);
+  assert.equal(playoutDelayMs(null, at(1, 1)), null);
 });
 
 const pairStats = (local, extra = {}) => [
@@ -91,7 +100,7 @@ test("turn_ok: a relay candidate gathered; null without a TURN server", () => {
 test("media_down_kbps: RTP bytes of audio and video per interval", () => {
   const stats = [
     audioIn(0, 0, 0, 1000),
-    { type: "inbound-rtp", kind: "video", bytesReceived: 4000 },
+    { type: "inbound-rtp", kind: "video", bytesReceived: 3900, headerBytesReceived: 100 },
     { type: "outbound-rtp", kind: "video", bytesSent: 99999 },
   ];
   assert.equal(mediaBytes(stats), 5000);

@@ -10,7 +10,9 @@
  *   test_probe    up: 1000-byte packets on the `probe` data channel, paced (probe.js);
  *                 down: count the bridge's packets per step, and sample the RTP bytes
  *                 received at each step's edges (what the media itself carried meanwhile)
- *   test_collect  `test_report` now (test-report.js builds its parts)
+ *   test_collect  `test_report` now (test-report.js builds its parts; also
+ *                 `playout_delay_ms`, the jitter buffer's mean delay, which the bridge
+ *                 takes from the chirp's round trip)
  *   test_result   the verdict, on the hall's screen until dismissed or the session opens
  *   test_cancelled  the progress goes, a short note says the test stopped
  *
@@ -35,6 +37,7 @@ import {
   iceReport,
   mediaBytes,
   mediaDownKbps,
+  playoutDelayMs,
   receivedDelta,
   syntheticMicrophone,
   turnOk,
@@ -49,6 +52,8 @@ const AUTO_CHANNEL_WAIT_MS = 5_000;
 // A `test_start` unanswered this long: the button comes back.
 const START_PENDING_MS = 5_000;
 const NOTE_MS = 10_000;
+// The bridge starts its downlink probe this long after telling (bridge/live/connection_test.py).
+const DOWN_START_MS = 100;
 
 const ct = diag.connectionTest;
 let current = null; // the running test: {id, gen, before, counter, downSteps, samples, timers}
@@ -275,7 +280,7 @@ function probeDown(message, gen) {
   const stepMs = Number(message.step_ms) || 1000;
   test.downSteps = steps;
   test.samples = [];
-  const start = performance.now();
+  const start = performance.now() + DOWN_START_MS;
   // A sample at each step's edges, on the clock the steps started at (not drifting).
   const sample = async () => {
     const at = performance.now();
@@ -313,10 +318,11 @@ async function collect(message, gen) {
     turn_ok: turnOk(conn ? conn.iceServers : [], conn ? conn.gathered : []),
     received: receivedDelta(before, audioSnapshot(now)),
     probe_down: test.counter.summary(test.downSteps),
-    media_down_kbps: samples.length > 1 ? mediaDownKbps(samples) : null,
+    media_down_kbps: samples.length > 1 ? mediaDownKbps(samples).slice(0, 16) : null,
     camera: camera ? cameraReport(camera.getSettings(), now, sendingFull) : null,
     echo_cancellation: microphone ? echoCancellation(microphone.getSettings()) : null,
     synthetic_microphone: Boolean(microphone && syntheticMicrophone(microphone.label)),
+    playout_delay_ms: playoutDelayMs(before, audioSnapshot(now)),
   };
   send(report);
   ct.report = report;

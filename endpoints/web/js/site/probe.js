@@ -15,7 +15,8 @@
  * tick owed a step that has ended is dropped with it.
  *
  * Down (the bridge sends): `StepCounter` counts per step; received, highest seq + 1 −
- * received = lost, kbps = bytes of the packets after the first × 8 / (last − first arrival).
+ * received = lost, kbps = bytes of the packets after the first × 8 / (last − first arrival)
+ * (0 with fewer than 3 packets); at most 16 steps, as the bridge counts.
  */
 
 export const PACKET_BYTES = 1000;
@@ -26,6 +27,10 @@ export const TICK_MS = 10;
 // step's rate, so a step's packets stop leaving soon after the step ends.
 export const BUFFER_MS = 100;
 export const BUFFER_MIN_BYTES = 16 * 1024;
+// As the bridge (bridge/probe/pacing.py): a rate needs at least this many packets, and at
+// most this many steps are counted (the report's bound).
+export const MIN_PACKETS_FOR_RATE = 3;
+export const MAX_STEPS = 16;
 
 /** One probe packet (a fresh 1000-byte buffer). */
 export function encodePacket(direction, step, seq) {
@@ -43,7 +48,7 @@ export function decodePacket(data) {
   if (!(buffer instanceof ArrayBuffer)) return null;
   const offset = data instanceof ArrayBuffer ? 0 : data.byteOffset;
   const length = data.byteLength;
-  if (length < 7) return null;
+  if (length !== PACKET_BYTES) return null;
   const view = new DataView(buffer, offset, length);
   const direction = view.getUint8(0);
   if (direction !== UP && direction !== DOWN) return null;
@@ -116,6 +121,7 @@ export class StepCounter {
   add(step, seq, bytes, atMs) {
     let s = this.steps.get(step);
     if (!s) {
+      if (step >= MAX_STEPS) return;
       s = { received: 0, highest: -1, bytes: 0, firstBytes: bytes, first: atMs, last: atMs };
       this.steps.set(step, s);
     }
@@ -130,7 +136,7 @@ export class StepCounter {
   summary(count = 0) {
     const seen = this.steps.size ? Math.max(...this.steps.keys()) + 1 : 0;
     const out = [];
-    for (let step = 0; step < Math.max(count, seen); step += 1) {
+    for (let step = 0; step < Math.min(MAX_STEPS, Math.max(count, seen)); step += 1) {
       const s = this.steps.get(step);
       if (!s) {
         out.push({ step, kbps: 0, lost: 0, received: 0 });
@@ -138,7 +144,8 @@ export class StepCounter {
       }
       const span = s.last - s.first;
       // bytes × 8 / ms is kbit/s; one packet, or all in one instant, carries no rate.
-      const kbps = span > 0 ? ((s.bytes - s.firstBytes) * 8) / span : 0;
+      const kbps =
+        span > 0 && s.received >= MIN_PACKETS_FOR_RATE ? ((s.bytes - s.firstBytes) * 8) / span : 0;
       out.push({
         step,
         kbps: Math.round(kbps * 10) / 10,

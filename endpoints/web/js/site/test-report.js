@@ -26,14 +26,26 @@ export function audioSnapshot(stats) {
     packets: a.packetsReceived || 0,
     lost: a.packetsLost || 0,
     jitter: Number.isFinite(a.jitter) ? a.jitter : null, // seconds
+    bufferDelay: a.jitterBufferDelay || 0, // seconds, summed over the samples emitted
+    emitted: a.jitterBufferEmittedCount || 0,
   };
 }
 
-/** Bytes of RTP payload received, audio and video together. */
+/** Bytes of RTP received (payload and headers), audio and video together. */
 export function mediaBytes(stats) {
   return stats
     .filter((s) => s.type === "inbound-rtp" && (s.kind === "audio" || s.kind === "video"))
-    .reduce((sum, s) => sum + (s.bytesReceived || 0), 0);
+    .reduce((sum, s) => sum + (s.bytesReceived || 0) + (s.headerBytesReceived || 0), 0);
+}
+
+/** The jitter buffer's mean delay between two snapshots (ms), or null: the hall's playout
+ * share of the chirp's round trip. */
+export function playoutDelayMs(before, after) {
+  if (!before || !after) return null;
+  const emitted = after.emitted - before.emitted;
+  if (!(emitted > 0)) return null;
+  const ms = ((after.bufferDelay - before.bufferDelay) / emitted) * 1000;
+  return Number.isFinite(ms) && ms >= 0 ? Math.round(ms * 10) / 10 : null;
 }
 
 /**
