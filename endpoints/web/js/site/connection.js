@@ -36,7 +36,8 @@ const CLOSE_WAITING = 4409;
 
 let token = null;
 let stopped = false;
-/** The current attempt: {gen, pc, audioSender, videoSender, offerSent, endOfCandidatesSent, waiting, timers}. */
+/** The current attempt: {gen, pc, audioSender, videoSender, offerSent, endOfCandidatesSent,
+ * waiting, timers, probe, gathered, iceServers}. */
 export let conn = null;
 
 export const socket = new ReconnectingSocket(
@@ -85,6 +86,9 @@ function connect() {
     disconnectTimer: null,
     watchdog: null,
     pictureTimer: null,
+    probe: null, // the connection test's data channel (media.js)
+    gathered: new Set(),
+    iceServers: [],
   };
   diag.ws = socket.ws;
   if (diag.state === "starting") diag.state = "connecting";
@@ -118,6 +122,7 @@ function teardown() {
   const old = conn;
   conn = null;
   diag.pc = null;
+  diag.probe = null;
   diag.ws = null;
   socket.close(); // callbacks of the torn-down attempt must not schedule a second retry
   gridLeft();

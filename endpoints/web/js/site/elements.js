@@ -12,7 +12,12 @@
  * ("the operator lowered your hand"), body[data-kiosk]; from the hall's profile (profile.js):
  * body[data-profile][data-layout][data-grid-sites][data-captions][data-clock][data-banners]
  * and --banner-height, #site-clock, #site-device-warning (in the corner: a device the profile
- * names is missing).
+ * names is missing); the connection test (connection-test.js, test-panel.js): #site-test-button
+ * (in the corner), #site-test-progress with #site-test-progress-text and #site-test-bar-fill,
+ * #site-test-note (with the banners), #site-test-result[data-state][data-many] (over
+ * everything) with #site-test-result-box, -state, -summary, #site-test-reasons (li
+ * [data-severity][data-code] > .site-test-reason-text, .site-test-reason-advice),
+ * #site-test-again, #site-test-dismiss.
  */
 
 import { byId as $ } from "../common/dom.js";
@@ -51,4 +56,16 @@ export const dom = {
   handStatus: $("site-hand-status"),
   clock: $("site-clock"),
   deviceWarning: $("site-device-warning"),
+  testButton: $("site-test-button"),
+  testProgress: $("site-test-progress"),
+  testProgressText: $("site-test-progress-text"),
+  testBar: $("site-test-bar-fill"),
+  testNote: $("site-test-note"),
+  testResult: $("site-test-result"),
+  testResultBox: $("site-test-result-box"),
+  testResultState: $("site-test-result-state"),
+  testResultSummary: $("site-test-result-summary"),
+  testReasons: $("site-test-reasons"),
+  testAgain: $("site-test-again"),
+  testDismiss: $("site-test-dismiss"),
 };

@@ -21,6 +21,10 @@
  *   clock.js       the clock on screen (display.clock)
  *   grid.js        the grid / inset pictures (display.layout)
  *   health.js      `device_health` once a second: microphone level, camera rate, speaker
+ *   connection-test.js  the connection test's messages: probes, report, verdict
+ *   test-panel.js  the test on screen: the button, the progress, the verdict
+ *   test-report.js the report's figures from getStats, the verdict's view (pure)
+ *   probe.js       the bitrate probe's packets, pacing and counting (pure)
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
@@ -38,10 +42,12 @@ import { finish, isStopped, retryNowIfWaiting, send, start } from "./connection.
 import { dom } from "./elements.js";
 import { readLink } from "./link.js";
 import { METER_INTERVAL_MS, meterTick, resumeAudio } from "./meter.js";
+import { dismiss, requestTest } from "./connection-test.js";
 import { startHealth } from "./health.js";
 import { renderDeviceWarning } from "./profile.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
+import { refitTest } from "./test-panel.js";
 
 async function main() {
   bindLangButtons();
@@ -51,7 +57,7 @@ async function main() {
     console.error("bridge site: no catalogue", err); // the HTML's Vietnamese text remains
   }
   onLangChange(() => {
-    render();
+    render(); // the test's verdict too, in the new language
     renderDeviceWarning();
   });
   applyTranslations(document);
@@ -67,12 +73,28 @@ async function main() {
   // its OK button (Enter) presses it.
   document.addEventListener("keydown", (event) => {
     const arrow = event.key.startsWith("Arrow");
+    // The test's verdict lies over everything: the remote works it (Escape, or its buttons).
+    if (!dom.testResult.hidden) {
+      if (event.key === "Escape") dismiss();
+      else if (arrow && !dom.testResult.contains(document.activeElement)) {
+        event.preventDefault();
+        dom.testDismiss.focus();
+      }
+      return;
+    }
     if (!arrow || diag.kiosk || dom.handBlock.hidden || document.activeElement !== document.body) {
       return;
     }
     event.preventDefault();
     dom.hand.focus();
   });
+  dom.testButton.addEventListener("click", () => requestTest());
+  dom.testAgain.addEventListener("click", () => {
+    dismiss();
+    requestTest();
+  });
+  dom.testDismiss.addEventListener("click", dismiss);
+  window.addEventListener("resize", refitTest);
   dom.unlock.addEventListener("click", () => {
     dom.audio.play().then(() => {
       dom.unlock.hidden = true;

@@ -15,9 +15,16 @@
  * tracks' applyConstraints. `video {send: "preview"}` sends camera.preview_width × _height
  * at camera.preview_frame_rate (scaleResolutionDownBy / maxFramerate); before any profile, a
  * quarter of the size at 5 frames/s.
+ *
+ * The connection test's bitrate probe (connection-test.js) needs a data channel, and one
+ * made later would need a renegotiation the bridge does not do: `probe` (unordered, never
+ * retransmitted: a late probe packet is a lost one) is made before the offer, so the offer
+ * carries an m=application line. `conn.probe` is its handle; `conn.gathered` the types of
+ * the candidates gathered and `conn.iceServers` the servers given (for `turn_ok`).
  */
 
 import { conn, connected, scheduleReconnect, send, socket } from "./connection.js";
+import { onProbePacket } from "./connection-test.js";
 import { dom } from "./elements.js";
 import { startMeter } from "./meter.js";
 import { cameraConstraints, mediaUp, microphoneConstraints, previewSettings } from "./profile.js";
@@ -240,6 +247,8 @@ export async function startMedia(gen, iceServers) {
   });
   conn.pc = pc;
   diag.pc = pc;
+  conn.iceServers = iceServers;
+  conn.gathered = new Set();
   watchPicture(gen, pc);
 
   pc.addEventListener("track", (event) => {
@@ -252,7 +261,9 @@ export async function startMedia(gen, iceServers) {
     playRemote(stream);
   });
   pc.addEventListener("icecandidate", (event) => {
-    if (!socket.isCurrent(gen) || !conn.offerSent) return; // earlier ones are in the offer
+    if (!socket.isCurrent(gen)) return;
+    if (event.candidate && event.candidate.type) conn.gathered.add(event.candidate.type);
+    if (!conn.offerSent) return; // earlier ones are in the offer
     trickle(event, "candidate", conn);
   });
   pc.addEventListener("connectionstatechange", () => {
@@ -271,6 +282,7 @@ export async function startMedia(gen, iceServers) {
   conn.videoSender = pc.addTransceiver("video", { direction: "sendrecv" }).sender;
   applyVideoSend();
   mediaUp(); // a profile that came first is applied now (and answered)
+  openProbe(gen, pc);
 
   await pc.setLocalDescription(await pc.createOffer());
   await gatheringComplete(pc, GATHERING_MAX_MS);
@@ -285,6 +297,16 @@ export async function startMedia(gen, iceServers) {
       scheduleReconnect();
     }
   }, MEDIA_WATCHDOG_MS);
+}
+
+function openProbe(gen, pc) {
+  const channel = pc.createDataChannel("probe", { ordered: false, maxRetransmits: 0 });
+  channel.binaryType = "arraybuffer";
+  channel.addEventListener("message", (event) => {
+    if (socket.isCurrent(gen)) onProbePacket(event.data);
+  });
+  conn.probe = channel;
+  diag.probe = channel;
 }
 
 /** Resolves when `pc` has gathered its candidates, or after `maxMs` (shared with grid.js). */

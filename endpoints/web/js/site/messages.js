@@ -4,11 +4,15 @@
  * and errors; the hall's hardware `profile` (profile.js). The grid peer's `answer` (told by
  * its ref_id), `grid` and its errors go to grid.js.
  *
+ * The connection test's messages (`test_*`) go to connection-test.js, with `joined` (is the
+ * session testing?), `session` (it went live) and the errors answering `test_start`.
+ *
  * `bridgeSite.feed(message)` hands the page a message as if the bridge had sent it (tests;
  * the page's CSP lets no other script in).
  */
 
 import { conn, finish, scheduleReconnect, socket, waitForOpen } from "./connection.js";
+import { handleTestMessage, testJoined, testRefused, testSession } from "./connection-test.js";
 import { gridAnswer, gridCells, gridJoined, gridRefused, isGridRef } from "./grid.js";
 import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
@@ -51,6 +55,7 @@ export function handleMessage(message, gen) {
         scheduleReconnect();
       });
       gridJoined(gen, message.ice_servers || []);
+      testJoined(gen, message);
       break;
     case "roster":
       diag.roster = Array.isArray(message.sites) ? message.sites : [];
@@ -75,6 +80,7 @@ export function handleMessage(message, gen) {
       break;
     case "session":
       diag.session = message.session;
+      testSession(message.session);
       if (message.session && message.session.state === "closed") finish("ended");
       else render();
       break;
@@ -111,10 +117,11 @@ export function handleMessage(message, gen) {
       break;
     case "error":
       if (message.ref_id != null && isGridRef(message.ref_id)) gridRefused(message);
-      else handleError(message);
+      else if (!testRefused(message)) handleError(message);
       break;
     default:
-      break; // pong and anything newer than this page
+      handleTestMessage(message, gen); // pong and anything newer than this page: ignored
+      break;
   }
 }
 

@@ -2,7 +2,8 @@
  * render.js — the site page drawn from `diag` (state.js): the status in words big enough
  * to read across the hall, the muted banner, the floor and the request to speak, the seen
  * site's name (over its picture, or on a card while no picture arrives), the notice that
- * the operator lowered the hall's hand, and the incoming sound meter.
+ * the operator lowered the hall's hand, and the incoming sound meter; the connection test
+ * (test-panel.js).
  */
 
 import { errorText, t } from "../common/i18n.js";
@@ -10,6 +11,7 @@ import { dom } from "./elements.js";
 import { renderGrid } from "./grid.js";
 import { seenSiteId } from "./seen.js";
 import { diag, isFinal } from "./state.js";
+import { renderTest } from "./test-panel.js";
 
 export function setState(state) {
   diag.state = state;
@@ -64,6 +66,7 @@ export function render() {
   renderShown();
   renderFloor();
   renderGrid();
+  renderTest();
 }
 
 /* Who has the floor, and this hall's request to speak. */

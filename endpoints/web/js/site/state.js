@@ -19,7 +19,9 @@
  *   hall last pressed "withdraw"), profile (the last `profile` received: {revision,
  *   profile}), profileApplied (the last `profile_applied` sent), deviceWarnings (the
  *   profile's missing devices, as shown), deviceHealth (the last `device_health` sent),
- *   deviceHealthSent (how many), feed(message) (messages.js: a message as if from the bridge)
+ *   deviceHealthSent (how many), feed(message) (messages.js: a message as if from the bridge),
+ *   connectionTest (the connection test's phase, last result and report: connection-test.js),
+ *   probe (the `probe` data channel of the current peer connection, or null)
  */
 
 import { kioskRequested } from "./link.js";
@@ -65,6 +67,23 @@ export const diag = {
   deviceWarnings: [],
   deviceHealth: null,
   deviceHealthSent: 0,
+  probe: null,
+  connectionTest: {
+    phase: "idle",
+    testId: null,
+    startedAt: null,
+    mediaMs: null,
+    result: null,
+    report: null,
+    note: null,
+    cancelledReason: null,
+    pongs: 0,
+    upSent: 0,
+    upSkipped: 0,
+    downReceived: 0,
+    starts: 0,
+    autoStarts: 0,
+  },
 };
 window.bridgeSite = diag;
 
