@@ -73,4 +73,7 @@ export const dom = {
   profilesView: $("profiles-view"),
   profilesHeading: $("profiles-heading"),
   profilesOpen: $("board-profiles"),
+  readinessView: $("readiness-view"),
+  readinessHeading: $("readiness-heading"),
+  readinessOpen: $("board-readiness"),
 };
