@@ -68,6 +68,7 @@ const local = {
   openId: null, // the row whose detail dialog is open
   loaded: false, // the board has been read once for this session (badges show from then)
   sessionId: null,
+  status: null, // the status line's {key, params}, or null
 };
 
 const setText = (el, text) => {
@@ -86,12 +87,16 @@ const mayView = () => allows(READINESS_VIEW, model.actions);
  * does not say"): only then is it read in the background, for the cards' badges. */
 const listed = () => Array.isArray(model.actions) && model.actions.includes(READINESS_VIEW);
 
+/* The status line: a catalogue key (said again in the other language after a switch) or
+ * an error's text. */
 function status(key, params = {}) {
+  local.status = key ? { key, params } : null;
   $("readiness-status").textContent = key ? t(key, params) : "";
   $("readiness-status").dataset.kind = "";
 }
 
 function failed(err) {
+  local.status = null;
   $("readiness-status").textContent = err && err.text ? err.text() : String(err);
   $("readiness-status").dataset.kind = "error";
 }
@@ -413,6 +418,7 @@ export function renderReadiness() {
   if (permitted) dom.readinessOpen.removeAttribute("title");
   else dom.readinessOpen.title = t(NOT_PERMITTED);
   if (!shown()) return;
+  if (local.status) setText($("readiness-status"), t(local.status.key, local.status.params));
   renderTools();
   renderWindow();
   renderHeaders();
@@ -441,6 +447,9 @@ function openDetail(siteId) {
   renderDetail();
   const dialog = $("readiness-dialog");
   if (!dialog.open) dialog.showModal();
+  // the title first, not the buttons at the end: the reasons are what is read
+  $("readiness-dialog-title").focus();
+  dialog.scrollTop = 0;
 }
 
 function renderDetail() {
