@@ -69,6 +69,7 @@ const local = {
   loaded: false, // the board has been read once for this session (badges show from then)
   sessionId: null,
   status: null, // the status line's {key, params}, or null
+  badged: false, // some card may carry a badge (to hide when the board is forgotten)
 };
 
 const setText = (el, text) => {
@@ -520,6 +521,9 @@ function renderDetail() {
 /** Each hall card's readiness badge (all, or the ids named): a glyph, its state in words
  * in the tooltip and for screen readers; none until the board has been read. */
 export function paintBadges(ids = null) {
+  // Called on every render of the live board: nothing to do before the board is read.
+  if (!local.loaded && !local.badged) return;
+  local.badged = local.loaded;
   const list = ids || [...hallRows.keys()].map(Number);
   for (const id of list) {
     const tr = hallRows.get(String(id));
