@@ -18,7 +18,7 @@ import { NOT_PERMITTED } from "./actions.js";
 import { SORTS, summarize } from "./order.js";
 import { allows, PROFILE_ACTIONS } from "./profiles-api.js";
 import { restartPreviews, stopPreviews } from "./previews.js";
-import { paintBadges } from "./readiness.js";
+import { paintBadges, regateRetests } from "./readiness.js";
 import { renderRows, shownOrder, warningsOf } from "./roster.js";
 
 const DENSITY_KEY = "bridge.console.density";
@@ -142,6 +142,7 @@ export function renderRoster() {
   }
   renderRows();
   paintBadges(); // each card's readiness badge (once the readiness board has been read)
+  regateRetests(); // a hall that connected can be tested now (when that board is shown)
   const emptyKey =
     model.state === "ready"
       ? "console.roster.empty"

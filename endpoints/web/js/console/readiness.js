@@ -516,6 +516,18 @@ function renderDetail() {
   setText($("readiness-dialog-retest"), t("console.readiness.retest"));
 }
 
+/** The "Kiểm tra lại" buttons again (a hall connected or left, the board became ready):
+ * the live board calls it on each of its renders while this board is shown. */
+export function regateRetests() {
+  if (!shown()) return;
+  for (const [id, tr] of local.trs) {
+    const row = model.readiness.get(id);
+    const button = tr.querySelector("button[data-readiness-action]");
+    if (row && button) gateRetest(button, row);
+  }
+  applyControl($("readiness-test-all"), "test_run_all", null);
+}
+
 /* ---- the badge on the live board's cards ---- */
 
 /** Each hall card's readiness badge (all, or the ids named): a glyph, its state in words
