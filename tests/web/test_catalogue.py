@@ -17,6 +17,7 @@ import pytest
 
 from bridge.conference.quality import Grade
 from bridge.permissions import Action
+from bridge.readiness.verdict import Measured
 from bridge.signaling.errors import ErrorCode
 from bridge.signaling.messages import SiteBody
 
@@ -46,6 +47,7 @@ CONSOLE_PERMISSIONS = {
     "unmute.all",
     "site.remove",
     "session.end",
+    "test.run",
 }
 # Every action name (the profiles screen gates by the profile actions, literals too).
 ACTION_NAMES = {action.value for action in Action}
@@ -85,7 +87,13 @@ CONTROL_ACTIONS = {
     "mute_all_except_host",
     "unmute_all",
     "end_session",
+    "test_run",
+    "test_run_all",
 }
+# The readiness board's computed keys (js/console/readiness.js): its states, the tests'
+# sources, and the names of the figures a test may leave unmeasured (verdict.Measured).
+READINESS_STATES = {"not_ready", "warning", "testing", "not_tested", "ready"}
+READINESS_SOURCES = {"hall", "operator", "agent"}
 
 
 def _catalogue(lang: str) -> dict[str, str]:
@@ -197,6 +205,11 @@ def test_every_computed_key_exists_in_the_catalogues() -> None:
         | {f"console.action.{a}_short" for a in ("mute", "unmute", "give_floor")}
         | {f"console.quality.{g}" for g in Grade}
         | {f"console.quality.{g}_long" for g in Grade}
+        | {f"console.readiness.state.{s}" for s in READINESS_STATES}
+        | {f"console.readiness.count.{s}" for s in READINESS_STATES}
+        | {f"console.readiness.source.{s}" for s in READINESS_SOURCES}
+        | {f"console.readiness.fit.{f}" for f in ("short", "tight", "ok")}
+        | {f"console.readiness.field.{f}" for f in Measured.__dataclass_fields__}
     )
     assert "state.site.connected" in needed
     assert sorted(needed - set(VI)) == []

@@ -31,6 +31,7 @@ const PERMISSIONS = [
   "unmute.all",
   "site.remove",
   "session.end",
+  "test.run",
 ];
 
 test("nothing that sends is enabled before the board is ready", () => {
@@ -103,6 +104,16 @@ test("every permission the bridge may list has its control", () => {
   const named = new Set(ACTIONS.map((a) => a.permission).filter(Boolean));
   named.add("console.previews");
   assert.deepEqual([...named].sort(), [...PERMISSIONS].sort());
+});
+
+test("a connection test: any hall on the line, or all; the message the bridge runs it by", () => {
+  assert.equal(enabled("test_run", site(1), READY, ALL), true);
+  assert.equal(enabled("test_run", site(1, { state: "connecting" }), READY, ALL), true);
+  assert.equal(enabled("test_run", site(1, { state: "offline" }), READY, ALL), false);
+  assert.equal(enabled("test_run", site(1), READY, ["site.mute"]), false);
+  assert.equal(enabled("test_run_all", null, READY, ["test.run"]), true);
+  assert.deepEqual(action("test_run").message(site(7)), { type: "test_run", site_id: 7 });
+  assert.deepEqual(action("test_run_all").message(null), { type: "test_run" });
 });
 
 test("the hands queue: who asked first first; the next hand skips offline sites", () => {

@@ -23,6 +23,42 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A file from the API (a CSV export): `{blob, filename}`, with the same headers and errors
+ * as `request`. `filename` is the server's (Content-Disposition) or null. A plain link
+ * cannot carry the login token, so the page fetches the file and saves it itself.
+ */
+export async function requestFile(path, { token, accept = "*/*" } = {}) {
+  const headers = { Accept: accept, "Accept-Language": currentLang() };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { headers, cache: "no-store", credentials: "same-origin" });
+  } catch {
+    throw new ApiError("network", null, 0);
+  }
+  if (!response.ok) {
+    let err = {};
+    try {
+      err = ((await response.json()) || {}).error || {};
+    } catch {
+      err = {};
+    }
+    throw new ApiError(err.code || "http", err.message, response.status);
+  }
+  const disposition = response.headers.get("content-disposition") || "";
+  const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  let filename = null;
+  if (named) {
+    try {
+      filename = decodeURIComponent(named[1]);
+    } catch {
+      filename = named[1];
+    }
+  }
+  return { blob: await response.blob(), filename };
+}
+
 export async function request(method, path, { body, token } = {}) {
   const headers = { Accept: "application/json", "Accept-Language": currentLang() };
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -162,6 +162,28 @@ export const ACTIONS = [
       ok: "console.action.end_session",
     },
   },
+  {
+    // A connection test of one hall now (the readiness board's "Kiểm tra lại"): a hall not
+    // on the line cannot be tested (one still connecting can: its media path is the first
+    // check); the bridge refuses one already testing.
+    name: "test_run",
+    scope: "site",
+    label: "console.readiness.retest",
+    permission: "test.run",
+    when: (site, board) => board.ready && live(site),
+    message: siteMessage("test_run"),
+    control: true,
+  },
+  {
+    // Every connected hall's test ("Kiểm tra tất cả"): a rehearsal with all who are there.
+    name: "test_run_all",
+    scope: "session",
+    label: "console.readiness.test_all",
+    permission: "test.run",
+    when: ready,
+    message: sessionMessage("test_run"),
+    control: true,
+  },
   { name: "help", scope: "view", keys: ["?"], help: "console.keys.help" },
   { name: "unselect", scope: "view", keys: ["Escape"], help: "console.keys.unselect" },
 ];

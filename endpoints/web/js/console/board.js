@@ -18,6 +18,7 @@ import { NOT_PERMITTED } from "./actions.js";
 import { SORTS, summarize } from "./order.js";
 import { allows, PROFILE_ACTIONS } from "./profiles-api.js";
 import { restartPreviews, stopPreviews } from "./previews.js";
+import { paintBadges, regateRetests } from "./readiness.js";
 import { renderRows, shownOrder, warningsOf } from "./roster.js";
 
 const DENSITY_KEY = "bridge.console.density";
@@ -140,6 +141,8 @@ export function renderRoster() {
     model.selected = null;
   }
   renderRows();
+  paintBadges(); // each card's readiness badge (once the readiness board has been read)
+  regateRetests(); // a hall that connected can be tested now (when that board is shown)
   const emptyKey =
     model.state === "ready"
       ? "console.roster.empty"

@@ -15,6 +15,13 @@
  * #board-density, #board-help, #board-end; #hands-panel[data-count] with #hand-list > li
  * [data-site-id]; #confirm-dialog (#confirm-ok), #help-dialog (#help-list);
  * #event-log > li[data-kind]; #logout-button; #board-back; [data-lang="vi"|"en"].
+ * The readiness board (readiness.js): #board-readiness opens #readiness-view:
+ * #readiness-counts > span.count[data-count="not_ready|warning|testing|not_tested|ready"]
+ * [data-value], #readiness-window[data-testing], #readiness-csv, #readiness-test-all,
+ * #readiness-table thead th[data-sort][aria-sort] > button[data-sort], #readiness-body >
+ * tr[data-site-id][data-state] with .rd-* cells (.site-name-text, .ready-state[data-state],
+ * button[data-readiness-action="test_run"][data-site-id]); #readiness-dialog; on the live
+ * board each card's .col-state .ready-badge[data-state].
  * A control this account may not use is disabled with [data-permitted="false"] and says so
  * in its tooltip.
  */
@@ -73,4 +80,7 @@ export const dom = {
   profilesView: $("profiles-view"),
   profilesHeading: $("profiles-heading"),
   profilesOpen: $("board-profiles"),
+  readinessView: $("readiness-view"),
+  readinessHeading: $("readiness-heading"),
+  readinessOpen: $("board-readiness"),
 };

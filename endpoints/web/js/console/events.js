@@ -2,6 +2,7 @@
  * events.js — what the bridge tells the console: `ready` (with the actions this account
  * may take), `roster`, `site` / `sites` (batches) / `session` / `shown` / `floor` events,
  * `meters` (10 Hz), `quality` (1 Hz), `profile_status` and `health` (1 Hz: hall-detail.js),
+ * `readiness` (the readiness board's changed rows: readiness.js),
  * the previews' `answer` and errors; each kept in the
  * model, drawn, and logged in the operator's words.
  */
@@ -17,6 +18,7 @@ import { model, page, siteName } from "./model.js";
 import { logout } from "./navigation.js";
 import { onPreviewsAnswer, restartPreviews } from "./previews.js";
 import { onHealth, onProfileStatus } from "./hall-detail.js";
+import { onReadiness, onReadyAgain } from "./readiness.js";
 import { onMeters, onQuality } from "./roster.js";
 import { render, setState } from "./views.js";
 
@@ -30,6 +32,7 @@ export function handleMessage(message) {
       model.actions = Array.isArray(message.actions) ? message.actions : null;
       setState("ready");
       logEvent("info", () => t("console.log.ready"));
+      onReadyAgain(); // the readiness board, read again (what changed while away is lost)
       break;
     case "roster":
       model.sites = Array.isArray(message.sites) ? message.sites : [];
@@ -64,6 +67,9 @@ export function handleMessage(message) {
       break;
     case "health":
       onHealth(message.sites);
+      break;
+    case "readiness":
+      onReadiness(message.sites);
       break;
     case "answer":
       onPreviewsAnswer(message);

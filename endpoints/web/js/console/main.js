@@ -14,6 +14,8 @@
  *   selection.js, keyboard.js, confirm.js   the selected row, shortcuts, confirmations
  *   devices.js, hall-detail.js   a hall's device warnings on its card, and its details
  *   profiles.js, profile-fields.js, profiles-api.js   the hardware profiles screen
+ *   readiness.js, readiness-rows.js, readiness-figures.js, readiness-api.js   the readiness
+ *                   board (every hall's connection test) and its badge on the halls' cards
  *
  * Roles: `ready` says which actions this account may take in the session; every control
  * of an action not listed is disabled and says why (an observer's board is read-only).
@@ -27,6 +29,7 @@ import { runAction } from "./controls.js";
 import { dom } from "./elements.js";
 import { bindHallDetail } from "./hall-detail.js";
 import { bindProfiles } from "./profiles.js";
+import { bindReadiness } from "./readiness.js";
 import { onKeyDown, showHelp } from "./keyboard.js";
 import { renderLog } from "./log.js";
 import { onLoginSubmit } from "./login.js";
@@ -75,6 +78,7 @@ async function main() {
   siteButtons(dom.handList);
   bindHallDetail(dom.rosterBody);
   bindProfiles();
+  bindReadiness();
   dom.selectedBar.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-selected-action]");
     if (!button || button.disabled || model.selected === null) return;

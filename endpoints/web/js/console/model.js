@@ -8,8 +8,10 @@
  *   selected (site id or null), dense (bool: the compact board is on), actions (what this
  *   account may do in this session, from `ready`; null when the bridge does not say: all),
  *   sort and filter (the board's sort and filter boxes), profileStatus and health (site id →
- *   the last `profile_status` / `health` entry), screen ("board" | "profiles": what the
- *   board view shows while connected), profiles (the list from GET /api/profiles)
+ *   the last `profile_status` / `health` entry), screen ("board" | "profiles" | "readiness":
+ *   what the board view shows while connected), profiles (the list from GET /api/profiles),
+ *   readiness (site id → its readiness board row, readiness-rows.js), readinessInfo (the
+ *   board's {window, testing} from GET …/readiness, or null), readinessSort ({key, dir})
  */
 
 import { handQueue } from "./actions.js";
@@ -36,8 +38,11 @@ export const model = {
   filter: "", // the filter box's text
   profileStatus: new Map(), // site id -> its `profile_status` entry (kept until replaced)
   health: new Map(), // site id -> its last `health` entry (connected halls only)
-  screen: "board", // "profiles": the hardware profiles screen, over a live board
+  screen: "board", // "profiles" | "readiness": a screen over a live board
   profiles: [],
+  readiness: new Map(), // site id -> its readiness board row (GET …/readiness, WS `readiness`)
+  readinessInfo: null, // {window, testing} of the last GET …/readiness
+  readinessSort: { key: "state", dir: "asc" }, // the readiness board's order (readiness-rows.js)
 };
 window.bridgeConsole = model;
 
@@ -77,5 +82,5 @@ export function handPlace(siteId) {
 export function viewOf(state, screen = "board") {
   if (state === "logged_out") return "login";
   if (state === "sessions") return "sessions";
-  return screen === "profiles" ? "profiles" : "board";
+  return screen === "profiles" || screen === "readiness" ? screen : "board";
 }

@@ -36,6 +36,8 @@ export function openBoard(id, session) {
   model.quality.clear();
   model.profileStatus.clear();
   model.health.clear();
+  model.readiness = new Map();
+  model.readinessInfo = null;
   model.screen = "board";
   model.selected = null;
   renderLog();

@@ -1,13 +1,14 @@
 /*
  * views.js — the console's views (login, the sessions list, the board, the hardware
- * profiles screen over a live board), shown by `model.state` and `model.screen`, and the
- * header with the logged-in operator.
+ * profiles screen and the readiness board over a live board), shown by `model.state` and
+ * `model.screen`, and the header with the logged-in operator.
  */
 
 import { t } from "../common/i18n.js";
 import { renderBoard } from "./board.js";
 import { dom } from "./elements.js";
 import { model, page, viewOf } from "./model.js";
+import { renderReadiness } from "./readiness.js";
 import { renderSessions } from "./sessions.js";
 
 export function setState(state) {
@@ -23,12 +24,14 @@ function showView(focusHeading) {
   dom.sessionsView.hidden = view !== "sessions";
   dom.boardView.hidden = view !== "board";
   dom.profilesView.hidden = view !== "profiles";
+  dom.readinessView.hidden = view !== "readiness";
   if (changed && focusHeading) {
     const heading = {
       login: dom.loginUser,
       sessions: dom.sessionsHeading,
       board: dom.boardTitle,
       profiles: dom.profilesHeading,
+      readiness: dom.readinessHeading,
     };
     heading[view].focus();
   }
@@ -40,6 +43,7 @@ export function render() {
   renderLogin();
   renderSessions();
   renderBoard();
+  renderReadiness();
 }
 
 function renderHeader() {
