@@ -339,6 +339,7 @@ async def test_the_page_negotiates_the_probe_channel_runs_a_test_and_reports_it(
             "camera",
             "echo_cancellation",
             "synthetic_microphone",
+            "playout_delay_ms",
         }
         assert report["test_id"] == "t1"
         assert report["ice"] == {"local": "host", "protocol": "udp", "relay_protocol": None}
