@@ -12,7 +12,7 @@
  *   - A row (click, or Enter on it) opens its detail: every reason with its advice, every
  *     figure, what was not measured, the trend with each session's MOS.
  *   - "Kiểm tra lại" / "Kiểm tra tất cả" send `test_run` (actions.js: `test_run`,
- *     `test_run_all`, permission "test.run"); "Xuất CSV" fetches the CSV with the login
+ *     `test_run_all`, permission "readiness.test"); "Xuất CSV" fetches the CSV with the login
  *     token and saves it (readiness-api.js).
  *   - The halls' cards on the live board carry a small badge of the same state beside the
  *     connection dot (a framed glyph; the words in its tooltip), once the board has been
