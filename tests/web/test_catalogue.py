@@ -47,7 +47,7 @@ CONSOLE_PERMISSIONS = {
     "unmute.all",
     "site.remove",
     "session.end",
-    "test.run",
+    "readiness.test",
 }
 # Every action name (the profiles screen gates by the profile actions, literals too).
 ACTION_NAMES = {action.value for action in Action}

@@ -59,7 +59,7 @@ pytestmark = pytest.mark.browser
 
 SEVERITY = ["not_ready", "warning", "testing", "not_tested", "ready"]
 # The board's permissions as the console reads them (js/console/readiness-api.js, actions.js).
-READINESS_ACTIONS = ["session.readiness", "test.run"]
+READINESS_ACTIONS = ["readiness.view", "readiness.test"]
 
 
 class ReadinessBridge(ProtocolBridge):

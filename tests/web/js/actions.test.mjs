@@ -31,7 +31,7 @@ const PERMISSIONS = [
   "unmute.all",
   "site.remove",
   "session.end",
-  "test.run",
+  "readiness.test",
 ];
 
 test("nothing that sends is enabled before the board is ready", () => {
@@ -111,7 +111,7 @@ test("a connection test: any hall on the line, or all; the message the bridge ru
   assert.equal(enabled("test_run", site(1, { state: "connecting" }), READY, ALL), true);
   assert.equal(enabled("test_run", site(1, { state: "offline" }), READY, ALL), false);
   assert.equal(enabled("test_run", site(1), READY, ["site.mute"]), false);
-  assert.equal(enabled("test_run_all", null, READY, ["test.run"]), true);
+  assert.equal(enabled("test_run_all", null, READY, ["readiness.test"]), true);
   assert.deepEqual(action("test_run").message(site(7)), { type: "test_run", site_id: 7 });
   assert.deepEqual(action("test_run_all").message(null), { type: "test_run" });
 });

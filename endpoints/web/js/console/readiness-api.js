@@ -29,5 +29,5 @@ export const readinessApi = {
 };
 
 /** The permission `ready.actions` names for reading the board (the HTTP routes). The
- * running of tests is the action table's `test_run` (actions.js, "test.run"). */
-export const READINESS_VIEW = "session.readiness";
+ * running of tests is the action table's `test_run` (actions.js, "readiness.test"). */
+export const READINESS_VIEW = "readiness.view";

@@ -22,7 +22,8 @@ const STATE_RANK = Object.fromEntries(STATES.map((s, i) => [s, i]));
 const collator = new Intl.Collator("vi", { sensitivity: "base", numeric: true });
 const num = (value) => (typeof value === "number" && Number.isFinite(value) ? value : null);
 const fig = (row, field) => (row.figures ? num(row.figures[field]) : null);
-const worse = (a, b) => (a === null && b === null ? null : Math.max(a ?? -Infinity, b ?? -Infinity));
+const worse = (a, b) =>
+  a === null && b === null ? null : Math.max(a ?? -Infinity, b ?? -Infinity);
 
 /* The loudspeaker loop as a rank: not heard (false) is worst, could not verify (null,
  * measured or not) next, heard last. */
@@ -40,7 +41,8 @@ export const SORTS = {
   state: { value: (r) => STATE_RANK[r.state], first: "asc" },
   position: { value: (r) => num(r.position), first: "asc" },
   level: {
-    value: (r) => (LEVEL_RANK[levelOf(r)] ?? 9) * 100 + (UNIT_RANK[parseHallName(r.name).unit] ?? 99),
+    value: (r) =>
+      (LEVEL_RANK[levelOf(r)] ?? 9) * 100 + (UNIT_RANK[parseHallName(r.name).unit] ?? 99),
     first: "asc",
   },
   name: { value: (r) => parseHallName(r.name).display, first: "asc" },

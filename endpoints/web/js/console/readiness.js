@@ -12,7 +12,7 @@
  *   - A row (click, or Enter on it) opens its detail: every reason with its advice, every
  *     figure, what was not measured, the trend with each session's MOS.
  *   - "Kiểm tra lại" / "Kiểm tra tất cả" send `test_run` (actions.js: `test_run`,
- *     `test_run_all`, permission "test.run"); "Xuất CSV" fetches the CSV with the login
+ *     `test_run_all`, permission "readiness.test"); "Xuất CSV" fetches the CSV with the login
  *     token and saves it (readiness-api.js).
  *   - The halls' cards on the live board carry a small badge of the same state beside the
  *     connection dot (a framed glyph; the words in its tooltip), once the board has been
@@ -123,7 +123,10 @@ export async function loadBoard({ quiet = false } = {}) {
     const data = await readinessApi.board(sessionId);
     if (seq !== local.seq || sessionId !== page.sessionId) return;
     model.readiness = mergeRows(new Map(), data && data.sites).rows;
-    model.readinessInfo = { window: (data && data.window) || null, testing: Boolean(data && data.testing) };
+    model.readinessInfo = {
+      window: (data && data.window) || null,
+      testing: Boolean(data && data.testing),
+    };
     local.loaded = true;
     local.sessionId = sessionId;
     if (!quiet) status("");
@@ -171,7 +174,7 @@ export function onReadiness(entries) {
 /* ---- the board ---- */
 
 const COLUMNS = [
-  { cls: "rd-position", fill: (td, row) => setText(td, row.position != null ? String(row.position) : "") },
+  { cls: "rd-position", fill: (td, row) => setText(td, String(row.position ?? "")) },
   { cls: "rd-level", fill: (td, row) => setText(td, unitLabel(row)) },
   { cls: "rd-name", fill: fillName, header: true },
   { cls: "rd-state", fill: fillState },
@@ -180,7 +183,10 @@ const COLUMNS = [
   { cls: "rd-loss", fill: (td, row, f) => setText(td, f.loss) },
   { cls: "rd-jitter", fill: (td, row, f) => setText(td, f.jitter) },
   { cls: "rd-uplink", fill: (td, row, f) => fillBitrate(td, f.uplink, f.needed, f.uplinkFit) },
-  { cls: "rd-downlink", fill: (td, row, f) => fillBitrate(td, f.downlink, f.needed, f.downlinkFit) },
+  {
+    cls: "rd-downlink",
+    fill: (td, row, f) => fillBitrate(td, f.downlink, f.needed, f.downlinkFit),
+  },
   { cls: "rd-mic", fill: (td, row, f) => setText(td, f.mic) },
   { cls: "rd-speaker", fill: fillSpeaker },
   { cls: "rd-mos", fill: (td, row, f) => setText(td, f.mos) },
@@ -218,7 +224,11 @@ function statePill(state) {
   return element(
     "span",
     { className: "ready-state", dataset: { state } },
-    element("span", { className: "ready-glyph", attrs: { "aria-hidden": "true" }, text: STATE_GLYPHS[state] }),
+    element("span", {
+      className: "ready-glyph",
+      attrs: { "aria-hidden": "true" },
+      text: STATE_GLYPHS[state],
+    }),
     element("span", { className: "ready-text", text: t(STATE_KEY(state)) }),
   );
 }
@@ -268,10 +278,14 @@ function fillReason(td, row) {
   const lang = currentLang();
   const more = Math.max(0, row.reasons.length - 1);
   if (!td.firstElementChild) {
-    td.append(element("span", { className: "rd-reason-text" }), element("span", { className: "rd-more" }));
+    td.append(
+      element("span", { className: "rd-reason-text" }),
+      element("span", { className: "rd-more" }),
+    );
   }
   const [text, extra] = td.children;
-  setText(text, reason ? reasonText(reason, lang) : row.state === "ready" ? t("console.readiness.no_reason") : "");
+  const none = row.state === "ready" ? t("console.readiness.no_reason") : "";
+  setText(text, reason ? reasonText(reason, lang) : none);
   setData(td, "severity", reason ? reason.severity || "" : "");
   setData(td, "code", reason ? reason.code || "" : "");
   setText(extra, more ? ` ${t("console.readiness.more", { count: more })}` : "");
@@ -287,8 +301,11 @@ function fillTrend(td, row) {
   td.dataset.signature = signature;
   td.dataset.count = String(items.length);
   const said = items.map((x) => t(STATE_KEY(stateOf(x.state)))).join(", ");
-  if (items.length) td.setAttribute("aria-label", t("console.readiness.trend_label", { states: said }));
-  else td.removeAttribute("aria-label");
+  if (items.length) {
+    td.setAttribute("aria-label", t("console.readiness.trend_label", { states: said }));
+  } else {
+    td.removeAttribute("aria-label");
+  }
   td.replaceChildren(
     ...items.map((x) => {
       const state = stateOf(x.state);
@@ -357,7 +374,9 @@ function renderCounts() {
   const box = $("readiness-counts");
   let spans = [...box.children];
   if (spans.length !== STATES.length) {
-    spans = STATES.map((state) => element("span", { className: "count", dataset: { count: state } }));
+    spans = STATES.map((state) =>
+      element("span", { className: "count", dataset: { count: state } }),
+    );
     box.replaceChildren(...spans);
   }
   STATES.forEach((state, i) => {
@@ -375,7 +394,8 @@ function renderHeaders() {
     setAttr(th, "aria-sort", on ? dir : "none");
     setText(th.querySelector(".sort-mark"), on ? (dir === "ascending" ? " ▲" : " ▼") : "");
     const button = th.querySelector("button");
-    setAttr(button, "title", t("console.readiness.sort_by", { column: th.textContent.replace(/[▲▼]/gu, "").trim() }));
+    const column = th.textContent.replace(/[▲▼]/gu, "").trim();
+    setAttr(button, "title", t("console.readiness.sort_by", { column }));
   }
 }
 
@@ -388,7 +408,8 @@ function renderWindow() {
   if (w) {
     const opens = timeText(w.opens || w.from || null, lang);
     const closes = timeText(w.closes || w.until || null, lang);
-    parts.push(t(w.default ? "console.readiness.window_default" : "console.readiness.window", { opens, closes }));
+    const key = w.default ? "console.readiness.window_default" : "console.readiness.window";
+    parts.push(t(key, { opens, closes }));
   }
   if (info && info.testing) parts.push(t("console.readiness.testing_now"));
   setText(line, parts.join(" · "));
@@ -426,7 +447,9 @@ export function renderReadiness() {
   const sorted = sortRows([...model.readiness.values()], model.readinessSort);
   const live = new Set(sorted.map((r) => r.site_id));
   for (const id of [...local.trs.keys()]) if (!live.has(id)) local.trs.delete(id);
-  for (const row of sorted) if (!local.trs.has(row.site_id)) local.trs.set(row.site_id, newRow(row.site_id));
+  for (const row of sorted) {
+    if (!local.trs.has(row.site_id)) local.trs.set(row.site_id, newRow(row.site_id));
+  }
   const body = $("readiness-body");
   const ids = sorted.map((r) => String(r.site_id));
   if (ids.join(",") !== [...body.children].map((tr) => tr.dataset.siteId).join(",")) {
@@ -458,62 +481,73 @@ function renderDetail() {
   if (!row) return;
   const lang = currentLang();
   $("readiness-dialog-title").textContent = row.name;
+  const source = row.source ? t(`console.readiness.source.${row.source}`, {}, row.source) : DASH;
   const when = row.at
-    ? t("console.readiness.detail.when", {
-        time: timeText(row.at, lang),
-        source: row.source ? t(`console.readiness.source.${row.source}`, {}, row.source) : DASH,
-      })
+    ? t("console.readiness.detail.when", { time: timeText(row.at, lang), source })
     : t("console.readiness.detail.never");
-  $("readiness-dialog-state").replaceChildren(statePill(row.state), " ", element("span", { text: when }));
+  $("readiness-dialog-state").replaceChildren(
+    statePill(row.state),
+    " ",
+    element("span", { text: when }),
+  );
+  const noReason = row.at ? "console.readiness.no_reason" : "console.readiness.detail.never";
   $("readiness-dialog-reasons").replaceChildren(
     ...(row.reasons.length
-      ? row.reasons.map((reason) =>
-          element(
-            "li",
-            { className: "readiness-reason", dataset: { severity: reason.severity || "", code: reason.code || "" } },
-            element("span", {
-              className: "reason-severity",
-              text: `${STATE_GLYPHS[reason.severity] || "!"} ${t(STATE_KEY(stateOf(reason.severity)))}`,
-            }),
-            " ",
-            element("strong", { className: "reason-text", text: reasonText(reason, lang) }),
-            element("span", { className: "reason-advice", text: adviceText(reason, lang) }),
-          ),
-        )
-      : [element("li", { className: "readiness-reason", text: t(row.at ? "console.readiness.no_reason" : "console.readiness.detail.never") })]),
+      ? row.reasons.map((reason) => reasonItem(reason, lang))
+      : [element("li", { className: "readiness-reason", text: t(noReason) })]),
   );
   $("readiness-dialog-figures").replaceChildren(
     ...detailFigures(row.figures, lang).flatMap(({ key, text, unit }) => {
       const value = typeof text === "object" ? (text.key ? t(text.key) : DASH) : text;
-      return [element("dt", { text: t(key) }), element("dd", { text: unit ? `${value} ${unit}` : value })];
+      return [
+        element("dt", { text: t(key) }),
+        element("dd", { text: unit ? `${value} ${unit}` : value }),
+      ];
     }),
   );
-  const unmeasured = row.unmeasured.map((field) => t(`console.readiness.field.${field}`, {}, field));
+  const unmeasured = row.unmeasured.map((f) => t(`console.readiness.field.${f}`, {}, f));
   const note = $("readiness-dialog-unmeasured");
-  note.textContent = unmeasured.length ? t("console.readiness.detail.unmeasured", { fields: unmeasured.join(", ") }) : "";
+  note.textContent = unmeasured.length
+    ? t("console.readiness.detail.unmeasured", { fields: unmeasured.join(", ") })
+    : "";
   note.hidden = !unmeasured.length;
-  const trend = row.trend.slice(0, 5);
+  const trend = row.trend.slice(0, 5); // newest first, as the bridge sends them
   $("readiness-dialog-trend").replaceChildren(
     ...(trend.length
-      ? trend.map((x) =>
-          element(
-            "li",
-            { dataset: { state: stateOf(x.state) } },
-            statePill(stateOf(x.state)),
-            " ",
-            element("span", {
-              text: t("console.readiness.detail.trend_item", {
-                time: timeText(x.finished_at, lang),
-                session: x.session_id ?? DASH,
-                mos: numberOrDash(x.mos),
-              }),
-            }),
-          ),
-        )
+      ? trend.map((x) => trendItem(x, lang))
       : [element("li", { text: t("console.readiness.detail.no_trend") })]),
   );
   gateRetest($("readiness-dialog-retest"), row);
   setText($("readiness-dialog-retest"), t("console.readiness.retest"));
+}
+
+/* One reason: its severity (a glyph and a word), its sentence, the advice under it. */
+function reasonItem(reason, lang) {
+  const severity = stateOf(reason.severity);
+  return element(
+    "li",
+    {
+      className: "readiness-reason",
+      dataset: { severity: reason.severity || "", code: reason.code || "" },
+    },
+    element("span", {
+      className: "reason-severity",
+      text: `${STATE_GLYPHS[severity]} ${t(STATE_KEY(severity))}`,
+    }),
+    " ",
+    element("strong", { className: "reason-text", text: reasonText(reason, lang) }),
+    element("span", { className: "reason-advice", text: adviceText(reason, lang) }),
+  );
+}
+
+function trendItem(entry, lang) {
+  const state = stateOf(entry.state);
+  const text = t("console.readiness.detail.trend_item", {
+    time: timeText(entry.finished_at, lang),
+    session: entry.session_id ?? DASH,
+    mos: numberOrDash(entry.mos),
+  });
+  return element("li", { dataset: { state } }, statePill(state), " ", element("span", { text }));
 }
 
 /** The "Kiểm tra lại" buttons again (a hall connected or left, the board became ready):
@@ -622,7 +656,8 @@ export function bindReadiness() {
   $("readiness-body").addEventListener("click", onBodyClick);
   $("readiness-body").addEventListener("keydown", onBodyKey);
   $("readiness-dialog-retest").addEventListener("click", () => {
-    if (local.openId !== null && !$("readiness-dialog-retest").disabled) runAction("test_run", local.openId);
+    const button = $("readiness-dialog-retest");
+    if (local.openId !== null && !button.disabled) runAction("test_run", local.openId);
   });
   $("readiness-dialog").addEventListener("close", () => {
     local.openId = null;
