@@ -184,10 +184,12 @@ PANEL_JS = """() => {
     title: stateBox.innerText,
     reasons,
     boxWhole: whole(box),
-    outside: parts.filter((e) => !inside(e.getBoundingClientRect())).map((e) => e.className || e.id),
+    outside: parts.filter((e) => !inside(e.getBoundingClientRect()))
+      .map((e) => e.className || e.id),
     cut: parts.filter((e) => getComputedStyle(e).display !== "inline" && !whole(e))
       .map((e) => e.className || e.id),
-    onTop: document.elementFromPoint(innerWidth / 2, innerHeight / 2)?.closest("#site-test-result") !== null,
+    onTop: document.elementFromPoint(innerWidth / 2, innerHeight / 2)
+      ?.closest("#site-test-result") !== null,
     scrolls: page.scrollHeight > innerHeight || page.scrollWidth > innerWidth,
     titlePx: parseFloat(getComputedStyle(stateBox).fontSize),
     reasonPx: reasonText ? parseFloat(getComputedStyle(reasonText).fontSize) : null,
