@@ -55,10 +55,17 @@ class Tap:
     `joined` is marked testing and given `ice_servers` when asked; `send` hands the page a
     message as if the bridge had sent it."""
 
-    def __init__(self, testing: bool = False, ice_servers: list[dict[str, str]] | None = None):
+    def __init__(
+        self,
+        testing: bool = False,
+        ice_servers: list[dict[str, str]] | None = None,
+        forward: bool = False,
+    ):
         self.testing = testing
         self.ice_servers = ice_servers
+        self.forward = forward  # the bridge runs tests: its test messages pass both ways
         self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
         self.route: WebSocketRoute | None = None
 
     async def install(self, page: Page) -> None:
@@ -72,11 +79,13 @@ class Tap:
             data = json.loads(message) if isinstance(message, str) else None
             if isinstance(data, dict) and str(data.get("type", "")).startswith("test_"):
                 self.sent.append(data)
-                return
+                if not self.forward:
+                    return
             server.send(message)
 
         def from_bridge(message: str | bytes) -> None:
             data = json.loads(message)
+            self.received.append(data)
             if isinstance(data, dict) and data.get("type") == "joined":
                 data["testing"] = self.testing
                 if self.ice_servers is not None:
@@ -501,4 +510,59 @@ async def test_the_verdict_is_whole_and_on_screen_in_vietnamese_and_english(
         await page.locator("#site-test-result").wait_for(state="hidden", timeout=5_000)
         assert problems == []
     finally:
+        await context.close()
+
+
+async def test_the_page_runs_its_test_with_the_bridges_runner_and_shows_the_verdict(
+    bridge: RunningBridge, chromium: Browser
+) -> None:
+    """End to end: the hall presses the button; the bridge's runner pings, probes both ways,
+    collects the page's report (accepted: no error), judges, and the page shows the verdict.
+    Chromium's fake microphone cannot hear the loudspeakers: "could not be verified"."""
+    context = await chromium.new_context(
+        viewport=FULL_HD, permissions=["microphone", "camera"], locale="vi-VN"
+    )
+    page = await context.new_page()
+    problems = watch(page, "hall")
+    tap = Tap(forward=True)
+    host = SiteClient(bridge.links[HOST], record_seconds=5)
+    try:
+        await host.join()
+        await host.start_media(ToneTrack(660.0, 0.1), video=camera("blue"))
+        await open_hall(page, bridge, tap)
+        await page.wait_for_function(
+            "() => bridgeSite.probe && bridgeSite.probe.readyState === 'open'", timeout=WAIT_MS
+        )
+        await page.click("#site-test-button")
+        await page.locator("#site-test-progress").wait_for(state="visible", timeout=10_000)
+        await page.locator("#site-test-result").wait_for(state="visible", timeout=40_000)
+        errors = [m for m in tap.received if m.get("type") == "error"]
+        assert errors == [], errors
+        report = tap.of("test_report")[-1]
+        assert len(tap.of("test_pong")) >= 10
+        assert tap.of("test_pong")[0]["n"] == 0
+        assert await page.evaluate("() => bridgeSite.connectionTest.upSent") > 100
+        assert await page.evaluate("() => bridgeSite.connectionTest.downReceived") > 100
+        assert [s["received"] > 0 for s in report["probe_down"]] == [True] * len(
+            report["probe_down"]
+        ), report
+        result_message = next(m for m in tap.received if m.get("type") == "test_result")
+        figures = result_message["figures"]
+        print(json.dumps(report, indent=1), json.dumps(figures, indent=1, ensure_ascii=False))
+        assert figures["media_connected"] is True
+        assert figures["signaling_rtt_ms"] is not None
+        assert figures["ice_type"] == "host" and figures["ice_protocol"] == "udp"
+        assert figures["loss_out_pct"] == 0 and figures["jitter_out_ms"] is not None
+        assert figures["uplink_kbps"] and figures["downlink_kbps"]
+        assert figures["echo_cancellation"] is True
+        assert figures["speaker_loop_verified"] is None
+        codes = [r["code"] for r in result_message["reasons"]]
+        assert "speaker_unverified" in codes
+        geometry = await panel(page, FULL_HD)
+        assert_whole(geometry, "the runner's verdict")
+        assert [r["code"] for r in geometry["reasons"]] == codes
+        await screenshot(page, "site-test-result-runner.png")
+        assert problems == []
+    finally:
+        await host.close()
         await context.close()
