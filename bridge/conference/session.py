@@ -136,6 +136,11 @@ class Conference:
     def closed(self) -> bool:
         return self.state == "closed"
 
+    def opened(self) -> None:
+        """A session live for its test window (``scheduled``) has been opened."""
+        if self.state == "scheduled":
+            self.state = "open"
+
     def handle(self, command: Command, at: datetime | None = None) -> list[Event]:
         """The events ``command`` causes, each stamped with who caused it, when (``at``,
         given by the caller: the domain reads no clock) and the command's name."""

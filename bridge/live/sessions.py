@@ -171,7 +171,7 @@ class LiveSessions:
         except NotFound:
             return
         if session.state is SessionState.OPEN:
-            live.conference.state = "open"
+            live.conference.opened()
 
     async def _load_profiles(self, live: LiveSession) -> None:
         """Resolve every roster hall's effective profile from the store and hand them to

@@ -154,6 +154,7 @@ class ProtocolBridge:
 
     def __init__(self, conf: Conference) -> None:
         self.conf = conf
+        self.withheld: set[str] = set()  # actions `ready` leaves out (an account without them)
         self.route: WebSocketRoute | None = None
         self.received: list[dict[str, Any]] = []
 
@@ -170,7 +171,7 @@ class ProtocolBridge:
         self.received.append(message)
         kind = message["type"]
         if kind == "operator":
-            actions = [a.value for a in Action]
+            actions = [a.value for a in Action if a.value not in self.withheld]
             self.send(outbound.ready(message.get("id"), "admin", "admin", self.conf, actions))
             self.send(outbound.roster(self.conf))
             self.send(outbound.shown(self.conf.shown.state))

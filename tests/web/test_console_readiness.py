@@ -597,6 +597,7 @@ async def test_without_the_permission_the_board_button_says_why(
     button is off, says why, and the board is not read in the background."""
     conf = conference(60)
     fake = ProtocolBridge(conf)
+    fake.withheld = {"readiness.view", "readiness.test"}
     context, page, problems = await open_console(chromium, bridge, fake, SMALL)
     with collecting(problems):
         button = page.locator("#board-readiness")
