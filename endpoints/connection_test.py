@@ -21,7 +21,9 @@ import logging
 import time
 from typing import Any
 
-from bridge.probe.pacing import DOWN, TICK_S, UP, StepCounter, due, packet
+from bridge.media.aiortc_private import nominated_pair
+from bridge.media.probe_channel import send_steps
+from bridge.probe.pacing import DOWN, UP, StepCounter
 from endpoints.room import RoomMicrophone
 from endpoints.session import SiteClient
 from endpoints.signaling import AgentError, Message
@@ -30,7 +32,6 @@ from endpoints.video import EncodedVideoTrack
 log = logging.getLogger(__name__)
 
 RESULT_TIMEOUT_S = 90.0  # a test takes ≤ 20 s; a hall may wait its turn at the ramps
-MAX_BUFFERED = 256 * 1024
 REFUSALS = frozenset({"test_running", "too_many_requests", "site_offline"})
 
 
@@ -144,21 +145,8 @@ class HallTest:
         return 0
 
     async def _send_up(self, steps: list[float], step_s: float) -> None:
-        channel = self.site.probe
-        if channel is None:
-            return
-        loop = asyncio.get_running_loop()
-        for step, rate in enumerate(steps):
-            start, sent = loop.time(), 0
-            while (elapsed := loop.time() - start) < step_s:
-                if channel.readyState != "open":
-                    return
-                for _ in range(due(rate, elapsed, sent)):
-                    if channel.bufferedAmount > MAX_BUFFERED:
-                        break
-                    channel.send(packet(UP, step, sent))
-                    sent += 1
-                await asyncio.sleep(TICK_S)
+        if self.site.probe is not None:
+            await send_steps(self.site.probe, UP, steps, step_s)
 
     async def _watch_down(self, steps: int, step_s: float) -> None:
         """The transport's received bytes at each down step's boundary (its media rate)."""
@@ -223,17 +211,10 @@ class HallTest:
 def _ice(pc: Any) -> dict[str, Any] | None:
     """The nominated pair's local candidate (this hall's side): type and protocol."""
     for transceiver in pc.getTransceivers():
-        transport = transceiver.sender.transport
-        if transport is None:
-            continue
-        pair = transport.transport._connection._nominated.get(1)  # aioice's, as the bridge reads it
+        pair = nominated_pair(transceiver.sender)
         if pair is None:
             continue
-        local = pair.local_candidate
-        relay = str(local.transport).lower() if local.type == "relay" else None
-        return {
-            "local": local.type,
-            "protocol": str(local.transport).lower(),
-            "relay_protocol": relay,
-        }
+        kind, protocol = pair[0]
+        relay = protocol if kind == "relay" else None
+        return {"local": kind, "protocol": protocol, "relay_protocol": relay}
     return None

@@ -110,6 +110,7 @@ class ConnectionTest:
         self._pongs: list[float] = []
         self._sent_pings: dict[int, float] = {}
         self._report: asyncio.Future[dict[str, Any]] | None = None
+        self._down_steps: list[float] = []  # the downlink probe's rates, for the report
 
     # ---- what the hall answers -------------------------------------------------------
 
@@ -330,7 +331,7 @@ class ConnectionTest:
         raw.jitter_out_ms = received.get("jitter_ms")
         down = report.get("probe_down") or []
         media = report.get("media_down_kbps") or []
-        sent = getattr(self, "_down_steps", [])
+        sent = self._down_steps
         steps = []
         for entry in down:
             i = entry.get("step", -1)
@@ -349,7 +350,7 @@ class ConnectionTest:
         camera = report.get("camera") or {}
         if raw.camera_width is None and camera.get("width"):
             raw.camera_width, raw.camera_height = int(camera["width"]), int(camera["height"])
-        if not raw.camera_fps and camera.get("fps") and raw.camera_fps is None:
+        if raw.camera_fps is None and camera.get("fps"):
             raw.camera_fps = float(camera["fps"])
         raw.echo_cancellation = report.get("echo_cancellation")
         raw.synthetic_microphone = bool(report.get("synthetic_microphone"))

@@ -50,20 +50,28 @@ class ProbeChannel:
 
     async def send_down(self, steps_kbps: Sequence[float], step_s: float) -> int:
         """Send the downlink probe, step after step; the packets sent."""
-        channel, sent_total = self.channel, 0
-        if channel is None:
+        if self.channel is None:
             return 0
-        loop = asyncio.get_running_loop()
-        for step, rate in enumerate(steps_kbps):
-            start, sent = loop.time(), 0
-            while (elapsed := loop.time() - start) < step_s:
-                if channel.readyState != "open":
-                    return sent_total
-                for _ in range(due(rate, elapsed, sent)):
-                    if channel.bufferedAmount > MAX_BUFFERED:
-                        break
-                    channel.send(packet(DOWN, step, sent))
-                    sent += 1
-                await asyncio.sleep(TICK_S)
-            sent_total += sent
-        return sent_total
+        return await send_steps(self.channel, DOWN, steps_kbps, step_s)
+
+
+async def send_steps(
+    channel: RTCDataChannel, direction: int, steps_kbps: Sequence[float], step_s: float
+) -> int:
+    """Send a probe on ``channel``, each step's rate for ``step_s`` in turn (the bridge's
+    downlink and the headless hall's uplink alike); the packets sent. What the channel's
+    buffer cannot take (``MAX_BUFFERED``) waits for the next tick, never grows it."""
+    loop, sent_total = asyncio.get_running_loop(), 0
+    for step, rate in enumerate(steps_kbps):
+        start, sent = loop.time(), 0
+        while (elapsed := loop.time() - start) < step_s:
+            if channel.readyState != "open":
+                return sent_total + sent
+            for _ in range(due(rate, elapsed, sent)):
+                if channel.bufferedAmount > MAX_BUFFERED:
+                    break
+                channel.send(packet(direction, step, sent))
+                sent += 1
+            await asyncio.sleep(TICK_S)
+        sent_total += sent
+    return sent_total
