@@ -17,7 +17,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,16 +52,23 @@ class TurnServer:
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def wait_for_log(self, pattern: str, timeout: float) -> list[re.Match[str]]:
-        """Every match of ``pattern`` in the log once there is one (``[]`` after ``timeout``).
+    def wait_for_log(
+        self,
+        pattern: str,
+        timeout: float,
+        until: Callable[[list[re.Match[str]]], bool] = bool,
+    ) -> list[re.Match[str]]:
+        """Every match of ``pattern`` in the log once ``until`` holds for them (by default:
+        once there is one), or what there is after ``timeout``.
 
         coturn writes an allocation's traffic ("usage") only when it has closed it, a
-        moment after its client deleted it.
+        moment after its client deleted it; a peer that gathered one allocation per m-line
+        closes the unused ones (a handful of packets each) before the one media went through.
         """
         deadline = time.monotonic() + timeout
         while True:
             found = list(re.finditer(pattern, self.log_text()))
-            if found or time.monotonic() > deadline:
+            if until(found) or time.monotonic() > deadline:
                 return found
             time.sleep(0.1)
 

@@ -109,13 +109,17 @@ async def test_a_relay_only_site_hears_and_is_heard_through_the_turn_server(tmp_
     # coturn's own account: allocations granted to our user, and packets relayed both ways
     # by an allocation (50 audio packets a second each way for seconds, not a few checks).
     assert "ALLOCATE processed, success" in turn.log_text()
+    def carried_media(found: list[re.Match[str]]) -> bool:
+        return any(int(m["rp"]) > 100 and int(m["sp"]) > 100 for m in found)
+
     usage = turn.wait_for_log(
         rf"session \d+: usage: realm=<[^>]*>, username=<{re.escape(turn.username)}>, "
         r"rp=(?P<rp>\d+), rb=\d+, sp=(?P<sp>\d+)",
         timeout=10,
+        until=carried_media,
     )
     counts = [(int(m["rp"]), int(m["sp"])) for m in usage]
-    assert any(rp > 100 and sp > 100 for rp, sp in counts), counts or turn.log_text()[-3000:]
+    assert carried_media(usage), counts or turn.log_text()[-3000:]
 
 
 async def test_a_wrong_turn_credential_fails_the_relayed_site_clearly_and_only_it(tmp_path, turn):
