@@ -20,6 +20,8 @@ instance; tests/endpoints/test_impair.py checks it still takes effect.
 provincial line) for *everything* on the connection — STUN consent requests and answers,
 DTLS, RTP and RTCP, both ways — by holding each datagram at the ICE sockets (each local
 candidate's aioice protocol: its transport's ``sendto`` and its ``datagram_received``).
+``shape_link`` works at the same place: a bottleneck of a given rate each way (a hall's
+ADSL or 4G line), whose queue delays what exceeds the rate and drops what overflows it.
 """
 
 from __future__ import annotations
@@ -210,13 +212,8 @@ def delay_link(pc: RTCPeerConnection, one_way_ms: float) -> int:
     Returns how many ICE sockets it delays; lasts as long as the connection."""
     delay_s = one_way_ms / 1000.0
     loop = asyncio.get_running_loop()
-    connections: dict[int, Any] = {}
-    for transceiver in pc.getTransceivers():
-        if transceiver.sender.transport is not None:
-            connection = transceiver.sender.transport.transport._connection
-            connections[id(connection)] = connection
     count = 0
-    for connection in connections.values():
+    for connection in _ice_connections(pc):
         for protocol in connection._protocols:
             protocol.transport = _HeldTransport(protocol.transport, delay_s)
             received = protocol.datagram_received
@@ -227,6 +224,81 @@ def delay_link(pc: RTCPeerConnection, one_way_ms: float) -> int:
             protocol.datagram_received = held
             count += 1
     return count
+
+
+class _Bottleneck:
+    """A link of ``kbps`` (UDP payload bits) with a drop-tail queue ``queue_ms`` long: a
+    datagram leaves when the ones ahead of it have, and is dropped when it would wait
+    longer than the queue holds — so the queue, and what it holds, is bounded."""
+
+    def __init__(self, kbps: float, queue_ms: float) -> None:
+        if kbps <= 0 or queue_ms <= 0:
+            raise ValueError("a bottleneck needs a rate and a queue above zero")
+        self.bytes_per_s = kbps * 1000.0 / 8.0
+        self.queue_s = queue_ms / 1000.0
+        self.free_at = 0.0  # when the link has sent everything queued so far
+        self.passed = self.dropped = 0
+
+    def schedule(
+        self, loop: asyncio.AbstractEventLoop, size: int, send: Callable[[], None]
+    ) -> None:
+        now = loop.time()
+        start = max(now, self.free_at)
+        if start - now > self.queue_s:
+            self.dropped += 1
+            return
+        self.free_at = start + size / self.bytes_per_s
+        self.passed += 1
+        loop.call_at(self.free_at, send)
+
+
+class _ShapedTransport:
+    """An asyncio datagram transport whose sends pass through a ``_Bottleneck``."""
+
+    def __init__(self, inner: Any, bottleneck: _Bottleneck) -> None:
+        self.inner, self.bottleneck = inner, bottleneck
+
+    def sendto(self, data: bytes, addr: Any = None) -> None:
+        def send() -> None:
+            if not self.inner.is_closing():
+                self.inner.sendto(data, addr)
+
+        self.bottleneck.schedule(asyncio.get_running_loop(), len(data), send)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def shape_link(
+    pc: RTCPeerConnection, up_kbps: float, down_kbps: float, queue_ms: float = 200.0
+) -> tuple[_Bottleneck, _Bottleneck]:
+    """Cap what ``pc`` sends at ``up_kbps`` and what it receives at ``down_kbps`` (UDP
+    payload; IP and UDP headers not counted), each behind a ``queue_ms`` drop-tail queue,
+    as a hall's access line does. Call it once the connection is up; it lasts as long as
+    the connection. Returns the (up, down) bottlenecks, whose counters say what passed and
+    what was dropped."""
+    loop = asyncio.get_running_loop()
+    up, down = _Bottleneck(up_kbps, queue_ms), _Bottleneck(down_kbps, queue_ms)
+    for connection in _ice_connections(pc):
+        for protocol in connection._protocols:
+            protocol.transport = _ShapedTransport(protocol.transport, up)
+            received = protocol.datagram_received
+
+            def shaped(data: bytes, addr: Any, received: Any = received) -> None:
+                down.schedule(loop, len(data), lambda: received(data, addr))
+
+            protocol.datagram_received = shaped
+    return up, down
+
+
+def _ice_connections(pc: RTCPeerConnection) -> list[Any]:
+    """The aioice connections under ``pc``'s transceivers (one when bundled)."""
+    connections: dict[int, Any] = {}
+    for transceiver in pc.getTransceivers():
+        if transceiver.sender.transport is not None:
+            connection = transceiver.sender.transport.transport._connection
+            connections[id(connection)] = connection
+    return list(connections.values())
 
 
 def impair_site(

@@ -372,9 +372,10 @@ async def _received(peer: Any) -> Counts | None:
         rows = await peer.received_statistics()
     except Exception:
         return None
-    if not rows:
+    audio = [r for r in rows if r[0] == "audio"]  # the link's loss: nothing retransmits it
+    if not audio:
         return None
-    return Counts(sum(r[1] for r in rows), sum(r[2] for r in rows))
+    return Counts(sum(r[1] for r in audio), sum(r[2] for r in audio))
 
 
 async def _jitter_in(peer: Any) -> float | None:

@@ -6,8 +6,9 @@ chirp's loop, the hall's own report — into ``Raw``; ``measure(raw)`` turns the
 verdict's ``Measured`` plus the figures a board shows beside it (``Extra``), in one place so
 the units are decided once:
 
-- loss each way is the share of packets lost over the media phase, audio and video streams
-  counted together (more packets, a steadier figure), percent;
+- loss each way is the share of the audio stream's packets lost over the media phase,
+  percent: the stream the E-model is about, and one nothing retransmits (video's losses are
+  partly repaired by NACK retransmissions, which would hide part of the link's loss);
 - the round trip is the median of the receiver reports' samples (each is one RTCP round
   trip with the time a report waited for the bridge's event loop taken out);
 - the E-model's loss is what FEC could not recover: on the uplink the frames the bridge's
@@ -106,7 +107,7 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
     loss_in = loss_pct(raw.in_before, raw.in_after)
     up = capacity(raw.up_steps)
     down = capacity(raw.down_steps)
-    mos = r = None
+    mos = r = emodel_loss = emodel_delay = None
     if raw.media_connected and rtt is not None and (loss_in is not None or raw.loss_out_pct):
         lost_after_fec = max(
             raw.concealed_in_pct if raw.concealed_in_pct is not None else (loss_in or 0.0),
@@ -114,6 +115,7 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
         )
         found = emodel.estimate(rtt, raw.jitter_buffer_ms or 0.0, lost_after_fec)
         mos, r = round(found.mos, 2), round(found.r, 1)
+        emodel_loss, emodel_delay = round(lost_after_fec, 2), round(found.ta_ms, 1)
     measured = Measured(
         media_connected=raw.media_connected,
         signaling_rtt_ms=_r(median(raw.signaling_rtts_ms)),
@@ -150,6 +152,9 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
     fps = raw.wanted_fps or 30.0
     extra = {
         "r_factor": r,
+        # the E-model's own inputs, so the MOS can be recomputed from the figures alone
+        "emodel_loss_pct": emodel_loss,
+        "emodel_delay_ms": emodel_delay,
         "uplink_at_least": None if up is None else up.at_least,
         "downlink_at_least": None if down is None else down.at_least,
         "uplink_video": _size(None if up is None else resolution_for(up.kbps, fps)),

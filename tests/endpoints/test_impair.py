@@ -137,3 +137,35 @@ def test_settings_are_checked() -> None:
         impair(pc, loss=1.5)
     with pytest.raises(ValueError):
         impair(pc, jitter_ms=-1)
+
+
+class _Clock:
+    """Just what ``_Bottleneck`` asks of a loop: its time, and when a send is due."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.due: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback: object) -> None:
+        self.due.append(when)
+
+
+def test_a_bottleneck_paces_to_its_rate_and_drops_past_its_queue() -> None:
+    from endpoints.impair import _Bottleneck
+
+    clock = _Clock()
+    link = _Bottleneck(kbps=800.0, queue_ms=200.0)  # 100 000 bytes a second
+    for _ in range(100):  # a burst of 100 × 1000 bytes at once: 1 s of the link's time
+        link.schedule(clock, 1000, lambda: None)  # type: ignore[arg-type]
+    # 10 ms a datagram; the queue holds 200 ms of them: 20 (one more would be in doubt
+    # only by rounding), the rest dropped
+    assert clock.due[:3] == pytest.approx([0.01, 0.02, 0.03])
+    assert link.passed in (20, 21) and link.passed + link.dropped == 100
+    clock.now = 1.0  # the queue has drained: the next leaves after its own 10 ms
+    link.schedule(clock, 1000, lambda: None)  # type: ignore[arg-type]
+    assert clock.due[-1] == pytest.approx(1.01)
+    with pytest.raises(ValueError):
+        _Bottleneck(kbps=0.0, queue_ms=200.0)
