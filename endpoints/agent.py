@@ -23,6 +23,10 @@ attempts and saying so on stderr; an operator's removal, the session's end and a
 expired link end it for good (endpoints/reconnect.py). ``--seconds`` counts from the first
 time media connects, outages included. ``--no-reconnect`` makes any end final (tests and
 benchmarks that expect the agent to exit).
+
+Whatever it runs, the agent takes part in connection tests as a hall page does: it answers
+a test the operator starts from the console, and when it joins a session in its test
+window (``joined.testing``) it runs its own at once, once, printing the verdict on stderr.
 """
 
 from __future__ import annotations
@@ -232,6 +236,9 @@ class _Run:
                 self._inventory = load_inventory(opts.inventory)
             except ValueError as exc:
                 raise AgentError("bad_option", f"--inventory: {exc}") from None
+        self._tested = False  # its own test in the window runs once, not at every reconnection
+        self._self_test: asyncio.Future[None] | None = None
+        self.test_result: Message | None = None
         self._events: TextIO | None = None
         if opts.events is not None:
             try:
@@ -302,6 +309,10 @@ class _Run:
             await client.start_media(self._track(), video=camera, timeout=opts.connect_timeout)
             now = connection.connected = time.monotonic()
             connection.heard_at_connect = _heard(self.recorder)
+            test = HallTest(client)  # answers a test staff start; its own in the window
+            if client.testing and not self._tested:
+                self._tested = True
+                self._self_test = asyncio.ensure_future(self._test_in_window(test))
             if self.deadline is None:
                 self.connect_seconds = now - self.started
                 self.deadline = now + opts.seconds
@@ -319,12 +330,24 @@ class _Run:
             return ended_by
         finally:
             connection.ended = time.monotonic()
+            if self._self_test is not None and not self._self_test.done():
+                self._self_test.cancel()  # the connection it measured is going
             with contextlib.suppress(AgentError):  # no channel: it never connected
                 self._close_code = client.channel.close_code
             self.state_changes.extend(client.state_changes)
             self.messages.extend(client.messages)
             self.seen.update(s.colour for s in client.video.seen)
             await client.close()
+
+    async def _test_in_window(self, test: HallTest) -> None:
+        """The hall's own connection test, as the site page runs it in the test window."""
+        try:
+            result = await test.run()
+        except AgentError as exc:
+            print(f"agent: connection test: {exc.code}: {exc.message}", file=sys.stderr)
+            return
+        self.test_result = result
+        print(f"agent: connection test: {_test_summary(result, self.opts.lang)}", file=sys.stderr)
 
     def _track(self) -> MediaStreamTrack:
         """The audio source for an attempt: each peer connection gets a fresh one."""
@@ -534,11 +557,21 @@ async def run_test(opts: AgentOptions) -> dict[str, Any]:
         await site.close()
 
 
+VERDICT_NAMES = {
+    "vi": {"ready": "SẴN SÀNG", "warning": "CẢNH BÁO", "not_ready": "CHƯA SẴN SÀNG"},
+    "en": {"ready": "READY", "warning": "WARNING", "not_ready": "NOT READY"},
+}
+
+
+def _test_summary(result: dict[str, Any], lang: str) -> str:
+    """One line: the verdict and its reasons."""
+    state = str(result.get("state"))
+    reasons = [str(r["en"] if lang == "en" else r["vi"]) for r in result.get("reasons") or []]
+    return "; ".join([VERDICT_NAMES[lang].get(state, state), *reasons])
+
+
 def _print_test(result: dict[str, Any], lang: str) -> None:
-    names = {
-        "vi": {"ready": "SẴN SÀNG", "warning": "CẢNH BÁO", "not_ready": "CHƯA SẴN SÀNG"},
-        "en": {"ready": "READY", "warning": "WARNING", "not_ready": "NOT READY"},
-    }[lang]
+    names = VERDICT_NAMES[lang]
     figures = result.get("figures") or {}
     print(names.get(str(result.get("state")), str(result.get("state"))))
     shown = (

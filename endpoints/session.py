@@ -109,6 +109,7 @@ class SiteClient:
         self.floor: int | None = None  # the site that has the floor (`floor` events)
         self.video = VideoWatcher()  # what it sees (decoded here), when it sends video
         self.ice_servers: list[dict[str, Any]] = []
+        self.testing = False  # `joined.testing`: the session is in its connection-test window
         self.pc: RTCPeerConnection | None = None
         self.session_closed = asyncio.Event()
         self.media_failed = asyncio.Event()
@@ -174,6 +175,8 @@ class SiteClient:
         self.site = reply.get("site")
         self.session = reply.get("session")
         self.ice_servers = list(reply.get("ice_servers") or [])
+        # the session is in its test window: the hall should test its link now
+        self.testing = reply.get("testing") is True
         return reply
 
     async def send(self, message: Message) -> None:

@@ -5,7 +5,9 @@ with figures from every check; its room's acoustic loop (30 ms, −20 dB) is fou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from endpoints.audio import SilenceTrack, ToneTrack
@@ -85,3 +87,67 @@ async def test_the_agent_runs_the_test_from_the_command_line(bridge):
     # a silent hall's room still carries the bridge's chirp back: the loop is verified
     assert result["figures"]["speaker_loop_verified"] is True
     assert abs(result["figures"]["acoustic_delay_ms"] - 30.0) <= 5.0
+
+
+async def test_a_headless_hall_tests_itself_in_the_window_and_answers_the_operator(bridge):
+    """`bridge agent LINK` (no --test) joining a session in its test window runs its test
+    by itself, as the hall page does, and the board shows the result; a test the operator
+    starts on an agent already there is answered in full (pings, probes, report)."""
+    import httpx
+
+    from endpoints.agent import AgentOptions, run_agent
+    from endpoints.operator import OperatorClient
+
+    token = await asyncio.to_thread(bridge.login)
+    api = httpx.AsyncClient(
+        base_url=bridge.url, headers={"authorization": f"Bearer {token}"}, verify=bridge.verify
+    )
+    now = datetime.now(UTC)
+    async with api:
+        sites = (await api.get("/api/sites")).json()["sites"]
+        ids = {s["name"]: s["id"] for s in sites}
+        body = {"title": "Giao ban thử", "host_site_id": ids["Hội trường Trung ương"],
+                "roster": [ids[name] for name in PROVINCES]}  # fmt: skip
+        sid = (await api.post("/api/sessions", json=body)).json()["session"]["id"]
+        schedule = {"starts_at": (now + timedelta(hours=3)).isoformat(),
+                    "test_from": (now - timedelta(hours=1)).isoformat()}  # fmt: skip
+        assert (await api.put(f"/api/sessions/{sid}/schedule", json=schedule)).json()["testing"]
+        links = (await api.post(f"/api/sessions/{sid}/links", json={})).json()["links"]
+        link = next(x["url"] for x in links if x["site_id"] == ids[HALL])
+        agent = asyncio.ensure_future(
+            run_agent(AgentOptions(link, tone_hz=440, seconds=60, reconnect=False, video="green"))
+        )
+        try:
+            board: dict[str, Any] = {}
+            for _ in range(60):  # the test takes ~20 s; it files its result when done
+                await asyncio.sleep(1.0)
+                board = (await api.get(f"/api/sessions/{sid}/readiness")).json()
+                row = next(s for s in board["sites"] if s["site_id"] == ids[HALL])
+                if row["state"] not in ("not_tested", "testing"):
+                    break
+            # a verdict (a steady tone is no quiet room: its "noise floor" warns)
+            assert row["state"] in ("ready", "warning", "not_ready"), row
+            assert row["source"] == "hall" and row["figures"]["media_connected"] is True
+            assert row["figures"]["camera_fps"], row["figures"]
+            assert row["figures"]["rtt_ms"] is not None and row["figures"]["mos"] > 4.0
+            first = row["at"]
+
+            # the operator runs it again from the console: the agent answers every part
+            async with OperatorClient(bridge.url, session_id=sid, token=token) as operator:
+                await operator.connect()
+                await operator.send({"type": "test_run", "site_id": ids[HALL]})
+                for _ in range(60):
+                    await asyncio.sleep(1.0)
+                    board = (await api.get(f"/api/sessions/{sid}/readiness")).json()
+                    row = next(s for s in board["sites"] if s["site_id"] == ids[HALL])
+                    if row["state"] != "testing" and row["at"] != first:
+                        break
+            assert row["at"] != first and row["source"] == "operator", row
+            figures = row["figures"]
+            assert figures["signaling_rtt_ms"] is not None  # it answered the pings
+            assert figures["uplink_kbps"] and figures["downlink_kbps"]  # and both probes
+            assert figures["loss_out_pct"] is not None  # and reported what it received
+        finally:
+            agent.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await agent
