@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
@@ -201,6 +202,27 @@ async def test_a_hall_beyond_loopback_joins_over_https_and_is_heard_and_seen(
                     ),
                 )
                 await screenshot(page, "site-https.png")
+                # The hall's connection test over the same path: the verdict on its screen,
+                # the figures of a real link (its own address, UDP, a round trip) filed.
+                await page.click("#site-test-button")
+                await page.locator("#site-test-result").wait_for(state="visible", timeout=60_000)
+                await page.wait_for_function(
+                    "() => /loa/i.test(document.querySelector('#site-test-result').innerText)",
+                    timeout=15_000,
+                )
+                await screenshot(page, "site-https-test.png")
+                board = httpx.get(
+                    f"{bridge.url}/api/sessions/1/readiness",
+                    headers={"authorization": f"Bearer {token}"},
+                    verify=bridge.verify,
+                ).json()
+                row = next(r for r in board["sites"] if r["site_id"] == hall_id)
+                figures = row["figures"]
+                assert figures["media_connected"] is True, figures
+                assert figures["ice_type"] == "host" and figures["ice_protocol"] == "udp", figures
+                assert figures["rtt_ms"] is not None and figures["rtt_ms"] < 50, figures
+                assert figures["uplink_kbps"] and figures["downlink_kbps"], figures
+                assert figures["speaker_loop_verified"] is None  # a fake microphone
                 assert [p for p in problems if "pageerror" in p] == []
             finally:
                 with contextlib.suppress(Exception):
