@@ -14,10 +14,12 @@ the units are decided once:
 - the E-model's loss is what FEC could not recover: on the uplink the frames the bridge's
   mixer concealed, on the downlink the hall's packet loss (its FEC is not seen from here:
   counted as lost, on the cautious side); the worse direction is scored;
-- the loudspeaker loop is verified when the chirp came back; when it did not, it is *not
-  verifiable* (None) if the hall's microphone cannot hear its loudspeakers by design — echo
-  cancellation on (it removes exactly that sound), or a synthetic microphone (a file, a
-  fake device) — and *no sound* (False) otherwise.
+- the loudspeaker loop is verified when the chirp came back *through the air*: to a
+  microphone that can hear a room, at least ``MIN_ACOUSTIC_DELAY_MS`` after it was played
+  out; otherwise it is *not verifiable* (None) if the hall's microphone cannot hear its
+  loudspeakers by design — echo cancellation on (it removes exactly that sound), a
+  synthetic microphone (a file, a fake device) — or if what came back came too soon (an
+  echo canceller's leak, a capture of the output), and *no sound* (False) otherwise.
 """
 
 from __future__ import annotations
@@ -53,11 +55,33 @@ def median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def speaker_loop(found: bool, echo_cancellation: bool | None, synthetic: bool) -> bool | None:
-    """True: the chirp came back; None: this microphone cannot hear it; False: no sound."""
-    if found:
+#: The least loudspeaker → microphone time a chirp that went through the air can take: the
+#: hall PC's output and input buffers alone cost more (10–40 ms), a metre of air 3 ms. A
+#: chirp back sooner never left the machine — an echo canceller's filter leaking its
+#: loudspeaker reference into the microphone's signal (seen at −45 dB from Chromium's on a
+#: loaded machine), or a capture device that records the output ("stereo mix").
+MIN_ACOUSTIC_DELAY_MS = 3.0
+
+
+def through_air(found: bool, synthetic: bool, acoustic_delay_ms: float | None) -> bool:
+    """Whether a chirp found in the microphone proves a loudspeaker and a room: found, by a
+    microphone that can hear a room (not a file or a fake device), late enough."""
+    if not found or synthetic:
+        return False
+    return acoustic_delay_ms is None or acoustic_delay_ms >= MIN_ACOUSTIC_DELAY_MS
+
+
+def speaker_loop(
+    found: bool,
+    echo_cancellation: bool | None,
+    synthetic: bool,
+    acoustic_delay_ms: float | None = None,
+) -> bool | None:
+    """True: the chirp came back through the air; None: this microphone cannot hear it, or
+    what came back did not go through a room; False: a real microphone heard no sound."""
+    if through_air(found, synthetic, acoustic_delay_ms):
         return True
-    if echo_cancellation is True or synthetic:
+    if found or echo_cancellation is True or synthetic:
         return None
     return False
 
@@ -108,8 +132,10 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
     up = capacity(raw.up_steps)
     down = capacity(raw.down_steps)
     mos = r = emodel_loss = emodel_delay = None
-    if raw.media_connected and rtt is not None and (
-        loss_in is not None or raw.loss_out_pct is not None
+    if (
+        raw.media_connected
+        and rtt is not None
+        and (loss_in is not None or raw.loss_out_pct is not None)
     ):
         lost_after_fec = max(
             raw.concealed_in_pct if raw.concealed_in_pct is not None else (loss_in or 0.0),
@@ -118,6 +144,7 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
         found = emodel.estimate(rtt, raw.jitter_buffer_ms or 0.0, lost_after_fec)
         mos, r = round(found.mos, 2), round(found.r, 1)
         emodel_loss, emodel_delay = round(lost_after_fec, 2), round(found.ta_ms, 1)
+    air = through_air(raw.loop_found, raw.synthetic_microphone, raw.acoustic_delay_ms)
     measured = Measured(
         media_connected=raw.media_connected,
         signaling_rtt_ms=_r(median(raw.signaling_rtts_ms)),
@@ -136,12 +163,18 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
         mic_clipping=raw.mic_clipping,
         mic_noise_floor_db=raw.mic_noise_floor_db,
         speaker_loop_verified=(
-            speaker_loop(raw.loop_found, raw.echo_cancellation, raw.synthetic_microphone)
+            speaker_loop(
+                raw.loop_found,
+                raw.echo_cancellation,
+                raw.synthetic_microphone,
+                raw.acoustic_delay_ms,
+            )
             if raw.media_connected
             else None
         ),
-        acoustic_delay_ms=_r(raw.acoustic_delay_ms),
-        echo_return_db=_r(raw.echo_return_db),
+        # a loop that did not go through the air says nothing of the room: no figures
+        acoustic_delay_ms=_r(raw.acoustic_delay_ms) if air else None,
+        echo_return_db=_r(raw.echo_return_db) if air else None,
         echo_cancellation=raw.echo_cancellation,
         camera_fps=_r(raw.camera_fps),
         camera_width=raw.camera_width,

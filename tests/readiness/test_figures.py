@@ -81,6 +81,29 @@ def test_a_capped_step_gives_the_capacity_and_says_it_is_not_a_floor() -> None:
 
 def test_the_loudspeaker_loop_is_never_assumed() -> None:
     assert speaker_loop(True, None, False) is True
+    assert speaker_loop(True, None, False, acoustic_delay_ms=12.0) is True
     assert speaker_loop(False, True, False) is None  # echo cancellation removes the chirp
     assert speaker_loop(False, None, True) is None  # a file or a fake device
     assert speaker_loop(False, False, False) is False  # a real microphone heard nothing
+
+
+def test_a_chirp_that_never_left_the_machine_proves_no_loudspeaker() -> None:
+    # Chromium's echo canceller leaking its loudspeaker reference into a fake microphone
+    # on a loaded machine: found at −45 dB, "0 ms" after it was played out
+    assert speaker_loop(True, True, True, acoustic_delay_ms=0.0) is None
+    assert speaker_loop(True, True, False, acoustic_delay_ms=1.0) is None  # too soon
+    assert speaker_loop(True, False, False, acoustic_delay_ms=0.5) is None  # a "stereo mix"
+    raw = Raw(
+        media_connected=True,
+        loop_found=True,
+        acoustic_delay_ms=0.0,
+        echo_return_db=-45.4,
+        echo_cancellation=True,
+        synthetic_microphone=True,
+    )
+    measured, _ = measure(raw)
+    assert measured.speaker_loop_verified is None
+    assert measured.acoustic_delay_ms is None and measured.echo_return_db is None
+    room = Raw(media_connected=True, loop_found=True, acoustic_delay_ms=30.0, echo_return_db=-20)
+    measured, _ = measure(room)
+    assert measured.speaker_loop_verified is True and measured.acoustic_delay_ms == 30.0

@@ -23,6 +23,16 @@ HALL = "Điểm cầu tỉnh Lào Cai"
 WAIT_MS = 40_000
 
 
+def stored_figures(bridge: RunningBridge) -> dict:
+    """The hall's last filed result's figures (the board, over the API)."""
+    board = httpx.get(
+        f"{bridge.url}/api/sessions/1/readiness",
+        headers={"authorization": f"Bearer {bridge.login()}"},
+        verify=bridge.verify,
+    ).json()
+    return next(s for s in board["sites"] if s["site_id"] == 2)["figures"] or {}
+
+
 async def test_the_page_runs_its_test_with_the_bridge_and_the_board_shows_it(
     bridge: RunningBridge, chromium: Browser
 ) -> None:
@@ -65,7 +75,10 @@ async def test_the_page_runs_its_test_with_the_bridge_and_the_board_shows_it(
             )
         except PlaywrightTimeout:
             shown_instead = await hall.inner_text("#site-test-result")
-            raise AssertionError(f"no word of the loudspeakers in: {shown_instead!r}") from None
+            filed = await asyncio.to_thread(stored_figures, bridge)
+            raise AssertionError(
+                f"no word of the loudspeakers in: {shown_instead!r}; filed: {filed}"
+            ) from None
         verdict = await hall.inner_text("#site-test-result")
         await screenshot(hall, "site-test-live-result.png")
         assert "không kiểm tra được loa" in verdict.lower(), verdict
