@@ -16,6 +16,15 @@ talk window (``--seconds``), then the talkers fall quiet (they send room noise t
 ``--settle`` s (talk hangover and buffers) the quiet window (``--quiet``) gives the noise
 floor a listener hears while nobody talks. Then every site leaves and the bridge is stopped.
 
+With ``--testing M`` the last M sites (listeners first, then talkers) run the connection
+test (docs/connection-tests.md) at one moment, ``--test-after`` s into the talk window,
+while the talkers keep talking: each sends ``test_start`` and plays the hall's side
+(endpoints/connection_test.py) over a ``probe`` data channel opened with its offer. The
+talk window is then measured twice: before the tests (the baseline) and from their start
+to its end (``--seconds`` in all: make it long enough for the last test, which may wait
+its turn at the ramps); the report adds how many tests finished, their verdicts and
+durations.
+
 Measured over the talk window: bridge CPU from /proc/PID/stat (utime + stime) as ms of CPU
 per second per site, and the clients' own CPU (they share the machine); packets per second
 each site receives, loss (sequence gaps), interarrival gaps; from the bridge's
@@ -55,7 +64,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from benchmarks.load_probe import ONSET_CYCLE_S, ONSET_TONE_S
-from benchmarks.load_report import Report, build_report, print_report
+from benchmarks.load_report import Report, add_tests, build_report, print_report
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -284,10 +293,15 @@ def expect(clients: Clients, event: str, deadline: float) -> dict[str, Any]:
 
 
 def site_plans(
-    links: list[str], talkers: int, split: int, uplink: dict[str, float] | None = None
+    links: list[str],
+    talkers: int,
+    split: int,
+    uplink: dict[str, float] | None = None,
+    testing: int = 0,
 ) -> list[list[dict[str, Any]]]:
     """Each client process's sites: talkers first (the host is talker 1); probes are
-    talker 1 and two listeners (the last site and one in the middle)."""
+    talker 1 and two listeners (the last site and one in the middle); the last
+    ``testing`` sites run the connection test."""
     n = len(links)
     listeners = [i for i in range(talkers, n)]
     probes = {0} if talkers else set()
@@ -299,6 +313,7 @@ def site_plans(
             "frequency": FREQUENCIES[i] if i < talkers else None,
             "probe": i in probes,
             "uplink": uplink,
+            "test": i >= n - testing,
         }
         for i, link in enumerate(links)
     ]
@@ -375,7 +390,9 @@ def run(args: argparse.Namespace) -> Report:
                 "jitter_ms": args.uplink_jitter_ms,
             }
             impaired = any(uplink.values())
-            plans = site_plans(links, args.talkers, args.client_procs, uplink if impaired else None)
+            plans = site_plans(
+                links, args.talkers, args.client_procs, uplink if impaired else None, args.testing
+            )
             for k, sites in enumerate(plans):
                 plan = {
                     "sites": sites,
@@ -394,6 +411,8 @@ def run(args: argparse.Namespace) -> Report:
             t0 = time.monotonic() + 0.3
             schedule = {"measure_start": t0 + args.warmup}
             schedule["talk_end"] = schedule["measure_start"] + args.seconds
+            if args.testing:
+                schedule["test_start"] = schedule["measure_start"] + args.test_after
             schedule["quiet_start"] = schedule["talk_end"] + args.settle
             schedule["quiet_end"] = schedule["quiet_start"] + args.quiet
             onsets = [schedule["quiet_end"] + 0.2 + k * ONSET_CYCLE_S for k in range(args.onsets)]
@@ -410,6 +429,23 @@ def run(args: argparse.Namespace) -> Report:
             wall_start = time.monotonic()
             metrics_reset = reset_metrics(bridge)
             metrics_start = get_metrics(bridge)
+            baseline: dict[str, Any] | None = None
+            if args.testing:
+                # The baseline window ends as the tests start; the talk window is theirs.
+                sleep_until(schedule["test_start"])
+                cpu = [cpu_seconds(bridge.pid)] + [cpu_seconds(c.process.pid) for c in procs]
+                wall = time.monotonic()
+                baseline = {
+                    "window": wall - wall_start,
+                    "cpu_start": cpu_start,
+                    "cpu_end": cpu,
+                    "metrics_start": metrics_start,
+                    "metrics_end": get_metrics(bridge),
+                    "metrics_reset": metrics_reset,
+                }
+                cpu_start, wall_start = cpu, wall
+                metrics_reset = reset_metrics(bridge)
+                metrics_start = get_metrics(bridge)
             sleep_until(schedule["talk_end"])
             cpu_end = [cpu_seconds(bridge.pid)] + [cpu_seconds(c.process.pid) for c in procs]
             wall_end = time.monotonic()
@@ -439,11 +475,11 @@ def run(args: argparse.Namespace) -> Report:
                 stop_process(c.process, grace=15)
             if bridge is not None:
                 stop_process(bridge.process)
-    return build_report(
+    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "benchmarks.load"])
+    command += " " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    report = build_report(
         args=args,
-        command=" ".join(shlex.quote(a) for a in [sys.executable, "-m", "benchmarks.load"])
-        + " "
-        + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        command=command,
         ready=ready,
         results=results,
         window=wall_end - wall_start,
@@ -456,6 +492,19 @@ def run(args: argparse.Namespace) -> Report:
         load=(load_before, os.getloadavg()),
         machine=machine(),
     )
+    if baseline is not None:
+        before = build_report(
+            args=args,
+            command=command,
+            ready=ready,
+            results=[{**r, **r["baseline"], "onset_sends": []} for r in results],
+            metrics_onsets=None,
+            load=(load_before, load_before),
+            machine=report.data["machine"],
+            **baseline,
+        )
+        add_tests(report, before, [t for r in results for t in r["tests"]], args.testing)
+    return report
 
 
 def machine() -> dict[str, Any]:
@@ -490,6 +539,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--uplink-delay-ms", type=float, default=0.0, help="every site")
     p.add_argument("--uplink-jitter-ms", type=float, default=0.0, help="every site, ±")
     p.add_argument("--join-interval", type=float, default=0.05, help="s between joins")
+    p.add_argument(
+        "--testing", type=int, default=0, help="sites running the connection test at once (0)"
+    )
+    p.add_argument(
+        "--test-after", type=float, default=15.0, help="baseline s before the tests (15)"
+    )
     target = p.add_mutually_exclusive_group()
     target.add_argument("--start-bridge", action="store_true", help="(default)")
     target.add_argument("--bridge-url", help="a running bridge on 127.0.0.1 instead")
@@ -513,6 +568,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--uplink-loss must be 0..0.5")
     if not (0 <= args.uplink_delay_ms <= 1000 and 0 <= args.uplink_jitter_ms <= 1000):
         p.error("--uplink-delay-ms and --uplink-jitter-ms must be 0..1000")
+    if not 0 <= args.testing <= args.sites:
+        p.error("--testing must be 0..--sites")
+    if args.testing and not 1 <= args.test_after < args.seconds:
+        p.error("--test-after must be at least 1 and less than --seconds")
     if not 0 <= args.onsets <= 50:
         p.error("--onsets must be 0..50")
     for name in ("warmup", "settle", "quiet"):
@@ -527,7 +586,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.timeout is None:
         join = args.sites * args.join_interval + 60
         phases = args.warmup + args.seconds + args.settle + args.quiet + args.onsets * ONSET_CYCLE_S
-        args.timeout = 90 + join + phases
+        # A test still running after the window is waited for (RESULT_TIMEOUT_S at most).
+        tests = 90.0 if args.testing else 0.0
+        args.timeout = 90 + join + phases + tests
     return args
 
 

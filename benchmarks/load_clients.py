@@ -13,12 +13,16 @@ whose audio is analysed at the end.
 Talking to the parent, one JSON object per line: this process prints
 ``{"event": "ready", ...}`` once every site has joined (or failed to), then reads one line,
 the schedule (``time.monotonic()`` instants, the same clock in every process on Linux):
-``{"measure_start", "talk_end", "quiet_start", "quiet_end", "onsets", "offsets", "end"}``.
-At ``talk_end`` the talkers fall quiet (they send their room's noise); after
-``quiet_end`` talker 1 speaks up at each of ``onsets`` and falls quiet at ``offsets`` (for
-the onset latency); at ``end`` every site leaves. The results go to RESULT.json and
-``{"event": "done"}`` is printed. The whole run is bounded by the
-plan's ``timeout_s``; on any failure the process still leaves, closes and exits.
+``{"measure_start", "talk_end", "quiet_start", "quiet_end", "onsets", "offsets", "end"}``,
+and ``"test_start"`` when some sites run the connection test (their plan's ``test``): at
+that instant each of them sends ``test_start`` at once and plays the hall's side
+(endpoints/connection_test.py ``HallTest``) on the probe data channel it opened with its
+offer; the window before it is measured apart, as the baseline. At ``talk_end`` the
+talkers fall quiet (they send their room's noise); after ``quiet_end`` talker 1 speaks up
+at each of ``onsets`` and falls quiet at ``offsets`` (for the onset latency); at ``end``
+every site leaves (a test still running is waited for first). The results go to
+RESULT.json and ``{"event": "done"}`` is printed. The whole run is bounded by the plan's
+``timeout_s``; on any failure the process still leaves, closes and exits.
 """
 
 from __future__ import annotations
@@ -36,13 +40,14 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
 from benchmarks.load_probe import probe_report, stream_stats
 from bridge.media.ice import restrict_host_addresses, rtc_configuration
+from endpoints.connection_test import RESULT_TIMEOUT_S, HallTest
 from endpoints.impair import impair
 from endpoints.link import parse_link
 from endpoints.prerecorded import (
@@ -57,7 +62,8 @@ from endpoints.prerecorded import (
     tap_audio_packets,
     tone,
 )
-from endpoints.signaling import AgentError, SignalingChannel
+from endpoints.session import SiteClient
+from endpoints.signaling import AgentError, Message, SignalingChannel
 
 log = logging.getLogger("benchmarks.load_clients")
 
@@ -74,6 +80,7 @@ class SitePlan:
     probe: bool
     # endpoints.impair settings for this site's uplink (loss, delay_ms, jitter_ms), if any
     uplink: dict[str, float] | None = None
+    test: bool = False  # runs the connection test at the schedule's "test_start"
 
 
 @dataclass
@@ -86,6 +93,8 @@ class LoadSite:
     channel: SignalingChannel | None = None
     pc: RTCPeerConnection | None = None
     track: EncodedAudioTrack | None = None
+    probe: RTCDataChannel | None = None  # the connection test's data channel
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     joined_at: float | None = None
     arrivals: array[float] = field(default_factory=lambda: array("d"))
@@ -114,7 +123,8 @@ class LoadSite:
         reply = await channel.expect({"joined", "error"}, timeout=_left(deadline), after=mark)
         if reply["type"] == "error":
             raise AgentError(str(reply.get("code")), str(reply.get("message")))
-        pc = RTCPeerConnection(rtc_configuration(list(reply.get("ice_servers") or [])))
+        self.ice_servers = list(reply.get("ice_servers") or [])
+        pc = RTCPeerConnection(rtc_configuration(self.ice_servers))
         self.pc = pc
         connected = asyncio.Event()
         pc.on(
@@ -127,6 +137,8 @@ class LoadSite:
         if self.plan.uplink:
             impair(pc, seed=self.plan.index, **self.plan.uplink)
         tap_audio_packets(pc, self.on_packet, keep_payload=self.plan.probe)
+        if self.plan.test:  # before the offer, so that it carries the channel (as SiteClient)
+            self.probe = pc.createDataChannel("probe", ordered=False, maxRetransmits=0)
         await pc.setLocalDescription(await pc.createOffer())
         mark = channel.seq
         await channel.send({"type": "offer", "sdp": pc.localDescription.sdp, "id": "offer"})
@@ -158,6 +170,56 @@ class LoadSite:
             await self.pc.close()
         if self.channel is not None:
             await self.channel.close()
+
+
+class TestedHall:
+    """What ``HallTest`` uses of a ``SiteClient``, over a load site's own connection: its
+    signaling, its peer connection (the tap leaves ``getStats`` working) and the probe
+    channel. No camera, no loudspeaker: the test's camera and loudspeaker checks say so."""
+
+    def __init__(self, site: LoadSite) -> None:
+        assert site.channel is not None and site.pc is not None
+        self.channel = site.channel
+        self.pc = site.pc
+        self.probe = site.probe
+        self.ice_servers = site.ice_servers
+        self._video_track = None
+        self.speaker = None
+
+    async def send(self, message: Message) -> None:
+        await self.channel.send(message)
+
+
+async def run_test(site: LoadSite, timeout: float) -> dict[str, Any]:
+    """One hall's connection test, from its ``test_start``; what the report needs of it."""
+    started = time.monotonic()
+    out: dict[str, Any] = {"index": site.plan.index, "started": started}
+    try:
+        test = HallTest(cast(SiteClient, TestedHall(site)))
+        result = await test.run(timeout)
+    except AgentError as exc:
+        out["error"] = f"{exc.code}: {exc.message}"[:200]
+        return out
+    except Exception as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"[:200]
+        return out
+    figures = result.get("figures") or {}
+    out.update(
+        {
+            "finished": time.monotonic(),
+            "state": result.get("state"),
+            "reasons": [str(r.get("code")) for r in result.get("reasons") or []],
+            "unmeasured": list(result.get("unmeasured") or []),
+            "duration_ms": figures.get("duration_ms"),
+            "uplink_kbps": figures.get("uplink_kbps"),
+            "downlink_kbps": figures.get("downlink_kbps"),
+            "rtt_ms": figures.get("rtt_ms"),
+            "signaling_rtt_ms": figures.get("signaling_rtt_ms"),
+            "loss_in_pct": figures.get("loss_in_pct"),
+            "mos": figures.get("mos"),
+        }
+    )
+    return out
 
 
 class GcPauses:
@@ -298,6 +360,7 @@ async def run(plan: dict[str, Any], result_path: Path) -> None:
     sites, reference = prepare(plans)
     lag = LoopLag()
     lag.start()
+    tests: list[asyncio.Future[dict[str, Any]]] = []
     gc_pauses = GcPauses()
     gc_pauses.start()
     started = time.monotonic()
@@ -318,13 +381,24 @@ async def run(plan: dict[str, Any], result_path: Path) -> None:
         await sleep_until(schedule["measure_start"])
         for site in joined:
             site.mark_sent("measure_start")
+        testing = [s for s in joined if s.plan.test]
+        if "test_start" in schedule:
+            await sleep_until(schedule["test_start"])
+            for site in joined:
+                site.mark_sent("test_start")
+            # Every test_start goes out in this one loop turn: the halls ask at one moment.
+            tests = [asyncio.ensure_future(run_test(site, RESULT_TIMEOUT_S)) for site in testing]
         await sleep_until(schedule["talk_end"])
         for site in joined:
             site.mark_sent("talk_end")
             site.fall_quiet()
         await sleep_until(schedule["quiet_end"])
         onset_sends = await toggle_first_talker(joined, schedule)
+        # A test still running (each is bounded by its own timeout) is waited for here.
+        test_results = list(await asyncio.gather(*tests))
     finally:
+        for task in tests:
+            task.cancel()
         await lag.stop()
         gc_pauses.stop()
         await asyncio.gather(
@@ -333,13 +407,32 @@ async def run(plan: dict[str, Any], result_path: Path) -> None:
     talk = (schedule["measure_start"], schedule["talk_end"])
     quiet = (schedule["quiet_start"], schedule["quiet_end"])
     onsets = (schedule["quiet_end"], schedule["end"])
+    baseline: dict[str, Any] | None = None
+    if "test_start" in schedule:
+        # The talk window is the tests' from their start; before it, the baseline.
+        before = (schedule["measure_start"], schedule["test_start"])
+        talk = (schedule["test_start"], schedule["talk_end"])
+        baseline = {
+            "client_loop_lag_ms": lag.report(*before),
+            "sites": [site_result(s, before, ("measure_start", "test_start")) for s in sites],
+            "probes": [
+                {
+                    "index": s.plan.index,
+                    "talker": s.plan.frequency,
+                    **probe_report(s.arrivals, s.seqs, s.payloads, frequencies, before, quiet),
+                }
+                for s in sites
+                if s.plan.probe and s.error is None
+            ],
+        }
+    marks = ("test_start", "talk_end") if baseline is not None else ("measure_start", "talk_end")
     result = {
         "reference_noise_dbfs": round(reference, 2),
         "frequencies": frequencies,
         "client_loop_lag_ms": lag.report(*talk),
         "client_gc": gc_pauses.report(*talk),
         "onset_sends": onset_sends,
-        "sites": [site_result(s, talk) for s in sites],
+        "sites": [site_result(s, talk, marks) for s in sites],
         "probes": [
             {
                 "index": s.plan.index,
@@ -348,6 +441,12 @@ async def run(plan: dict[str, Any], result_path: Path) -> None:
             }
             for s in sites
             if s.plan.probe and s.error is None
+        ],
+        "baseline": baseline,
+        "tests": [
+            {**t, "started": t["started"] - schedule["test_start"]}
+            | ({"finished": t["finished"] - schedule["test_start"]} if "finished" in t else {})
+            for t in test_results
         ],
     }
     result_path.write_text(json.dumps(result, allow_nan=False, default=_json_default))
@@ -373,7 +472,9 @@ async def toggle_first_talker(sites: list[LoadSite], schedule: dict[str, Any]) -
     return sends
 
 
-def site_result(site: LoadSite, window: tuple[float, float]) -> dict[str, Any]:
+def site_result(
+    site: LoadSite, window: tuple[float, float], marks: tuple[str, str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": site.plan.index,
         "talker": site.plan.frequency,
@@ -383,9 +484,9 @@ def site_result(site: LoadSite, window: tuple[float, float]) -> dict[str, Any]:
         return out
     stats = stream_stats(site.arrivals, site.seqs, *window, timestamps=site.timestamps)
     out.update({k: _finite(v) for k, v in stats.as_dict().items()})
-    marks = site.sent_marks
-    if "measure_start" in marks and "talk_end" in marks:
-        (t0, n0), (t1, n1) = marks["measure_start"], marks["talk_end"]
+    first, last = marks
+    if first in site.sent_marks and last in site.sent_marks:
+        (t0, n0), (t1, n1) = site.sent_marks[first], site.sent_marks[last]
         out["sent_fps"] = round((n1 - n0) / (t1 - t0), 2) if t1 > t0 else None
     return out
 

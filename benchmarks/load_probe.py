@@ -51,6 +51,7 @@ class StreamStats:
     # sender left out *and said so*, so the receiver conceals it. Frames a sender drops
     # before packetising, with no timestamp gap, show only as fps below 50 with no loss.
     timestamp_gaps: int = 0
+    gap_max_at_s: float = math.nan  # when the longest gap ended, seconds into the window
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -114,6 +115,7 @@ def stream_stats(
         gap_max_ms=float(gaps.max()),
         late_gaps=int(np.count_nonzero(gaps > LATE_GAP_MS)),
         timestamp_gaps=timestamp_gaps,
+        gap_max_at_s=float(t[int(np.argmax(gaps)) + 1] - start) if t.size > 1 else math.nan,
     )
 
 

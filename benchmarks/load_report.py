@@ -101,6 +101,10 @@ def build_report(
             "timestamp_gap_frames": sum(s.get("timestamp_gaps", 0) for s in ok),
             "gap_p99_ms_median": _r(_median(s["gap_p99_ms"] for s in ok)),
             "gap_max_ms": _r(max((s["gap_max_ms"] or 0 for s in ok), default=None)),
+            # when the worst site's longest gap ended, seconds into the window
+            "gap_max_at_s": _r(
+                max(ok, key=lambda s: s["gap_max_ms"] or 0).get("gap_max_at_s") if ok else None
+            ),
         },
         "bridge_metrics": {
             "available": metrics_end is not None,
@@ -134,6 +138,60 @@ def build_report(
     }
     data["targets"] = judge(data, frequencies)
     return Report(data)
+
+
+def summarize_tests(tests: list[dict[str, Any]], asked: int) -> dict[str, Any]:
+    """The connection tests of a ``--testing`` run: how many of the ``asked`` finished with
+    a verdict, the verdicts, durations (the bridge's ``duration_ms``, and from each hall's
+    ``test_start`` to its result, on the clients' clock), the reasons given, and how many
+    got their bitrate ramps (the others waited past their turn)."""
+    done = [t for t in tests if t.get("state") is not None]
+    states: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for t in done:
+        states[str(t["state"])] = states.get(str(t["state"]), 0) + 1
+        for code in t.get("reasons") or []:
+            reasons[code] = reasons.get(code, 0) + 1
+    bridge_s = [t["duration_ms"] / 1000 for t in done if t.get("duration_ms") is not None]
+    hall_s = [t["finished"] - t["started"] for t in done if "finished" in t]
+    errors: dict[str, int] = {}
+    for t in tests:
+        if t.get("error"):
+            errors[str(t["error"])] = errors.get(str(t["error"]), 0) + 1
+    return {
+        "asked": asked,
+        "finished": len(done),
+        "states": dict(sorted(states.items())),
+        "errors": errors,
+        "ramped": sum(1 for t in done if t.get("uplink_kbps") is not None),
+        "duration_s": {
+            "median": _r(_median(bridge_s)),
+            "max": _r(max(bridge_s, default=math.nan)),
+        },
+        "hall_s": {"median": _r(_median(hall_s)), "max": _r(max(hall_s, default=math.nan))},
+        "last_finished_s": _r(max((t["finished"] for t in done if "finished" in t), default=None)),
+        "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "rtt_ms_max": _r(
+            max((t["rtt_ms"] for t in done if t.get("rtt_ms") is not None), default=None)
+        ),
+    }
+
+
+#: What the baseline window keeps of its own report, beside the tests' window.
+BASELINE_KEYS = ("seconds", "bridge_cpu", "client_cpu", "received", "bridge_metrics", "targets")
+
+
+def add_tests(report: Report, baseline: Report, tests: list[dict[str, Any]], asked: int) -> None:
+    """Put a ``--testing`` run's baseline window and its tests' summary into ``report``
+    (whose own figures are then those of the window from the tests' start)."""
+    before = {k: baseline.data[k] for k in BASELINE_KEYS}
+    before["bridge_metrics"] = {k: v for k, v in before["bridge_metrics"].items() if k != "raw_end"}
+    before["tones_heard"] = {
+        str(p["index"]): p["talk"]["tones_heard"] for p in baseline.data["audio"]["probes"]
+    }
+    report.data["baseline"] = before
+    report.data["connection_tests"] = summarize_tests(tests, asked)
+    report.data["connection_tests"]["per_site"] = tests
 
 
 def judge(data: dict[str, Any], frequencies: list[float]) -> list[dict[str, Any]]:
@@ -275,11 +333,94 @@ def print_report(report: Report) -> None:
     for name, text in rows:
         print(f"  {name:<{width}}  {text}")
     print()
+    if "connection_tests" in d:
+        print_tests(d)
+        print()
+        print(f"  {'target':<38} {'goal':<28} {'baseline':>10}  met  {'tests':>10}  met")
+        before = {t["name"]: t for t in d["baseline"]["targets"]}
+        for t in d["targets"]:
+            b = before.get(t["name"], {"value": None, "met": None})
+            print(
+                f"  {t['name']:<38} {t['target']:<28} {_value(b['value']):>10}  "
+                f"{_met(b['met']):<3}  {_value(t['value']):>10}  {_met(t['met'])}"
+            )
+        return
     print(f"  {'target':<38} {'goal':<28} {'measured':>10}  met")
     for t in d["targets"]:
-        met = {True: "yes", False: "NO", None: "n/a"}[t["met"]]
-        value = t["value"] if isinstance(t["value"], bool) else _f(t["value"])
-        print(f"  {t['name']:<38} {t['target']:<28} {value!s:>10}  {met}")
+        print(f"  {t['name']:<38} {t['target']:<28} {_value(t['value']):>10}  {_met(t['met'])}")
+
+
+def print_tests(d: dict[str, Any]) -> None:
+    """The connection tests' summary, and the baseline window beside the tests' window."""
+    t = d["connection_tests"]
+    b = d["baseline"]
+    states = ", ".join(f"{k} {v}" for k, v in t["states"].items()) or "none"
+    print(
+        f"  connection tests: {t['finished']}/{t['asked']} finished ({states}); "
+        f"{t['ramped']} got their ramps; duration median {_f(t['duration_s']['median'])} s, "
+        f"max {_f(t['duration_s']['max'])} s; last result {_f(t['last_finished_s'])} s "
+        "after the start"
+    )
+    if t["errors"]:
+        print(f"  test errors: {t['errors']}")
+    print(f"  reasons: {', '.join(f'{k} {v}' for k, v in t['reasons'].items())}")
+    rows = [
+        ("window, s", b["seconds"], d["seconds"]),
+        ("bridge CPU, cores", b["bridge_cpu"]["cores"], d["bridge_cpu"]["cores"]),
+        (
+            "clock lateness p50, ms",
+            b["bridge_metrics"]["lateness_p50_ms"],
+            d["bridge_metrics"]["lateness_p50_ms"],
+        ),
+        (
+            "clock lateness p99, ms",
+            b["bridge_metrics"]["lateness_p99_ms"],
+            d["bridge_metrics"]["lateness_p99_ms"],
+        ),
+        ("ticks skipped", b["bridge_metrics"]["skipped"], d["bridge_metrics"]["skipped"]),
+        (
+            "bridge latency p50, ms",
+            b["bridge_metrics"]["latency_p50_ms"],
+            d["bridge_metrics"]["latency_p50_ms"],
+        ),
+        (
+            "bridge latency p95, ms",
+            b["bridge_metrics"]["latency_p95_ms"],
+            d["bridge_metrics"]["latency_p95_ms"],
+        ),
+        ("frames/s, worst site", b["received"]["fps_min"], d["received"]["fps_min"]),
+        ("loss, %", b["received"]["loss_percent"], d["received"]["loss_percent"]),
+        (
+            "frames skipped in RTP timestamps",
+            b["received"]["timestamp_gap_frames"],
+            d["received"]["timestamp_gap_frames"],
+        ),
+        ("arrival gap max, ms", b["received"]["gap_max_ms"], d["received"]["gap_max_ms"]),
+        (
+            "  ending, s into the window",
+            b["received"]["gap_max_at_s"],
+            d["received"]["gap_max_at_s"],
+        ),
+        ("arrival gaps over 60 ms", b["received"]["late_gaps"], d["received"]["late_gaps"]),
+        ("client loop lag p99, ms", _lag(b["client_cpu"]), _lag(d["client_cpu"])),
+    ]
+    print()
+    print(f"  {'':<34} {'baseline':>10} {'tests':>10}")
+    for name, before, during in rows:
+        print(f"  {name:<34} {_value(before):>10} {_value(during):>10}")
+
+
+def _lag(client_cpu: dict[str, Any]) -> float | None:
+    lags = [x.get("p99") for x in client_cpu["loop_lag_ms"]]
+    return max((x for x in lags if x is not None), default=None)
+
+
+def _value(value: Any) -> str:
+    return str(value) if isinstance(value, bool) else _f(value)
+
+
+def _met(met: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "n/a"}[met]
 
 
 def _latency(latency: dict[str, float] | None) -> str:

@@ -37,8 +37,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bridge.probe.chirp import SAMPLE_RATE, chirp, find_loop
-from bridge.probe.microphone import analyse
+from bridge.probe.chirp import SAMPLE_RATE, Loop, chirp, find_loop
+from bridge.probe.microphone import Microphone, analyse
 from bridge.probe.pacing import UP, StepCounter
 from bridge.readiness.bitrate import Step, needed_kbps, probe_steps
 from bridge.readiness.figures import Counts, Raw, measure
@@ -58,7 +58,10 @@ MAX_RECORDED_FRAMES = int(MEDIA_S * 50) + 100  # the microphone's frames kept (b
 FRAME_S = 0.02
 FRAME_SAMPLES = 960
 
+ANALYSES_AT_ONCE = 1  # recordings analysed at a time across the bridge (worker threads)
+
 _ramps: asyncio.Semaphore | None = None
+_analyses: asyncio.Semaphore | None = None
 
 
 def _ramp_turns() -> asyncio.Semaphore:
@@ -66,6 +69,13 @@ def _ramp_turns() -> asyncio.Semaphore:
     if _ramps is None:
         _ramps = asyncio.Semaphore(RAMPS_AT_ONCE)
     return _ramps
+
+
+def _analysis_turns() -> asyncio.Semaphore:
+    global _analyses
+    if _analyses is None:
+        _analyses = asyncio.Semaphore(ANALYSES_AT_ONCE)
+    return _analyses
 
 
 class Hall(Protocol):
@@ -236,25 +246,19 @@ class ConnectionTest:
         pair = peer.ice_pair()
         if pair is not None:
             raw.ice_type, raw.ice_protocol = pair[1]  # the hall's side, as the bridge saw it
-        audio, start = recording.timeline()
-        if audio is not None:
-            mic = analyse(audio)
-            if mic is not None:
-                raw.mic_level_db = mic.level_db
-                raw.mic_noise_floor_db = mic.noise_floor_db
-                raw.mic_clipping = mic.clipping
-            if chirp_sent and chirp_sent[0] > 0 and start is not None:
-                loop = find_loop(
-                    sweep,
-                    audio,
-                    SAMPLE_RATE,
-                    max_delay_ms=2000,
-                    recording_offset_ms=(start - chirp_sent[0]) * 1000.0,
-                )
-                if loop is not None:
-                    raw.loop_found = True
-                    raw.loop_total_ms = loop.delay_ms
-                    raw.echo_return_db = loop.echo_return_db
+        played_at = chirp_sent[0] if chirp_sent and chirp_sent[0] > 0 else None
+        # ~50 ms of numpy for 10 s of audio: in a worker thread, one test's at a time, so
+        # that halls whose media phases end together do not hold up the mixer's clock.
+        async with _analysis_turns():
+            mic, loop = await asyncio.to_thread(hear, recording, sweep, played_at)
+        if mic is not None:
+            raw.mic_level_db = mic.level_db
+            raw.mic_noise_floor_db = mic.noise_floor_db
+            raw.mic_clipping = mic.clipping
+        if loop is not None:
+            raw.loop_found = True
+            raw.loop_total_ms = loop.delay_ms
+            raw.echo_return_db = loop.echo_return_db
         if len(frames) >= 2 and frames[-1] > frames[0]:
             raw.camera_fps = (len(frames) - 1) / (frames[-1] - frames[0])
         elif not frames:
@@ -421,6 +425,28 @@ class Recording:
             start = sent if start is None or sent < start else start
         end = max(ts - first for ts, _, _ in self.frames) + FRAME_SAMPLES
         return audio[: min(end, span)], None if start is None else start - FRAME_S
+
+
+def hear(
+    recording: Recording, sweep: np.ndarray, played_at: float | None
+) -> tuple[Microphone | None, Loop | None]:
+    """What the hall's microphone sent: its level figures, and the chirp's loop if it was
+    played (``played_at``: when its first block went, on the monotonic clock). Pure numpy
+    over a finished recording, so it may run off the event loop."""
+    audio, start = recording.timeline()
+    if audio is None:
+        return None, None
+    mic = analyse(audio)
+    if played_at is None or start is None:
+        return mic, None
+    loop = find_loop(
+        sweep,
+        audio,
+        SAMPLE_RATE,
+        max_delay_ms=2000,
+        recording_offset_ms=(start - played_at) * 1000.0,
+    )
+    return mic, loop
 
 
 async def _byte_windows(link: Any, steps: int) -> list[tuple[int, float]]:
