@@ -307,9 +307,9 @@ class LiveSession:
     async def remove_from_roster(self, site_id: int, by: str) -> None:
         """Take a site off the roster: a connected hall is removed first, by the removal
         path (it hears ``removed``, its connection and media are closed, the others are
-        told), then the domain drops it and everyone is sent the new roster. The domain
-        refuses the host (``HostSite``) and a site not on the roster (``UnknownSite``)
-        before anything is done."""
+        told), then the domain drops it and everyone is sent the new roster. The host
+        (``HostSite``) and a site not on the roster (``UnknownSite``) are refused before
+        anything is done."""
         if self.conference.site(site_id).host:
             raise HostSite(site_id)
         if site_id in self._sites:
