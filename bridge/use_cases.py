@@ -17,7 +17,7 @@ from bridge.conference.lifecycle import (
     check_transition,
 )
 from bridge.readiness.window import OFFICE_TIMEZONE
-from bridge.store import Conflict, Schedule, Session, SessionState, Store
+from bridge.store import Conflict, Schedule, Session, SessionState, Site, Store
 
 # A state write that loses a race is read and checked again this many times.
 _ATTEMPTS = 3
@@ -62,18 +62,22 @@ def issue_join_links(
         check_links(session.state)
     except SessionIsClosed as exc:
         raise Conflict(f"session {session_id} is closed") from exc
-    links = []
-    for site in store.sessions.roster_sites(session_id):
-        issued = store.tokens.issue(session_id, site.id, valid_for)
-        links.append(
-            {
-                "site_id": site.id,
-                "site_name": site.name,
-                "url": f"{base_url}/site/{session_id}#token={issued.token}",
-                "expires_at": issued.expires_at.isoformat(),
-            }
-        )
-    return links
+    return [
+        _join_link(store, session_id, site, valid_for, base_url)
+        for site in store.sessions.roster_sites(session_id)
+    ]
+
+
+def _join_link(
+    store: Store, session_id: int, site: Site, valid_for: timedelta, base_url: str
+) -> dict[str, Any]:
+    issued = store.tokens.issue(session_id, site.id, valid_for)
+    return {
+        "site_id": site.id,
+        "site_name": site.name,
+        "url": f"{base_url}/site/{session_id}#token={issued.token}",
+        "expires_at": issued.expires_at.isoformat(),
+    }
 
 
 def schedule_session(
@@ -92,3 +96,39 @@ def schedule_session(
     if session.state is SessionState.CLOSED:
         raise Conflict(f"session {session_id} is closed: its schedule is kept as it was")
     return store.sessions.set_schedule(session_id, starts_at, ends_at, test_from, test_until, tz=tz)
+
+
+# ---- roster ownership (docs/office.md, "Rosters") --------------------------------------
+
+
+class RosterClosed(Conflict):
+    """A closed session's roster is who took part: it is kept as it was (HTTP 409
+    ``session_closed``)."""
+
+    code = "session_closed"
+
+
+def _check_roster_open(store: Store, session_id: int) -> Session:
+    session = store.sessions.get(session_id)
+    if session.state is SessionState.CLOSED:
+        raise RosterClosed(f"session {session_id} is closed: its roster is kept as it was")
+    return session
+
+
+def add_roster_site(
+    store: Store, session_id: int, site_id: int, valid_for: timedelta, base_url: str
+) -> tuple[Session, Site, dict[str, Any]]:
+    """Put the site last on the roster of a session that is not closed, and issue its join
+    link at once (before the session or during it: the hall can join with it now). The
+    store refuses a site that does not exist or is on the roster already."""
+    _check_roster_open(store, session_id)
+    session = store.sessions.add_site(session_id, site_id)
+    site = store.sites.get(site_id)
+    return session, site, _join_link(store, session_id, site, valid_for, base_url)
+
+
+def remove_roster_site(store: Store, session_id: int, site_id: int) -> Session:
+    """Take the site off the roster of a session that is not closed; its join tokens for
+    the session go with it (the store refuses the host)."""
+    _check_roster_open(store, session_id)
+    return store.sessions.remove_site(session_id, site_id)

@@ -1,6 +1,7 @@
 """The domain of a live session, with no I/O: commands in, events out."""
 
 from bridge.conference.commands import (
+    AddToRoster,
     CloseSession,
     Command,
     DominantTalker,
@@ -13,6 +14,7 @@ from bridge.conference.commands import (
     Mute,
     MuteAllExceptHost,
     RaiseHand,
+    RemoveFromRoster,
     RemoveSite,
     SetVoiceActivated,
     ShowSite,
@@ -22,6 +24,7 @@ from bridge.conference.commands import (
 from bridge.conference.events import (
     Event,
     FloorChanged,
+    RosterChanged,
     SessionChanged,
     ShownChanged,
     SiteChanged,
@@ -31,6 +34,7 @@ from bridge.conference.session import (
     Conference,
     ConferenceError,
     ConnectionState,
+    HostSite,
     RosterSite,
     SiteOffline,
     SiteStatus,
@@ -39,6 +43,7 @@ from bridge.conference.session import (
 from bridge.conference.shown import ShownMode, ShownSite, ShownState
 
 __all__ = [
+    "AddToRoster",
     "CloseSession",
     "Command",
     "Conference",
@@ -48,6 +53,7 @@ __all__ = [
     "Event",
     "FloorChanged",
     "GiveFloor",
+    "HostSite",
     "Join",
     "Leave",
     "LowerHand",
@@ -56,7 +62,9 @@ __all__ = [
     "Mute",
     "MuteAllExceptHost",
     "RaiseHand",
+    "RemoveFromRoster",
     "RemoveSite",
+    "RosterChanged",
     "RosterSite",
     "SessionChanged",
     "SetVoiceActivated",

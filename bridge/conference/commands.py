@@ -9,6 +9,10 @@ and attendance can be built from the event stream alone. A site's own commands l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bridge.conference.session import RosterSite
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,28 @@ class DominantTalker:
     by: str = "voice"
 
 
+# Roster ownership (the organiser, the office, an admin: docs/office.md, "Rosters").
+
+
+@dataclass(frozen=True)
+class AddToRoster:
+    """A site is put on the roster of the live session, last (the store's order): it can
+    join at once."""
+
+    site: RosterSite
+    by: str
+
+
+@dataclass(frozen=True)
+class RemoveFromRoster:
+    """A site is taken off the roster: a joined one is removed first (as ``RemoveSite``),
+    then every trace of it goes — its hand, its floor, its place on the screen. The host,
+    who chairs, cannot be taken off."""
+
+    site_id: int
+    by: str
+
+
 Command = (
     Join
     | MediaConnected
@@ -150,4 +176,6 @@ Command = (
     | MuteAllExceptHost
     | UnmuteAll
     | RemoveSite
+    | AddToRoster
+    | RemoveFromRoster
 )

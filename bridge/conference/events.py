@@ -60,4 +60,15 @@ class FloorChanged(Cause):
     site_id: int | None
 
 
-Event = SiteChanged | SitesChanged | SessionChanged | ShownChanged | FloorChanged
+@dataclass(frozen=True)
+class RosterChanged(Cause):
+    """A site was put on the roster (``added``) or taken off it: ``sites`` is the whole
+    roster after the change, in roster order (everyone is sent it: a console draws the new
+    hall at once)."""
+
+    sites: tuple[SiteStatus, ...]
+    site_id: int
+    added: bool
+
+
+Event = SiteChanged | SitesChanged | SessionChanged | ShownChanged | FloorChanged | RosterChanged

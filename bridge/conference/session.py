@@ -12,7 +12,10 @@ Invariants kept here, whatever order commands arrive in:
   floor. Giving the floor to another site leaves the previous holder's microphone as it was
   (a briefing passes the floor, and the previous speaker often answers a question); the
   floor outlives a dropped connection, like a mute, but not a removal;
-- only a site that is joined (not offline) can be given the floor or removed.
+- only a site that is joined (not offline) can be given the floor or removed;
+- the roster changes only by ``AddToRoster`` (the new site last, offline) and
+  ``RemoveFromRoster`` (never the host; a joined site is removed first, then its hand, its
+  floor and its place on the screen go with it, and nothing of it is kept).
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ class SiteOffline(ConferenceError):
 
     def __init__(self, site_id: int) -> None:
         super().__init__(f"site {site_id} is not connected")
+        self.site_id = site_id
+
+
+class HostSite(ConferenceError):
+    """The host chairs the session: it cannot be taken off the roster."""
+
+    def __init__(self, site_id: int) -> None:
+        super().__init__(f"site {site_id} is the host")
         self.site_id = site_id
 
 
@@ -224,6 +235,10 @@ class Conference:
                 return self._update_many({s.id: {"muted": False} for s in self._sites.values()})
             case c.RemoveSite(site_id):
                 return self._remove(site_id)
+            case c.AddToRoster(site):
+                return self._add_to_roster(site)
+            case c.RemoveFromRoster(site_id):
+                return self._remove_from_roster(site_id)
             case c.CloseSession():
                 return self._close()
         raise TypeError(f"not a command: {command!r}")  # pragma: no cover
@@ -293,6 +308,32 @@ class Conference:
             events += self._set_floor(None)
         if self.shown.withdraw(site_id):
             events.append(ShownChanged(self.shown.state))
+        return events + self._host_view()
+
+    def _add_to_roster(self, site: RosterSite) -> list[Event]:
+        from bridge.conference.events import RosterChanged
+
+        if site.id in self._sites:
+            return []  # on it already (the live session was built from the store since)
+        self._sites[site.id] = SiteStatus(site.id, site.name, site.level, host=False)
+        return [RosterChanged(tuple(self._sites.values()), site.id, added=True)]
+
+    def _remove_from_roster(self, site_id: int) -> list[Event]:
+        from bridge.conference.events import RosterChanged, ShownChanged
+
+        site = self.site(site_id)
+        if site.host:
+            raise HostSite(site_id)
+        events: list[Event] = []
+        if site.state is not ConnectionState.OFFLINE:
+            events += self._remove(site_id)
+        elif self.floor == site_id:  # the floor outlives a dropped connection, not this
+            events += self._set_floor(None)
+        del self._sites[site_id]
+        self._held_hands.pop(site_id, None)
+        if self.shown.drop(site_id):
+            events.append(ShownChanged(self.shown.state))
+        events.append(RosterChanged(tuple(self._sites.values()), site_id, added=False))
         return events + self._host_view()
 
     def _step_down(self, muted: list[int]) -> list[Event]:

@@ -108,6 +108,15 @@ class ShownSite:
             return False
         return self._switch(self.host_site_id)
 
+    def drop(self, site_id: int) -> bool:
+        """``site_id`` is no longer on the roster: withdrawn if shown, and no longer the
+        one shown before (nor what the host looks at). True if anything changed."""
+        changed = self.withdraw(site_id)
+        if self.previous == site_id:
+            self.previous = None
+            changed = True
+        return changed
+
     def step_down(self, site_id: int) -> bool:
         """``site_id`` was muted. In voice mode, if it is shown, the host (the chair) is shown
         until the next talker has held the room; True if anything changed."""

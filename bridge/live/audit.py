@@ -20,6 +20,7 @@ from typing import Any
 from bridge.conference import (
     Event,
     FloorChanged,
+    RosterChanged,
     SessionChanged,
     ShownChanged,
     SiteChanged,
@@ -82,7 +83,14 @@ class AuditLog:
 
     def subscribe(self, live: LiveSession) -> None:
         session_id = live.conference.session_id
-        live.effects.on_every(lambda event: self.put(record_of(session_id, event)))
+
+        def write(event: Event) -> None:
+            # A roster change is recorded by the boundary that changed the store
+            # (``roster_add`` / ``roster_remove``), live session or not: once, not twice.
+            if not isinstance(event, RosterChanged):
+                self.put(record_of(session_id, event))
+
+        live.effects.on_every(write)
 
     def record(self, session_id: int | None, by: str, action: str, **detail: Any) -> None:
         self.put(AuditRecord(session_id, datetime.now(UTC), by, action, detail))

@@ -109,6 +109,17 @@ class HallDevices:
             self._tell_status(changed)
         return changed
 
+    # ---- the roster changes (docs/office.md, "Rosters") --------------------------------
+
+    def add(self, site_id: int) -> None:
+        """A site put on the roster of the live session: the default profile until the
+        store's effective one is handed in (``set_desired``)."""
+        self._halls.setdefault(site_id, _Hall())
+
+    def drop(self, site_id: int) -> None:
+        """A site taken off the roster: nothing of it is kept or told any more."""
+        self._halls.pop(site_id, None)
+
     # ---- a hall comes and goes ---------------------------------------------------------
 
     def joined(self, site_id: int, participant: Recipient) -> None:

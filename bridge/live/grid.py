@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from bridge.conference import (
     ConnectionState,
     FloorChanged,
+    RosterChanged,
     ShownChanged,
     SiteChanged,
     SitesChanged,
@@ -57,7 +58,12 @@ class GridViewers:
         # Set by the signaling layer (bridge.signaling.broadcast): how a hall is told.
         self.tell: Tell = lambda participant, cells: None
         live.effects.on(
-            ShownChanged, SiteChanged, SitesChanged, FloorChanged, handler=self._changed
+            ShownChanged,
+            SiteChanged,
+            SitesChanged,
+            FloorChanged,
+            RosterChanged,
+            handler=self._changed,
         )
 
     @property

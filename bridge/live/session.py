@@ -21,15 +21,19 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bridge.conference import (
+    AddToRoster,
     CloseSession,
     Command,
     Conference,
     DominantTalker,
+    HostSite,
     Join,
     Leave,
     MediaConnected,
     MediaLost,
+    RemoveFromRoster,
     RemoveSite,
+    RosterSite,
     ShownChanged,
     ShownMode,
     SiteChanged,
@@ -287,6 +291,31 @@ class LiveSession:
         self.command(RemoveSite(site_id, by))
         if link.transport is not None:
             await link.transport.close()
+
+    # ---- the roster (docs/office.md, "Rosters") ---------------------------------------
+
+    def add_to_roster(self, site: RosterSite, by: str) -> bool:
+        """Put a site on the roster of the live session: everyone is sent the new roster
+        (a console draws the hall at once, and renegotiates its previews for it) and the
+        hall may join at once. False if it was on it already."""
+        if any(s.id == site.id for s in self.conference.roster()):
+            return False
+        self.devices.add(site.id)
+        self.command(AddToRoster(site, by))
+        return True
+
+    async def remove_from_roster(self, site_id: int, by: str) -> None:
+        """Take a site off the roster: a connected hall is removed first, by the removal
+        path (it hears ``removed``, its connection and media are closed, the others are
+        told), then the domain drops it and everyone is sent the new roster. The host
+        (``HostSite``) and a site not on the roster (``UnknownSite``) are refused before
+        anything is done."""
+        if self.conference.site(site_id).host:
+            raise HostSite(site_id)
+        if site_id in self._sites:
+            await self.remove(site_id, by)
+        self.command(RemoveFromRoster(site_id, by))
+        self.devices.drop(site_id)
 
     def _current(self, site_id: int, participant: Participant) -> _SiteLink:
         link = self._sites.get(site_id)

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bridge.conference import Conference, RosterSite
+from bridge.conference import Conference, RosterSite, UnknownSite
 from bridge.conference.shown import DEFAULT_HOLD_S
 from bridge.conference.snapshot import ConferenceSnapshot, SnapshotError, from_json
 from bridge.live.media import MediaSide
@@ -153,6 +153,35 @@ class LiveSessions:
             self.keeper.watch(live, conference.snapshot())
             self._live[session_id] = live
             return live
+
+    # ---- the roster changed in the store (docs/office.md, "Rosters") ----------------------
+
+    async def roster_added(self, session_id: int, site: RosterSite, by: str) -> bool:
+        """A site was put on the session's roster in the store: if the session is live,
+        its conference takes it too (everyone is told; the hall may join at once) and its
+        profile is resolved. Under the lock that opens live sessions, so one being opened
+        now is seen finished: built from the store before the change (it is added) or
+        after (it has it). True if a live session took it."""
+        async with self._lock:
+            live = self._live.get(session_id)
+            if live is None or not live.add_to_roster(site, by):
+                return False
+            await self._load_profiles(live)
+            return True
+
+    async def roster_removed(self, session_id: int, site_id: int, by: str) -> bool:
+        """A site was taken off the session's roster in the store (its join tokens with
+        it): if the session is live, a connected hall is removed (it hears ``removed``) and
+        the conference drops it. True if a live session had it."""
+        async with self._lock:
+            live = self._live.get(session_id)
+            if live is None:
+                return False
+            try:
+                await live.remove_from_roster(site_id, by)
+            except UnknownSite:  # opened since without it
+                return False
+            return True
 
     async def _testing(self, session_id: int) -> bool:
         """Whether a scheduled session is in its test window now: its halls may join to

@@ -61,6 +61,8 @@ class Action(StrEnum):
     SITE_MEDIA = "site.media"
     SITE_HAND = "site.hand"
     SITE_LEAVE = "site.leave"
+    # Issue 13, part C: roster ownership (HTTP).
+    SESSION_ROSTER = "session.roster"
 
 
 @dataclass(frozen=True)
@@ -122,4 +124,6 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
     A.SITE_LEAVE: ActionInfo(True, True, "leave"),
+    # Issue 13, part C: roster ownership.
+    A.SESSION_ROSTER: ActionInfo(True, True, "add a site to a session's roster, or take one off"),
 }

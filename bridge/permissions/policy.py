@@ -51,6 +51,9 @@ _PROFILE_ASSIGN = frozenset({A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN})
 _TESTS_RUN = frozenset({A.READINESS_TEST})
 _SCHEDULE = frozenset({A.SESSION_SCHEDULE})
 _SITE_TESTS = frozenset({A.SITE_TESTS_VIEW})
+# Issue 13, part C: the roster is the organiser's (of its own session), the office's and
+# an admin's, before the session and during it; never an operator's or an observer's.
+_ROSTER = frozenset({A.SESSION_ROSTER})
 
 _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _STAFF,
@@ -64,7 +67,8 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     | {A.SESSION_STAFF}
     | _SCHEDULE
     | _SITE_TESTS
-    | _PROFILE_READ,
+    | _PROFILE_READ
+    | _ROSTER,
     Role.OPERATOR: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
     | _CONSOLE_READ
     | _RUN

@@ -41,6 +41,7 @@ from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
 from bridge.signaling.readiness_api import ReadinessRoutes
+from bridge.signaling.roster_api import RosterRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
@@ -204,11 +205,18 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sites/{site_id:int}/connection-tests", Action.SITE_TESTS_VIEW,
              "site_tests", s.ConnectionTestsReply, query=("limit",),
              summary="A site's connection tests over every session, newest first"),
+    # Issue 13, part C: roster ownership (roster_api.py).
+    ApiRoute("POST", "/api/sessions/{id:int}/roster", Action.SESSION_ROSTER, "add_to_roster",
+             s.RosterReply, body=m.RosterBody, conflicts=True,
+             summary="Put a site on the roster (last), with its join link (not once closed)"),
+    ApiRoute("DELETE", "/api/sessions/{id:int}/roster/{site_id:int}", Action.SESSION_ROSTER,
+             "remove_from_roster", s.SessionReply, conflicts=True,
+             summary="Take a site off the roster (not the host); a connected hall is removed"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes):
+class Api(ProfileRoutes, ReadinessRoutes, RosterRoutes):
     def __init__(
         self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
     ) -> None:

@@ -227,6 +227,9 @@ class Problem(StrEnum):
     INVALID = "invalid"  # anything else
     BUILT_IN = "built_in"  # a built-in hardware profile, read-only
     IN_USE = "in_use"  # a profile still assigned to ``sites``
+    # Issue 13, part C: roster ownership.
+    ON_ROSTER = "on_roster"  # a site already on the session's roster
+    HOST = "host"  # the session's host site, which is always on its roster
 
 
 # What a ``wrong_type`` field should have been, in both languages.
@@ -312,6 +315,15 @@ _PROBLEMS: dict[Problem, _Say] = {
     Problem.IN_USE: lambda p: (
         f"đang được gán cho điểm cầu {p.get('sites') or ''}".rstrip(),
         f"is assigned to sites {p.get('sites') or ''}".rstrip(),
+    ),
+    # Issue 13, part C: roster ownership.
+    Problem.ON_ROSTER: lambda p: (
+        "đã có trong danh sách điểm cầu của phiên họp",
+        "is on the session's roster already",
+    ),
+    Problem.HOST: lambda p: (
+        "là điểm cầu chủ trì: không thể bỏ khỏi danh sách của phiên họp",
+        "is the host site: it cannot be taken off the session's roster",
     ),
 }
 

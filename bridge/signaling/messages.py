@@ -508,6 +508,13 @@ class ScheduleBody(_Body):
     test_until: Instant | None = None
 
 
+# Issue 13, part C: roster ownership.
+class RosterBody(_Body):
+    """The site to put on a session's roster (last)."""
+
+    site_id: Id
+
+
 def parse_body(model: type[_Body], raw: bytes) -> Any:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE)

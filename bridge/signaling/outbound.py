@@ -20,6 +20,7 @@ from bridge.conference import (
     Conference,
     Event,
     FloorChanged,
+    RosterChanged,
     SessionChanged,
     ShownChanged,
     ShownState,
@@ -537,6 +538,8 @@ _FOR_EVENT: dict[type, Callable[[Any, Conference], ServerMessage]] = {
     FloorChanged: lambda e, c: floor(e.site_id),
     SessionChanged: lambda e, c: session(c),
     ShownChanged: lambda e, c: shown(e.shown),
+    # Issue 13, part C: a site put on the roster or taken off it: the whole roster again.
+    RosterChanged: lambda e, c: roster(c),
 }
 
 

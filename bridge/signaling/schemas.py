@@ -333,3 +333,12 @@ class ReadinessReply(TypedDict):
 class ConnectionTestsReply(TypedDict):
     site: SiteJson
     tests: list[dict[str, Any]]  # whole results, newest first
+
+
+# Issue 13, part C: roster ownership.
+@_closed
+class RosterReply(TypedDict):
+    """A site put on the roster: the session as it is now and the hall's new join link."""
+
+    session: SessionJson
+    link: LinkJson

@@ -10,7 +10,7 @@ import builtins
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bridge.readiness.window import (
@@ -118,6 +118,74 @@ class Sessions:
         if not rows:
             raise NotFound(f"no session {session_id}")
         return [site_of(row) for row in rows]
+
+    # -- roster changes (docs/office.md, "Rosters") ---------------------------------------
+
+    def add_site(self, session_id: int, site_id: int) -> Session:
+        """Put the site last on the session's roster. ``NotFound`` without the session;
+        ``InvalidInput`` (``site_id``/``not_found``) for no such site; ``Conflict``
+        (``site_id``/``on_roster``) when it is on the roster already. Whether the session
+        may change at all is ``bridge.use_cases``' to decide."""
+        roster = t.roster.c
+        with self._db.write() as conn:
+            _check_session(conn, session_id)
+            site = select(t.sites.c.id).where(t.sites.c.id == site_id)
+            if conn.execute(site).first() is None:
+                raise InvalidInput(f"no site {site_id}", field="site_id", problem="not_found")
+            on = select(roster.site_id).where(
+                roster.session_id == session_id, roster.site_id == site_id
+            )
+            if conn.execute(on).first() is not None:
+                raise Conflict(
+                    f"site {site_id} is on the roster of session {session_id} already",
+                    field="site_id",
+                    problem="on_roster",
+                )
+            # Positions only grow: one taken off leaves a gap, and the order stays.
+            last = conn.execute(
+                select(func.max(roster.position)).where(roster.session_id == session_id)
+            ).scalar()
+            position = 0 if last is None else last + 1
+            conn.execute(
+                insert(t.roster).values(session_id=session_id, site_id=site_id, position=position)
+            )
+            return _sessions(conn, session_id)[0]
+
+    def remove_site(self, session_id: int, site_id: int) -> Session:
+        """Take the site off the session's roster, and its join tokens for the session with
+        it (its links no longer join). ``NotFound`` without the session, or (``site_id``/
+        ``not_found``) when the site is not on its roster; ``Conflict`` (``site_id``/
+        ``host``) for the host, which is always on it."""
+        roster = t.roster.c
+        tokens = t.join_tokens.c
+        with self._db.write() as conn:
+            host = conn.execute(
+                select(t.sessions.c.host_site_id).where(t.sessions.c.id == session_id)
+            ).scalar()
+            if host is None:
+                raise NotFound(f"no session {session_id}")
+            if site_id == host:
+                raise Conflict(
+                    f"site {site_id} is the host of session {session_id}",
+                    field="site_id",
+                    problem="host",
+                )
+            # The foreign key takes the tokens too; said here, so it never depends on it.
+            conn.execute(
+                delete(t.join_tokens).where(
+                    tokens.session_id == session_id, tokens.site_id == site_id
+                )
+            )
+            gone = conn.execute(
+                delete(t.roster).where(roster.session_id == session_id, roster.site_id == site_id)
+            ).rowcount
+            if not gone:
+                raise NotFound(
+                    f"site {site_id} is not on the roster of session {session_id}",
+                    field="site_id",
+                    problem="not_found",
+                )
+            return _sessions(conn, session_id)[0]
 
     # -- schedule ------------------------------------------------------------------------
 

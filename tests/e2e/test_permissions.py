@@ -74,6 +74,8 @@ HTTP_EXPECTED: dict[str, set[str]] = {
         "operator",
         "other_operator",
     },
+    # Issue 13, part C: the roster is its organiser's, the office's and an admin's.
+    "session.roster": {"admin", "office", "organiser"},
 }
 WS_EXPECTED: dict[str, set[str]] = {
     "console.join": STAFF_READ,
@@ -225,6 +227,14 @@ def test_every_role_on_every_http_route(world: World) -> None:
             target = world.session(state="scheduled")
             reply = world.call(token, "POST", f"/api/sessions/{target}/{verb}")
             assert_answer(role, action, reply, role in HTTP_EXPECTED[action])
+        # The roster: each role adds a hall to a fresh session and takes one off it.
+        target = world.session()
+        added = world.call(
+            token, "POST", f"/api/sessions/{target}/roster", {"site_id": world.sites[3]}
+        )
+        assert_answer(role, "session.roster", added, role in HTTP_EXPECTED["session.roster"])
+        gone = world.call(token, "DELETE", f"/api/sessions/{target}/roster/{world.sites[1]}")
+        assert_answer(role, "session.roster", gone, role in HTTP_EXPECTED["session.roster"])
         made = world.call(
             token,
             "POST",

@@ -63,6 +63,7 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         ORGANISER: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
         | {A.SESSION_SCHEDULE, A.SITE_TESTS_VIEW}
+        | {A.SESSION_ROSTER}
         | READS
         | RUN
         | PROFILE_READ,
@@ -135,6 +136,21 @@ def test_connection_tests_board_read_by_all_tied_staff_run_by_operators_schedule
         assert authorize(principal, A.SITE_TESTS_VIEW, None).reason == "role"
 
 
+def test_the_roster_is_its_organisers_the_offices_and_an_admins_never_an_operators():
+    assert INFO[A.SESSION_ROSTER].scoped and INFO[A.SESSION_ROSTER].writes
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert authorize(principal, A.SESSION_ROSTER, SESSION), principal.role
+    for principal in (ADMIN, OFFICE):  # every session, whoever organises it
+        assert authorize(principal, A.SESSION_ROSTER, OTHER), principal.role
+    # An organiser changes only the roster of a session it organises.
+    assert authorize(ORGANISER, A.SESSION_ROSTER, OTHER).reason == "not_organiser"
+    # Running a session (even assigned to it) is not owning its roster.
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.SESSION_ROSTER, SESSION).reason == "role", principal.role
+    operated = SessionScope(9, organiser_id=20, operator_ids=frozenset({20}))
+    assert authorize(OPERATOR, A.SESSION_ROSTER, operated).reason == "role"
+
+
 def test_an_observer_may_watch_a_session_it_operates():
     scope = SessionScope(9, operator_ids=frozenset({30}))
     assert allowed_actions(OBSERVER, scope) >= READS
@@ -184,6 +200,7 @@ def test_action_values_are_the_wire_strings():
         *("session.schedule", "readiness.view", "readiness.test", "site.tests.view"),
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
+        "session.roster",
     }
 
 
