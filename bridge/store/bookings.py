@@ -310,6 +310,17 @@ class Bookings:
             )
             return _bookings(conn, [booking_id])[0]
 
+    def link_session(self, booking_id: int, session_id: int) -> Booking:
+        """Name the session an approval made."""
+        c = t.bookings.c
+        with self._db.write() as conn:
+            done = conn.execute(
+                update(t.bookings).where(c.id == booking_id).values(session_id=session_id)
+            ).rowcount
+            if not done:
+                raise NotFound(f"no booking {booking_id}")
+            return _bookings(conn, [booking_id])[0]
+
 
 def _times(prefix: str, times: Times) -> dict[str, datetime | None]:
     return {
@@ -325,11 +336,23 @@ def _values(new: NewBooking) -> tuple[dict[str, Any], builtins.list[int]]:
     if new.host_site_id not in roster:
         roster.insert(0, new.host_site_id)
     if len(set(roster)) != len(roster):
-        raise InvalidInput("a site appears more than once on the roster", field="roster")
+        raise InvalidInput(
+            "a site appears more than once on the roster", field="roster", problem="duplicate"
+        )
     if len(roster) > MAX_ROSTER:
-        raise InvalidInput(f"at most {MAX_ROSTER} sites", field="roster")
+        raise InvalidInput(
+            f"at most {MAX_ROSTER} sites",
+            field="roster",
+            problem="too_long",
+            params={"limit": MAX_ROSTER, "unit": "items"},
+        )
     if new.times.ends_at <= new.times.starts_at:
-        raise InvalidInput("the end must be after the start", field="ends_at")
+        raise InvalidInput(
+            "the end must be after the start",
+            field="ends_at",
+            problem="too_small",
+            params={"limit": new.times.starts_at.isoformat(), "exclusive": True},
+        )
     values = {
         "title": clean_text(new.title, "title", MAX_TITLE_CHARS),
         "agenda": _text(new.agenda, "agenda"),
@@ -355,7 +378,7 @@ def _check_refs(conn: Connection, new: NewBooking, roster: Sequence[int]) -> Non
     if new.organiser_id is not None:
         query = select(t.operators.c.id).where(t.operators.c.id == new.organiser_id)
         if conn.execute(query).first() is None:
-            raise InvalidInput(f"no account {new.organiser_id}")
+            raise InvalidInput(f"no account {new.organiser_id}", field="organiser_id")
 
 
 def _bookings(conn: Connection, ids: Sequence[int]) -> builtins.list[Booking]:
@@ -372,9 +395,7 @@ def _bookings(conn: Connection, ids: Sequence[int]) -> builtins.list[Booking]:
         rosters.setdefault(member.booking_id, []).append(member.site_id)
     history: dict[int, builtins.list[HistoryEntry]] = {}
     h = t.booking_history.c
-    for line in conn.execute(
-        select(t.booking_history).where(h.booking_id.in_(ids)).order_by(h.id)
-    ):
+    for line in conn.execute(select(t.booking_history).where(h.booking_id.in_(ids)).order_by(h.id)):
         history.setdefault(line.booking_id, []).append(
             HistoryEntry(line.at, line.by, line.action, line.from_state, line.to_state, line.reason)
         )

@@ -40,9 +40,7 @@ def upgrade() -> None:
     # Batch mode rebuilds both tables (each column a line of its CREATE TABLE, as schema.py
     # makes it). SQLite cannot reflect the sites' expression index: it is dropped first and
     # made again after.
-    with op.batch_alter_table(
-        "operators", recreate="always", reflect_args=(_username(),)
-    ) as batch:
+    with op.batch_alter_table("operators", recreate="always", reflect_args=(_username(),)) as batch:
         batch.add_column(sa.Column("email", sa.String(320), nullable=True))
     op.drop_index("uq_sites_parent_name", "sites")
     with warnings.catch_warnings(), op.batch_alter_table("sites", recreate="always") as batch:
@@ -165,9 +163,7 @@ def downgrade() -> None:
         warnings.filterwarnings("ignore", "Skipped unsupported reflection")
         batch.drop_column("email")
     _sites_name_index()
-    with op.batch_alter_table(
-        "operators", recreate="always", reflect_args=(_username(),)
-    ) as batch:
+    with op.batch_alter_table("operators", recreate="always", reflect_args=(_username(),)) as batch:
         batch.drop_column("email")
 
 
