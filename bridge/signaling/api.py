@@ -124,8 +124,10 @@ class ApiRoute:
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # What a success is: JSON of ``reply``'s shape, or (text/csv) a file the handler makes.
     media_type: str = "application/json"
-    # Issue 13 B: optional query parameters that are days (YYYY-MM-DD).
+    # Issue 13 B: optional query parameters that are days (YYYY-MM-DD); and whether a
+    # query parameter the route does not name is refused (``unknown_field``).
     dates: tuple[str, ...] = ()
+    strict_query: bool = False
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -214,7 +216,7 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/bookings", Action.BOOKING_LIST, "list_bookings", s.BookingsReply,
              choices=(("state", ("requested", "approved", "rescheduled", "rejected",
                                  "cancelled")),),
-             dates=("from", "until"),
+             dates=("from", "until"), strict_query=True,
              summary="The bookings the caller may see, by start (an organiser: its own)"),
     ApiRoute("POST", "/api/bookings/check", Action.BOOKING_REQUEST, "check_booking",
              s.CheckReply, body=m.BookingBody,
@@ -243,10 +245,11 @@ ROUTES: list[ApiRoute] = [
              "cancel_booking", s.BookingReply, body=m.CancelBody, conflicts=True,
              summary="Cancel (an approved one: with a reason; its session is closed)"),
     ApiRoute("GET", "/api/calendar", Action.CALENDAR_VIEW, "calendar", s.CalendarReply,
-             dates=("from", "until"),
+             dates=("from", "until"), strict_query=True,
              summary="Each day (working, holiday, declared) and the halls' sessions and bookings"),
     ApiRoute("GET", "/api/office-days", Action.CALENDAR_VIEW, "list_office_days",
-             s.OfficeDaysReply, query=("year",), summary="The days the office declared"),
+             s.OfficeDaysReply, query=("year",), strict_query=True,
+             summary="The days the office declared"),
     ApiRoute("PUT", "/api/office-days", Action.OFFICE_DAYS_EDIT, "set_office_days",
              s.OfficeDaysReply, body=m.OfficeDaysBody,
              summary="Declare days off and working days (year: replace that year's)"),
@@ -308,6 +311,8 @@ class Api(ProfileRoutes, ReadinessRoutes, BookingRoutes):
                     if route.action is Action.LOGIN
                     else await self._authorize(request, route.action)
                 )
+                if route.strict_query:  # issue 13 B
+                    _known_query(request, route)
                 body = None
                 if route.body is not None:
                     body = m.parse_body(route.body, await read_body(request))
@@ -621,6 +626,14 @@ async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes
             raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE, f"over {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _known_query(request: Request, route: ApiRoute) -> None:
+    """Issue 13 B: refuse a query parameter the route does not name (a typo: ``?form=``)."""
+    known = {*route.query, *route.dates, *(name for name, _ in route.choices)}
+    for name in request.query_params:
+        if name not in known:
+            raise field_error(name[:64] or "query", Problem.UNKNOWN_FIELD)
 
 
 def _int_param(request: Request, name: str) -> int | None:
