@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bridge.bookings.calendar import VIETNAM_OFFICE, OfficeCalendar
@@ -83,8 +83,8 @@ class Occupancy:
 
 @dataclass(frozen=True)
 class Conflict:
-    """The other occupancy, the halls both hold (sorted), and when they clash: from the
-    first overlap to the last. ``through_test_window``: the sessions themselves do not
+    """The other occupancy, the halls both hold (sorted), and when they clash (UTC): from
+    the first overlap to the last. ``through_test_window``: the sessions themselves do not
     overlap, only a test window does."""
 
     kind: OccupancyKind
@@ -150,8 +150,8 @@ def find_conflicts(candidate: Occupancy, others: Iterable[Occupancy]) -> list[Co
                 id=other.id,
                 title=other.title,
                 site_ids=tuple(sorted(shared)),
-                overlap_from=overlap[0][0],
-                overlap_until=max(end for _, end in overlap),
+                overlap_from=overlap[0][0].astimezone(UTC),
+                overlap_until=max(end for _, end in overlap).astimezone(UTC),
                 through_test_window=not direct,
             )
         )
