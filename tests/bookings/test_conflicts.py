@@ -16,8 +16,8 @@ from bridge.bookings.conflicts import DEFAULT_LENGTH, Conflict, Occupancy, find_
 ICT = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def ict(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ICT)  # type: ignore[misc]
+def ict(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ICT)
 
 
 def occ(

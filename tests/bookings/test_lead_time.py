@@ -19,8 +19,8 @@ from tests.bookings.oracle import tet, worked_between, works
 ICT = ZoneInfo(OFFICE_TIMEZONE)
 
 
-def ict(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ICT)  # type: ignore[misc]
+def ict(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ICT)
 
 
 def earliest(requested: datetime, office: OfficeCalendar = VIETNAM_OFFICE) -> date:
