@@ -95,6 +95,21 @@ class Conflict:
     overlap_until: datetime
     through_test_window: bool
 
+    def to_json(self, names: Mapping[int, str] | None = None) -> dict[str, object]:
+        """The API's Conflict: ``{"kind", "id", "title", "sites": [{"id", "name"}], "from",
+        "until", "through_test_window"}`` (RFC 3339 times; a hall ``names`` lacks is named
+        by its id)."""
+        named = names or {}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "sites": [{"id": i, "name": named.get(i, str(i))} for i in self.site_ids],
+            "from": self.overlap_from.isoformat(),
+            "until": self.overlap_until.isoformat(),
+            "through_test_window": self.through_test_window,
+        }
+
     def text(self, lang: str = "vi", names: Mapping[int, str] | None = None) -> str:
         """One line naming the other session and the halls (by ``names`` when given), for
         a refusal or a warning."""

@@ -70,6 +70,23 @@ def test_holiday_names_come_from_the_library_or_the_office() -> None:
     assert office.holiday_name(date(2026, 12, 13)) is None  # an ordinary Sunday
 
 
+def test_a_day_of_the_api_calendar() -> None:
+    office = OfficeCalendar.from_days([DeclaredDay(date(2026, 12, 11), "off", "Nghỉ bù")])
+    assert office.day_json(date(2026, 12, 11)) == {
+        "date": "2026-12-11",
+        "working": False,
+        "holiday": "Nghỉ bù",
+        "declared": "off",
+    }
+    assert office.day_json(tet(2027)[0], "en") == {
+        "date": "2027-02-04",
+        "working": False,
+        "holiday": "29 of Lunar New Year",
+        "declared": None,
+    }
+    assert office.day_json(date(2026, 12, 10))["working"] is True
+
+
 def test_from_days_keeps_the_last_word_on_a_day() -> None:
     day = date(2026, 12, 11)
     office = OfficeCalendar.from_days(

@@ -137,6 +137,15 @@ def test_the_conflict_names_the_other_session() -> None:
     assert "«Hội nghị tổng kết»" in found.text()
     assert '"Hội nghị tổng kết"' in found.text("en")
     assert "Điểm cầu UBND huyện" in found.text("vi", {1: "UBND huyện"})
+    assert found.to_json({1: "UBND huyện"}) == {
+        "kind": "session",
+        "id": 2,
+        "title": "Hội nghị tổng kết",
+        "sites": [{"id": 1, "name": "UBND huyện"}],
+        "from": "2026-12-10T01:00:00+00:00",
+        "until": "2026-12-10T03:00:00+00:00",
+        "through_test_window": False,
+    }
 
 
 # Random occupancies over a fortnight, in quarter hours, among 5 halls.
