@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bridge.bookings.approval import (
+    STATE_NAMES,
     Actor,
     BookingAction,
     BookingRefused,
@@ -68,11 +69,15 @@ def test_every_state_action_and_actor(
             everything(state, action, actor)
         assert caught.value.code == "forbidden"
         assert action not in allowed_actions(state, actor)
+        assert caught.value.text("vi").startswith("Bạn không có quyền")
+        assert caught.value.text("en").startswith("You may not")
     elif state not in sources:
         with pytest.raises(BookingRefused) as caught:
             everything(state, action, actor)
         assert caught.value.code == "booking_state"
         assert action not in allowed_actions(state, actor)
+        assert STATE_NAMES[state][0] in caught.value.text("vi")
+        assert STATE_NAMES[state][1] in caught.value.text("en")
     else:
         decision = everything(state, action, actor)
         assert (decision.from_state, decision.to, decision.action) == (state, target, action)
@@ -191,7 +196,7 @@ def test_refusals_say_the_state_in_both_languages() -> None:
     with pytest.raises(BookingRefused) as caught:
         decide(S.APPROVED, A.REJECT, Actor(Role.OFFICE), reason="x")
     assert caught.value.text() == "Đăng ký đang ở trạng thái «đã duyệt»: không thể từ chối."
-    assert caught.value.text("en") == "The booking is approved: you cannot reject it now."
+    assert caught.value.text("en") == "The booking is approved: it cannot be rejected now."
 
 
 def test_states_and_actions_may_be_given_as_their_words() -> None:
