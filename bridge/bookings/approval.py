@@ -68,6 +68,16 @@ ACTION_NAMES: dict[BookingAction, tuple[str, str]] = {
     BookingAction.CANCEL: ("hủy", "cancel"),
 }
 
+# "it cannot be … now"
+_DONE_EN: dict[BookingAction, str] = {
+    BookingAction.APPROVE: "approved",
+    BookingAction.RESCHEDULE: "rescheduled",
+    BookingAction.REJECT: "rejected",
+    BookingAction.ACCEPT: "accepted",
+    BookingAction.DECLINE: "declined",
+    BookingAction.CANCEL: "cancelled",
+}
+
 DECIDERS = frozenset({Role.OFFICE, Role.ADMIN})  # the office's decisions
 BOOKERS = frozenset({Role.ORGANISER, Role.OFFICE, Role.ADMIN})  # who may own a booking
 
@@ -145,7 +155,8 @@ class BookingRefused(Exception):
         action_name = ACTION_NAMES[BookingAction(str(action))][i] if action else ""
         if self.code == "booking_state":
             if en:
-                return f"The booking is {state_name}: you cannot {action_name} it now."
+                done = _DONE_EN[BookingAction(str(action))] if action else ""
+                return f"The booking is {state_name}: it cannot be {done} now."
             return f"Đăng ký đang ở trạng thái «{state_name}»: không thể {action_name}."
         if self.code == "forbidden":
             if self.field == "lead_override_reason":

@@ -116,6 +116,15 @@ class OfficeCalendar:
             return note if note else _DECLARED_LABEL[declared][_lang(lang)]
         return _names(self.country, day.year, _LIBRARY_LANGUAGE[_lang(lang)]).get(day)
 
+    def day_json(self, day: date, lang: str = "vi") -> dict[str, object]:
+        """One day of the API's calendar: ``{"date", "working", "holiday", "declared"}``."""
+        return {
+            "date": day.isoformat(),
+            "working": self.is_working_day(day),
+            "holiday": self.holiday_name(day, lang),
+            "declared": self.declared_kind(day),
+        }
+
     def add_working_days(self, day: date, n: int) -> date:
         """The ``n``-th working day after ``day`` (``n`` = 0: ``day`` itself, working or
         not). Raises ``ValueError`` for a negative or absurd ``n``, or when the office

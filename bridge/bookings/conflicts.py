@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bridge.bookings.calendar import VIETNAM_OFFICE, OfficeCalendar
@@ -83,8 +83,8 @@ class Occupancy:
 
 @dataclass(frozen=True)
 class Conflict:
-    """The other occupancy, the halls both hold (sorted), and when they clash: from the
-    first overlap to the last. ``through_test_window``: the sessions themselves do not
+    """The other occupancy, the halls both hold (sorted), and when they clash (UTC): from
+    the first overlap to the last. ``through_test_window``: the sessions themselves do not
     overlap, only a test window does."""
 
     kind: OccupancyKind
@@ -94,6 +94,21 @@ class Conflict:
     overlap_from: datetime
     overlap_until: datetime
     through_test_window: bool
+
+    def to_json(self, names: Mapping[int, str] | None = None) -> dict[str, object]:
+        """The API's Conflict: ``{"kind", "id", "title", "sites": [{"id", "name"}], "from",
+        "until", "through_test_window"}`` (RFC 3339 times; a hall ``names`` lacks is named
+        by its id)."""
+        named = names or {}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "sites": [{"id": i, "name": named.get(i, str(i))} for i in self.site_ids],
+            "from": self.overlap_from.isoformat(),
+            "until": self.overlap_until.isoformat(),
+            "through_test_window": self.through_test_window,
+        }
 
     def text(self, lang: str = "vi", names: Mapping[int, str] | None = None) -> str:
         """One line naming the other session and the halls (by ``names`` when given), for
@@ -150,8 +165,8 @@ def find_conflicts(candidate: Occupancy, others: Iterable[Occupancy]) -> list[Co
                 id=other.id,
                 title=other.title,
                 site_ids=tuple(sorted(shared)),
-                overlap_from=overlap[0][0],
-                overlap_until=max(end for _, end in overlap),
+                overlap_from=overlap[0][0].astimezone(UTC),
+                overlap_until=max(end for _, end in overlap).astimezone(UTC),
                 through_test_window=not direct,
             )
         )

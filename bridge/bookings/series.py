@@ -6,9 +6,10 @@ Why rules of their own rather than RFC 5545 RRULEs: "the first working day after
 depends on the office's calendar (Tết, declared days), which no RRULE can say; and three
 rules are what an office's standing meetings are.
 
-A weekly or nth-weekday occurrence that falls on a day off (a public holiday, a declared
-day) is left out by default (``on_days_off="skip"``): the office does not meet on Tết, and
-it moves such a meeting with an exception when it wants one. "The first working day
+A weekly or nth-weekday occurrence that falls on a holiday (a public holiday, a day off
+the office declared) is left out by default (``on_days_off="skip"``): the office does not
+meet on Tết, and moves such a meeting with an exception when it wants one. An ordinary
+weekend is not a holiday: a rule on a Saturday was chosen so. "The first working day
 after" is a working day by construction.
 
 Bounded: at most ``MAX_OCCURRENCES`` occurrences and ``MAX_YEARS`` years; a series without
@@ -264,7 +265,7 @@ def occurrences(
     for day in rule.days(first_day, calendar):
         if day > last or (count is not None and len(rule_days) >= count):
             break
-        if on_days_off == "skip" and not calendar.is_working_day(day):
+        if on_days_off == "skip" and _holiday(calendar, day):
             continue
         rule_days.append(day)
     if count is not None and until is None and len(rule_days) < count:
@@ -305,6 +306,11 @@ def occurrences(
         starts = datetime.combine(day, start_time, tzinfo=zone).astimezone(UTC)
         found.append(Occurrence(day, starts, starts + duration))
     return sorted(found, key=lambda o: (o.starts_at, o.day))
+
+
+def _holiday(calendar: OfficeCalendar, day: date) -> bool:
+    """A named day off: a public holiday or one the office declared (not a plain weekend)."""
+    return not calendar.is_working_day(day) and calendar.holiday_name(day) is not None
 
 
 def _check_bounds(
