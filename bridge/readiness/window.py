@@ -34,7 +34,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
 class Calendar(Protocol):
-    """Which days an office works."""
+    """Which days an office works: ``HolidayCalendar`` the country's, ``bridge.bookings.
+    calendar.OfficeCalendar`` that with the days an office declares (a compensatory day
+    off, a working Saturday), so a window skips those too."""
 
     def is_working_day(self, day: date) -> bool: ...
 

@@ -45,7 +45,9 @@ def test_every_route_is_in_it_with_its_method_and_action() -> None:
         names = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
         # A session's routes name theirs ``id``; a site's ``site_id``, a profile's
         # ``profile_id`` (a string of the catalogue's pattern).
-        expected = [n for n in ("id", "site_id", "profile_id") if "{" + n + ":" in route.path]
+        # Issue 13 B: a booking's ``booking_id``, a notification's ``notification_id``.
+        named = ("id", "site_id", "profile_id", "booking_id", "notification_id")
+        expected = [n for n in named if "{" + n + ":" in route.path]
         assert names == expected
         for p in op.get("parameters", []):
             if p["name"] == "profile_id":
