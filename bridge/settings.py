@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     audio_complexity: int = Field(10, ge=0, le=10)
     # Voice-activated switching: a site must be the dominant talker this long to be shown.
     voice_hold_s: float = Field(2.0, ge=0, le=30)
+    # Issue 13, part E: invitations. The organising body named at the top of a hall's
+    # invitation and over its signature (empty: the session's host hall), and the place
+    # its date line names ("Quảng Trị, ngày … tháng … năm …"; empty: the date alone).
+    office_name: str = Field("", max_length=200)
+    office_place: str = Field("", max_length=100)
 
     @field_validator("default_lang")
     @classmethod

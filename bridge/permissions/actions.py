@@ -61,6 +61,8 @@ class Action(StrEnum):
     SITE_MEDIA = "site.media"
     SITE_HAND = "site.hand"
     SITE_LEAVE = "site.leave"
+    # Issue 13, part E: invitations (HTTP).
+    SESSION_INVITATIONS = "session.invitations"
 
 
 @dataclass(frozen=True)
@@ -122,4 +124,6 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
     A.SITE_LEAVE: ActionInfo(True, True, "leave"),
+    # Issue 13, part E: an invitation carries a fresh join link, so it writes.
+    A.SESSION_INVITATIONS: ActionInfo(True, True, "issue a roster site's invitation"),
 }

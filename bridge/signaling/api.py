@@ -37,6 +37,7 @@ from bridge.signaling.errors import (
     login_error,
     pick_lang,
 )
+from bridge.signaling.invitation_api import InvitationRoutes
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
@@ -204,11 +205,20 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sites/{site_id:int}/connection-tests", Action.SITE_TESTS_VIEW,
              "site_tests", s.ConnectionTestsReply, query=("limit",),
              summary="A site's connection tests over every session, newest first"),
+    # Issue 13, part E: invitations (invitation_api.py), each with a fresh join link.
+    ApiRoute("GET", "/api/sessions/{id:int}/invitations/{site_id:int}",
+             Action.SESSION_INVITATIONS, "invitation_html", str, conflicts=True,
+             media_type="text/html",
+             summary="A roster site's printable invitation (a fresh join link in it)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/invitations/{site_id:int}.ics",
+             Action.SESSION_INVITATIONS, "invitation_ics", str, conflicts=True,
+             media_type="text/calendar",
+             summary="A roster site's invitation as an iCalendar file (a fresh join link)"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes):
+class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
     def __init__(
         self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
     ) -> None:

@@ -63,6 +63,7 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         ORGANISER: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
         | {A.SESSION_SCHEDULE, A.SITE_TESTS_VIEW}
+        | {A.SESSION_INVITATIONS}
         | READS
         | RUN
         | PROFILE_READ,
@@ -184,6 +185,7 @@ def test_action_values_are_the_wire_strings():
         *("session.schedule", "readiness.view", "readiness.test", "site.tests.view"),
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
+        "session.invitations",
     }
 
 
@@ -324,3 +326,11 @@ def test_require_raises_exactly_when_authorize_refuses(principal, action, scope)
 @given(principals, st.sampled_from([a for a in Action if INFO[a].scoped]))
 def test_a_session_action_without_a_session_is_always_refused(principal, action):
     assert not authorize(principal, action, None)
+
+
+def test_invitations_are_sent_by_the_sessions_owners_only():
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert A.SESSION_INVITATIONS in allowed_actions(principal, SESSION), principal.role
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.SESSION_INVITATIONS, SESSION).reason == "role"
+    assert authorize(ORGANISER, A.SESSION_INVITATIONS, OTHER).reason == "not_organiser"
