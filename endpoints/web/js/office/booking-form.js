@@ -12,7 +12,7 @@ import { bookingBody, filterSites } from "./booking-body.js";
 import { loadCalendar } from "./calendar.js";
 import { debounce, feedbackLines, latestOnly } from "./feedback.js";
 import { loadQueue } from "./queue.js";
-import { api, isOffice, office } from "./state.js";
+import { api, errorMessage, isOffice, office } from "./state.js";
 
 export const CHECK_DELAY_MS = 400;
 const chosen = new Set();
@@ -117,7 +117,7 @@ async function runCheck() {
   } catch (err) {
     if (!latest.isCurrent(ticket)) return;
     box.dataset.state = "error";
-    box.replaceChildren(element("li", { className: "feedback-line", dataset: { level: "bad" }, text: err.text ? err.text() : String(err) }));
+    box.replaceChildren(element("li", { className: "feedback-line", dataset: { level: "bad" }, text: errorMessage(err) }));
   }
 }
 
@@ -159,7 +159,7 @@ async function onSubmit(event) {
     loadQueue();
     loadCalendar();
   } catch (err) {
-    error.textContent = err.text ? err.text() : String(err);
+    error.textContent = errorMessage(err);
     error.hidden = false;
   } finally {
     submit.disabled = false;

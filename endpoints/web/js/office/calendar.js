@@ -9,7 +9,7 @@ import { byId, element } from "../common/dom.js";
 import { t } from "../common/i18n.js";
 import { dayInfo, itemsByDay, occupancy } from "./calendar-model.js";
 import { showItem } from "./detail.js";
-import { api, office } from "./state.js";
+import { api, errorMessage, office } from "./state.js";
 import {
   addDays,
   dayLabel,
@@ -72,7 +72,7 @@ export async function loadCalendar() {
     cal.days = days;
     cal.items = [];
     cal.info = new Map();
-    status.textContent = err.text ? err.text() : String(err);
+    status.textContent = errorMessage(err);
   }
   renderCalendar();
 }

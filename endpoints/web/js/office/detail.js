@@ -9,7 +9,7 @@
 import { byId, element } from "../common/dom.js";
 import { formatDateTime, t } from "../common/i18n.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
-import { api, office, siteName } from "./state.js";
+import { api, errorMessage, office, siteName } from "./state.js";
 
 let shown = null; // {kind, id}
 
@@ -18,7 +18,7 @@ function say(text) {
 }
 
 function failed(err) {
-  say(err && err.text ? err.text() : String(err));
+  say(errorMessage(err));
 }
 
 export function bindDetail() {

@@ -9,7 +9,7 @@
 import { byId, element } from "../common/dom.js";
 import { formatDateTime, t } from "../common/i18n.js";
 import { loadCalendar } from "./calendar.js";
-import { api, isOffice, office, siteName } from "./state.js";
+import { api, errorMessage, isOffice, office, siteName } from "./state.js";
 import { dayLabel, toInstant, toLocalInput } from "./time.js";
 
 const WAITING = new Set(["requested", "rescheduled"]);
@@ -28,7 +28,7 @@ export async function loadQueue() {
     status.textContent = "";
   } catch (err) {
     office.bookings = [];
-    status.textContent = err.text ? err.text() : String(err);
+    status.textContent = errorMessage(err);
   }
   renderQueue();
 }
@@ -145,7 +145,7 @@ async function onClick(event) {
     await loadQueue();
     loadCalendar();
   } catch (err) {
-    error.textContent = err.text ? err.text() : String(err);
+    error.textContent = errorMessage(err);
     error.hidden = false;
   } finally {
     target.disabled = false;

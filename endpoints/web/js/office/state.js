@@ -60,3 +60,10 @@ export function siteName(id) {
   const site = office.siteById.get(id);
   return site ? site.name : `#${id}`;
 }
+
+/** An error as the page says it: a refused field in the bridge's own words (they name
+ * the field and what is wrong), anything else in the catalogue's. */
+export function errorMessage(err) {
+  if (err && err.field && err.serverMessage) return err.serverMessage;
+  return err && err.text ? err.text() : String(err);
+}
