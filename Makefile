@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(TEST_STAMP): $(STAMP)
+# Rebuilt whenever pyproject.toml changes (through $(STAMP)), so a new test tool is installed.
+$(TEST_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 

@@ -75,6 +75,22 @@ class Settings(BaseSettings):
     audio_complexity: int = Field(10, ge=0, le=10)
     # Voice-activated switching: a site must be the dominant talker this long to be shown.
     voice_hold_s: float = Field(2.0, ge=0, le=30)
+    # ---- Issue 13 B: bookings and their e-mails (docs/office.md) ----
+    # The minimum lead time of a booking, in the office's working days.
+    booking_lead_days: int = Field(3, ge=0, le=60)
+    # The SMTP server notifications are e-mailed through; none: no e-mail, only the pages.
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "bridge@localhost"
+    # STARTTLS before logging in (port 587); off only for a relay on the same machine.
+    smtp_starttls: bool = True
+    # How long one SMTP conversation may take before it is given up, in seconds.
+    smtp_timeout_s: float = Field(20.0, gt=0, le=300)
+    # How often the server looks for scheduled sessions whose start has come (they open by
+    # themselves), in seconds.
+    schedule_check_s: float = Field(15.0, ge=0.2, le=600)
     # Issue 13, part E: invitations. The organising body named at the top of a hall's
     # invitation and over its signature (empty: the session's host hall), and the place
     # its date line names ("Quảng Trị, ngày … tháng … năm …"; empty: the date alone).

@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BRIDGE = ROOT / "bridge"
 
 # Pure domains: rules and state only, tested without a network, a database or a codec.
-PURE = ("bridge.conference", "bridge.permissions", "bridge.profiles", "bridge.readiness")
+PURE = (
+    "bridge.conference",
+    "bridge.permissions",
+    "bridge.profiles",
+    "bridge.readiness",
+    "bridge.bookings",
+)
 NOT_IN_PURE = (
     "aiortc",
     "aioice",

@@ -229,6 +229,56 @@ class LiveSessions:
             reopened.append(session.id)
         return reopened
 
+    # -- issue 13 B: a scheduled session opens by itself at its start ---------------------
+
+    async def open_due(
+        self, record: Callable[[int, str, dict[str, Any]], None] | None = None
+    ) -> list[int]:
+        """Open every scheduled session whose start has come (its end not yet passed),
+        as ``schedule``; a live one (halls in its test window) is told at once, as are
+        live sessions opened in the store by someone else meanwhile. ``record(session_id,
+        action, detail)`` audits an opening no live session saw. The sessions opened."""
+        from bridge.conference import SessionChanged
+        from bridge.store.bookings import due_sessions
+        from bridge.use_cases import open_session
+
+        now = self._store.db.clock()
+        opened = []
+        for session_id in await asyncio.to_thread(due_sessions, self._store.db, now):
+            try:
+                await asyncio.to_thread(open_session, self._store, session_id)
+            except Exception:  # closed meanwhile, or a busy store: next time
+                log.exception("session %s: not opened at its start", session_id)
+                continue
+            opened.append(session_id)
+            log.info("session %s: opened at its start", session_id)
+            live = self._live.get(session_id)
+            if live is not None and live.conference.state == "scheduled":
+                live.conference.opened()
+                # Its halls and consoles hear it; the audit log takes it from the event.
+                live.effects.dispatch(
+                    SessionChanged("open", by="schedule", at=now, cause="open_session")
+                )
+            elif record is not None:
+                record(session_id, "open_session", {"starts": "scheduled"})
+        for live in self.all():
+            if live.conference.state == "scheduled" and live.conference.session_id not in opened:
+                await self._catch_up(live)
+        return opened
+
+    async def follow_schedule(
+        self,
+        interval: float = 15.0,
+        record: Callable[[int, str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        """``open_due`` every ``interval`` seconds, for the server's lifetime."""
+        while True:
+            try:
+                await self.open_due(record)
+            except Exception:  # a busy store: try again next time
+                log.exception("opening the sessions due failed")
+            await asyncio.sleep(interval)
+
     async def close(self, session_id: int, by: str) -> None:
         live = self._live.pop(session_id, None)
         if live is not None:

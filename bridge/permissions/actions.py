@@ -61,6 +61,16 @@ class Action(StrEnum):
     SITE_MEDIA = "site.media"
     SITE_HAND = "site.hand"
     SITE_LEAVE = "site.leave"
+    # Issue 13 B: bookings, the office's calendar and declared days, notifications (HTTP).
+    BOOKING_LIST = "booking.list"
+    BOOKING_REQUEST = "booking.request"
+    BOOKING_VIEW = "booking.view"
+    BOOKING_DECIDE = "booking.decide"
+    BOOKING_RESPOND = "booking.respond"
+    BOOKING_CANCEL = "booking.cancel"
+    CALENDAR_VIEW = "calendar.view"
+    OFFICE_DAYS_EDIT = "office_days.edit"
+    NOTIFICATION_LIST = "notification.list"
     # Issue 13, part E: invitations (HTTP).
     SESSION_INVITATIONS = "session.invitations"
 
@@ -124,6 +134,18 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
     A.SITE_LEAVE: ActionInfo(True, True, "leave"),
+    # Issue 13 B. Not scoped: a booking is not a session yet; an organiser's own bookings
+    # are told apart by the route (bridge/signaling/booking_api.py), as sessions' lists are.
+    A.BOOKING_LIST: ActionInfo(False, False, "list the bookings one may see"),
+    A.BOOKING_REQUEST: ActionInfo(False, True, "request a booking (or a series), or check one"),
+    A.BOOKING_VIEW: ActionInfo(False, False, "read a booking"),
+    A.BOOKING_DECIDE: ActionInfo(False, True, "approve, reschedule or reject a booking"),
+    A.BOOKING_RESPOND: ActionInfo(False, True, "accept or decline a proposed new time"),
+    A.BOOKING_CANCEL: ActionInfo(False, True, "cancel a booking"),
+    A.CALENDAR_VIEW: ActionInfo(False, False, "read the office's calendar and declared days"),
+    A.OFFICE_DAYS_EDIT: ActionInfo(False, True, "declare days off and working days"),
+    # Marking one's own notification read changes nothing anyone else sees (as logout).
+    A.NOTIFICATION_LIST: ActionInfo(False, False, "read one's notifications, mark them read"),
     # Issue 13, part E: an invitation carries a fresh join link, so it writes.
     A.SESSION_INVITATIONS: ActionInfo(True, True, "issue a roster site's invitation"),
 }

@@ -51,6 +51,22 @@ _PROFILE_ASSIGN = frozenset({A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN})
 _TESTS_RUN = frozenset({A.READINESS_TEST})
 _SCHEDULE = frozenset({A.SESSION_SCHEDULE})
 _SITE_TESTS = frozenset({A.SITE_TESTS_VIEW})
+# Issue 13 B: bookings. An organiser books, reads its own bookings and the calendar,
+# answers the office's proposals and cancels its own; the office (and admin, who have every
+# staff action) decide and declare the days. Operators and observers run and watch
+# sessions: bookings are none of theirs.
+_BOOKING = frozenset(
+    {
+        A.BOOKING_LIST,
+        A.BOOKING_REQUEST,
+        A.BOOKING_VIEW,
+        A.BOOKING_RESPOND,
+        A.BOOKING_CANCEL,
+        A.CALENDAR_VIEW,
+        A.NOTIFICATION_LIST,
+    }
+)
+_OFFICE_ONLY = frozenset({A.BOOKING_DECIDE, A.OFFICE_DAYS_EDIT}) | _BOOKING
 
 _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _STAFF,
@@ -64,16 +80,21 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     | {A.SESSION_STAFF}
     | _SCHEDULE
     | _SITE_TESTS
-    | _PROFILE_READ,
-    Role.OPERATOR: frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
-    | _CONSOLE_READ
-    | _RUN
-    | _LIVE_CONTROLS
-    | _TESTS_RUN
-    | _SITE_TESTS
     | _PROFILE_READ
-    | _PROFILE_ASSIGN,
-    Role.OBSERVER: frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ | _PROFILE_READ,
+    | _BOOKING,
+    Role.OPERATOR: (
+        frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
+        | _CONSOLE_READ
+        | _RUN
+        | _LIVE_CONTROLS
+        | _TESTS_RUN
+        | _SITE_TESTS
+        | _PROFILE_READ
+        | _PROFILE_ASSIGN
+    )
+    - _OFFICE_ONLY,
+    Role.OBSERVER: (frozenset({A.LOGOUT, A.SESSION_LIST}) | _CONSOLE_READ | _PROFILE_READ)
+    - _OFFICE_ONLY,
     Role.SITE: _HALL,
 }
 # Issue 13, part E: a hall's invitation (and the fresh join link it carries) is sent by

@@ -108,8 +108,10 @@ def measure(raw: Raw) -> tuple[Measured, dict[str, Any]]:
     up = capacity(raw.up_steps)
     down = capacity(raw.down_steps)
     mos = r = emodel_loss = emodel_delay = None
-    if raw.media_connected and rtt is not None and (
-        loss_in is not None or raw.loss_out_pct is not None
+    if (
+        raw.media_connected
+        and rtt is not None
+        and (loss_in is not None or raw.loss_out_pct is not None)
     ):
         lost_after_fec = max(
             raw.concealed_in_pct if raw.concealed_in_pct is not None else (loss_in or 0.0),

@@ -25,10 +25,12 @@ from starlette.routing import Route
 
 from bridge.live import LiveSessions
 from bridge.live.audit import AuditLog
+from bridge.mail import Mailer, MailSettings
 from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling import schemas as s
+from bridge.signaling.booking_api import BookingRoutes
 from bridge.signaling.errors import (
     HTTP_STATUS,
     ErrorCode,
@@ -46,6 +48,7 @@ from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
 from bridge.store.errors import Conflict, InvalidCredentials, NotFound
+from bridge.store.office import check_email
 from bridge.use_cases import close_session, issue_join_links, open_session
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -122,6 +125,8 @@ class ApiRoute:
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # What a success is: JSON of ``reply``'s shape, or (text/csv) a file the handler makes.
     media_type: str = "application/json"
+    # Issue 13 B: optional query parameters that are days (YYYY-MM-DD).
+    dates: tuple[str, ...] = ()
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -205,6 +210,51 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sites/{site_id:int}/connection-tests", Action.SITE_TESTS_VIEW,
              "site_tests", s.ConnectionTestsReply, query=("limit",),
              summary="A site's connection tests over every session, newest first"),
+    # Issue 13 B: bookings, the office's calendar and declared days, notifications
+    # (booking_api.py). Their parameters are ``booking_id`` and ``notification_id``.
+    ApiRoute("GET", "/api/bookings", Action.BOOKING_LIST, "list_bookings", s.BookingsReply,
+             choices=(("state", ("requested", "approved", "rescheduled", "rejected",
+                                 "cancelled")),),
+             dates=("from", "until"),
+             summary="The bookings the caller may see, by start (an organiser: its own)"),
+    ApiRoute("POST", "/api/bookings/check", Action.BOOKING_REQUEST, "check_booking",
+             s.CheckReply, body=m.BookingBody,
+             summary="A booking's lead time and hall conflicts, nothing saved"),
+    ApiRoute("POST", "/api/bookings", Action.BOOKING_REQUEST, "request_booking",
+             s.BookingCreatedReply, 201, m.BookingRequestBody,
+             summary="Request a session, or a series (repeat); short lead time: office only"),
+    ApiRoute("GET", "/api/bookings/{booking_id:int}", Action.BOOKING_VIEW, "get_booking",
+             s.BookingReply, summary="One booking, with its check and history"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/approve", Action.BOOKING_DECIDE,
+             "approve_booking", s.ApprovedReply, body=m.ApproveBody, conflicts=True,
+             summary="Approve: a scheduled session is made (conflicts need a reason)"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/reschedule", Action.BOOKING_DECIDE,
+             "reschedule_booking", s.BookingReply, body=m.RescheduleBody, conflicts=True,
+             summary="Propose another time, with a reason"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/accept", Action.BOOKING_RESPOND,
+             "accept_booking", s.BookingReply, conflicts=True,
+             summary="The organiser takes the proposed time: approved"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/decline", Action.BOOKING_RESPOND,
+             "decline_booking", s.BookingReply, body=m.DeclineBody, conflicts=True,
+             summary="The organiser keeps its own time: requested again"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/reject", Action.BOOKING_DECIDE,
+             "reject_booking", s.BookingReply, body=m.RejectBody, conflicts=True,
+             summary="Reject, with a reason"),
+    ApiRoute("POST", "/api/bookings/{booking_id:int}/cancel", Action.BOOKING_CANCEL,
+             "cancel_booking", s.BookingReply, body=m.CancelBody, conflicts=True,
+             summary="Cancel (an approved one: with a reason; its session is closed)"),
+    ApiRoute("GET", "/api/calendar", Action.CALENDAR_VIEW, "calendar", s.CalendarReply,
+             dates=("from", "until"),
+             summary="Each day (working, holiday, declared) and the halls' sessions and bookings"),
+    ApiRoute("GET", "/api/office-days", Action.CALENDAR_VIEW, "list_office_days",
+             s.OfficeDaysReply, query=("year",), summary="The days the office declared"),
+    ApiRoute("PUT", "/api/office-days", Action.OFFICE_DAYS_EDIT, "set_office_days",
+             s.OfficeDaysReply, body=m.OfficeDaysBody,
+             summary="Declare days off and working days (year: replace that year's)"),
+    ApiRoute("GET", "/api/notifications", Action.NOTIFICATION_LIST, "list_notifications",
+             s.NotificationsReply, summary="The caller's notifications, newest first"),
+    ApiRoute("POST", "/api/notifications/{notification_id:int}/read", Action.NOTIFICATION_LIST,
+             "read_notification", s.NotificationReply, summary="Mark one's notification read"),
     # Issue 13, part E: invitations (invitation_api.py), each with a fresh join link.
     ApiRoute("GET", "/api/sessions/{id:int}/invitations/{site_id:int}",
              Action.SESSION_INVITATIONS, "invitation_html", str, conflicts=True,
@@ -218,14 +268,21 @@ ROUTES: list[ApiRoute] = [
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
+class Api(ProfileRoutes, ReadinessRoutes, BookingRoutes, InvitationRoutes):
     def __init__(
-        self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
+        self,
+        store: Store,
+        sessions: LiveSessions,
+        audit: AuditLog,
+        settings: Settings,
+        mailer: Mailer | None = None,
     ) -> None:
         self.store = store
         self.sessions = sessions
         self.audit_log = audit
         self.settings = settings
+        # Issue 13 B: the e-mails of bookings (none sent without a mail server).
+        self.mailer = mailer or Mailer(MailSettings(None))
         self._throttle = LoginThrottle()
         # One argon2 verification at a time: however many logins arrive, they take at
         # most one core, and the mixer's clock keeps the other.
@@ -349,12 +406,15 @@ class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
         self, request: Request, caller: Caller, body: m.AccountBody
     ) -> s.AccountReply:
         _not_blank(body.username, "username")
+        email = check_email_field(body.email)  # issue 13 B
         try:
             account = await asyncio.to_thread(
                 self.store.accounts.create, body.username, body.password, body.role
             )
         except Conflict as exc:
             raise field_error("username", Problem.TAKEN, ErrorCode.CONFLICT, str(exc)) from None
+        if email is not None:
+            await asyncio.to_thread(self.store.emails.set_account, account.id, email)
         self.audit_log.record(None, caller.principal.by, "create_account", username=body.username)
         return {"account": _account_json(account)}
 
@@ -364,6 +424,7 @@ class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
 
     async def create_site(self, request: Request, caller: Caller, body: m.SiteBody) -> s.SiteReply:
         _not_blank(body.name, "name")
+        email = check_email_field(body.email)  # issue 13 B
         level = SiteLevel(body.level)
         if body.parent_id is not None:
             # The store checks this too (and decides); here it is said of the field.
@@ -379,6 +440,8 @@ class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
             )
         except Conflict as exc:
             raise field_error("name", Problem.TAKEN, ErrorCode.CONFLICT, str(exc)) from None
+        if email is not None:  # issue 13 B
+            await asyncio.to_thread(self.store.emails.set_site, site.id, email)
         self.audit_log.record(None, caller.principal.by, "create_site", site_id=site.id)
         return {"site": site_json(site)}
 
@@ -535,6 +598,14 @@ class Api(ProfileRoutes, ReadinessRoutes, InvitationRoutes):
         for live in self.sessions.all():
             live.media.reset_metrics()
         return {"ok": True}
+
+
+def check_email_field(email: str | None) -> str | None:
+    """Issue 13 B: a body's e-mail address, or a 422 on ``email``."""
+    try:
+        return check_email(email)
+    except StoreError:
+        raise field_error("email", Problem.INVALID) from None
 
 
 def _not_blank(value: str, field: str) -> None:

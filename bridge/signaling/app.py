@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import endpoints
 from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
+from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig
@@ -91,7 +92,19 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     # then it is queued for the audit log.
     sessions.on_open.append(broadcast.attach)
     sessions.on_open.append(audit.subscribe)
-    api = Api(store, sessions, audit, settings)
+    # Issue 13 B: the bookings' e-mails, sent off the event loop.
+    mailer = Mailer(
+        MailSettings(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.smtp_from,
+            settings.smtp_starttls,
+            settings.smtp_timeout_s,
+        )
+    )
+    api = Api(store, sessions, audit, settings, mailer)
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
@@ -118,7 +131,17 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         loop = asyncio.get_running_loop()
         follow = loop.create_task(sessions.follow_store())
         writer = loop.create_task(audit.run())
+        # Issue 13 B: sessions open by themselves at their start; e-mails go out.
+        opener = loop.create_task(
+            sessions.follow_schedule(
+                settings.schedule_check_s,
+                lambda sid, action, detail: audit.record(sid, "schedule", action, **detail),
+            )
+        )
+        mails = loop.create_task(mailer.run())
         yield
+        opener.cancel()
+        mails.cancel()
         follow.cancel()
         await sessions.close_all()
         writer.cancel()
@@ -159,4 +182,5 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.add_middleware(SecurityHeaders)
     app.state.sessions = sessions
     app.state.audit = audit
+    app.state.mailer = mailer
     return app

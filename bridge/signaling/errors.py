@@ -46,6 +46,10 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL = "internal"
+    # Issue 13 B: bookings (HTTP).
+    BOOKING_STATE = "booking_state"
+    LEAD_TIME = "lead_time"
+    REASON_REQUIRED = "reason_required"
 
 
 # WebSocket close codes (4000-4999 are the application's own, RFC 6455 section 7.4.2).
@@ -82,6 +86,10 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SESSION_CLOSED: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INTERNAL: 500,
+    # Issue 13 B: bookings.
+    ErrorCode.BOOKING_STATE: 409,
+    ErrorCode.LEAD_TIME: 422,
+    ErrorCode.REASON_REQUIRED: 422,
 }
 
 _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -188,6 +196,16 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "This method is not allowed here.",
     ),
     ErrorCode.INTERNAL: ("Lỗi nội bộ của máy chủ.", "Internal server error."),
+    # Issue 13 B: bookings (the routes say more: the state, the earliest day).
+    ErrorCode.BOOKING_STATE: (
+        "Đăng ký không ở trạng thái cho phép thao tác này.",
+        "The booking is not in a state that allows this.",
+    ),
+    ErrorCode.LEAD_TIME: (
+        "Không đủ thời hạn đăng ký trước.",
+        "Short of the booking lead time.",
+    ),
+    ErrorCode.REASON_REQUIRED: ("Cần nêu lý do.", "A reason is required."),
 }
 
 LANGS = ("vi", "en")

@@ -431,6 +431,8 @@ class SiteBody(_Body):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     level: Literal["central", "province", "district", "commune"]
     parent_id: Id | None = None
+    # Issue 13 B: where the hall's notifications are e-mailed (none: not e-mailed).
+    email: Annotated[str, Field(max_length=320)] | None = None
 
 
 class SessionBody(_Body):
@@ -444,6 +446,8 @@ class AccountBody(_Body):
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=8, max_length=256)]
     role: Literal["admin", "office", "organiser", "operator", "observer"] = "operator"
+    # Issue 13 B: where the account's notifications are e-mailed (none: not e-mailed).
+    email: Annotated[str, Field(max_length=320)] | None = None
 
 
 class StaffBody(_Body):
@@ -506,6 +510,110 @@ class ScheduleBody(_Body):
     ends_at: Instant | None = None
     test_from: Instant | None = None
     test_until: Instant | None = None
+
+
+# ---- Issue 13 B: bookings (docs/api.md, "Bookings") ------------------------------------
+
+BookingText = Annotated[str, Field(max_length=4000)]
+Reason = Annotated[str, Field(max_length=1000)]
+# A day: YYYY-MM-DD (checked as a string, read by the route, which names the field).
+Day = Annotated[str, Field(max_length=10, json_schema_extra={"format": "date"})]
+Weekday = Annotated[int, Field(ge=0, le=6)]
+
+
+class WeeklyRule(_Body):
+    """Every week on ``weekday`` (0 Monday … 6 Sunday)."""
+
+    kind: Literal["weekly"]
+    weekday: Weekday
+
+
+class MonthlyFirstWorkingDayAfterRule(_Body):
+    """Every month, on the first working day after the ``day``-th."""
+
+    kind: Literal["monthly_first_working_day_after"]
+    day: Annotated[int, Field(ge=1, le=28)]
+
+
+class MonthlyNthWeekdayRule(_Body):
+    """Every month on its ``n``-th ``weekday`` (-1: the last)."""
+
+    kind: Literal["monthly_nth_weekday"]
+    n: Literal[1, 2, 3, 4, -1]
+    weekday: Weekday
+
+
+class RepeatBody(_Body):
+    """A series: the rule, and its end — a last day, a number of meetings, or both
+    (whichever comes first) — and the days skipped."""
+
+    rule: Annotated[
+        WeeklyRule | MonthlyFirstWorkingDayAfterRule | MonthlyNthWeekdayRule,
+        Field(discriminator="kind"),
+    ]
+    until: Day | None = None
+    count: Annotated[int, Field(ge=1, le=200)] | None = None
+    skip: Annotated[list[Day], Field(max_length=200)] = []
+
+
+class BookingBody(_Body):
+    """A session requested: what, where, when (the test window's ends only to override
+    the default, 14:00 the working day before)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    agenda: BookingText = ""
+    notes: BookingText = ""
+    host_site_id: Id
+    roster: Annotated[list[Id], Field(max_length=1000)] = []
+    starts_at: Instant
+    ends_at: Instant
+    test_from: Instant | None = None
+    test_until: Instant | None = None
+
+
+class BookingRequestBody(BookingBody):
+    repeat: RepeatBody | None = None
+    # The office only: booking with less than the lead time, and why.
+    lead_override_reason: Reason | None = None
+
+
+class ApproveBody(_Body):
+    lead_override_reason: Reason | None = None
+    conflict_override_reason: Reason | None = None
+
+
+class RescheduleBody(_Body):
+    starts_at: Instant
+    ends_at: Instant
+    test_from: Instant | None = None
+    test_until: Instant | None = None
+    reason: Reason
+
+
+class DeclineBody(_Body):
+    note: Reason | None = None
+
+
+class RejectBody(_Body):
+    reason: Reason
+
+
+class CancelBody(_Body):
+    reason: Reason | None = None
+
+
+class OfficeDayBody(_Body):
+    date: Day
+    kind: Literal["off", "working"]
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
+class OfficeDaysBody(_Body):
+    """Declared days, each replacing what was declared for it; with ``year``, that
+    year's other declared days are withdrawn (``{"year": 2027, "days": []}`` clears it)."""
+
+    days: Annotated[list[OfficeDayBody], Field(max_length=400)]
+    year: Annotated[int, Field(ge=2000, le=2200)] | None = None
 
 
 def parse_body(model: type[_Body], raw: bytes) -> Any:

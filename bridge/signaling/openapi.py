@@ -34,9 +34,11 @@ _STATUS_TEXT: dict[int, str] = {
     401: "No valid login token (`unauthorized`, `login_invalid`, `login_expired`)",
     403: "The caller's role may not take this action (`forbidden`)",
     404: "No such session, site or profile (`not_found`)",
-    409: "The resource's state or a name in use refuses it (`session_closed`, `conflict`)",
+    409: "The resource's state or a name in use refuses it (`session_closed`, `conflict`, "
+    "`booking_state`)",
     413: "The body is over 64 KiB (`message_too_large`)",
-    422: "A field is wrong: `field` names it, `problem` says how (`invalid_input`)",
+    422: "A field is wrong: `field` names it, `problem` says how (`invalid_input`, "
+    "`lead_time`, `reason_required`)",
     429: "Too many failed logins (`too_many_attempts`)",
 }
 _SUCCESS_TEXT = {200: "Done", 201: "Created"}
@@ -70,7 +72,7 @@ def error_statuses(route: ApiRoute) -> list[int]:
         statuses.add(404)
     if route.body is not None:
         statuses |= {400, 413, 422}
-    if route.query or route.choices:
+    if route.query or route.choices or route.dates:
         statuses.add(422)
     if route.conflicts:
         statuses.add(409)
@@ -137,6 +139,15 @@ def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
                 "schema": {"type": "string", "enum": list(words)},
             }
             for name, words in route.choices
+        ]
+        + [  # issue 13 B: days
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date"},
+            }
+            for name in route.dates
         ],
         "responses": {
             str(route.status): _success(route, schemas),

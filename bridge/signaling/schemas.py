@@ -34,6 +34,8 @@ class ErrorDetail(TypedDict):
     message: str
     field: NotRequired[str]
     problem: NotRequired[Problem]
+    # Issue 13 B: a booking refused over hall conflicts lists them.
+    conflicts: NotRequired[list[ConflictJson]]
 
 
 @_closed
@@ -333,3 +335,197 @@ class ReadinessReply(TypedDict):
 class ConnectionTestsReply(TypedDict):
     site: SiteJson
     tests: list[dict[str, Any]]  # whole results, newest first
+
+
+# ---- Issue 13 B: bookings, the calendar, declared days, notifications ------------------
+
+BookingState = Literal["requested", "approved", "rescheduled", "rejected", "cancelled"]
+BookingActionWord = Literal["approve", "reschedule", "reject", "accept", "decline", "cancel"]
+
+
+@_closed
+class SiteNameJson(TypedDict):
+    id: int
+    name: str
+
+
+# "from" is a keyword: the functional form.
+ConflictJson = TypedDict(
+    "ConflictJson",
+    {
+        "kind": Literal["session", "booking"],
+        "id": int,
+        "title": str,
+        "sites": list[SiteNameJson],
+        "from": str,
+        "until": str,
+        "through_test_window": bool,
+    },
+)
+_closed(ConflictJson)
+
+
+@_closed
+class CheckLeadJson(TypedDict):
+    ok: bool
+    earliest_day: str
+    days: int
+    short_by: int
+
+
+@_closed
+class CheckJson(TypedDict):
+    lead_time: CheckLeadJson
+    conflicts: list[ConflictJson]
+    working_day: bool
+    holiday: str | None
+
+
+@_closed
+class BookingLeadJson(TypedDict):
+    ok: bool
+    earliest_day: str
+    days: int
+    override_reason: str | None
+
+
+@_closed
+class OrganiserJson(TypedDict):
+    id: int
+    username: str
+
+
+@_closed
+class ProposedJson(TypedDict):
+    starts_at: str
+    ends_at: str
+    test_from: str | None
+    test_until: str | None
+
+
+HistoryJson = TypedDict(
+    "HistoryJson",
+    {
+        "at": str,
+        "by": str,
+        "action": str,
+        "from": str | None,
+        "to": str,
+        "reason": str | None,
+    },
+)
+_closed(HistoryJson)
+
+
+@_closed
+class BookingJson(TypedDict):
+    id: int
+    title: str
+    agenda: str
+    notes: str
+    host_site_id: int
+    roster: list[int]
+    starts_at: str
+    ends_at: str
+    test_from: str | None
+    test_until: str | None
+    state: BookingState
+    organiser: OrganiserJson | None
+    reason: str | None
+    proposed: ProposedJson | None
+    lead_time: BookingLeadJson
+    conflicts: list[ConflictJson]
+    session_id: int | None
+    series_id: int | None
+    history: list[HistoryJson]
+    # What the caller may do with it now (the office page's buttons).
+    actions: list[BookingActionWord]
+
+
+@_closed
+class BookingsReply(TypedDict):
+    bookings: list[BookingJson]
+
+
+@_closed
+class BookingReply(TypedDict):
+    booking: BookingJson
+
+
+@_closed
+class BookingCreatedReply(TypedDict):
+    booking: BookingJson
+    bookings: list[BookingJson]
+    check: CheckJson
+
+
+@_closed
+class CheckReply(TypedDict):
+    check: CheckJson
+
+
+@_closed
+class ApprovedReply(TypedDict):
+    booking: BookingJson
+    session: SessionJson
+
+
+@_closed
+class CalendarDayJson(TypedDict):
+    date: str
+    working: bool
+    holiday: str | None
+    declared: Literal["off", "working"] | None
+
+
+@_closed
+class CalendarItemJson(TypedDict):
+    kind: Literal["session", "booking"]
+    id: int
+    title: str
+    state: str
+    starts_at: str
+    ends_at: str | None
+    test_from: str | None
+    test_until: str | None
+    site_ids: list[int]
+
+
+@_closed
+class CalendarReply(TypedDict):
+    days: list[CalendarDayJson]
+    items: list[CalendarItemJson]
+
+
+@_closed
+class OfficeDayJson(TypedDict):
+    date: str
+    kind: Literal["off", "working"]
+    note: str
+
+
+@_closed
+class OfficeDaysReply(TypedDict):
+    days: list[OfficeDayJson]
+
+
+@_closed
+class NotificationJson(TypedDict):
+    id: int
+    kind: str
+    vi: str
+    en: str
+    session_id: int | None
+    booking_id: int | None
+    created_at: str
+    read_at: str | None
+
+
+@_closed
+class NotificationsReply(TypedDict):
+    notifications: list[NotificationJson]
+
+
+@_closed
+class NotificationReply(TypedDict):
+    notification: NotificationJson

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -83,6 +84,8 @@ sites = Table(
     Column("parent_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT")),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint(_one_of("level", SITE_LEVELS), name="level"),
+    # Issue 13 B (bookings): where the hall's notices are e-mailed (NULL: none).
+    Column("email", String(320)),
 )
 # One name per parent; top-level sites (no parent) share the "parent 0" namespace,
 # since SQLite treats NULLs in a unique index as all different.
@@ -162,6 +165,8 @@ operators = Table(
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint(_one_of("role", ACCOUNT_ROLES), name="role"),
+    # Issue 13 B (bookings): where the account's notices are e-mailed (NULL: none).
+    Column("email", String(320)),
 )
 
 operator_tokens = Table(
@@ -293,4 +298,110 @@ connection_tests = Table(
     # A site's history, newest first; a session's latest per site.
     Index("ix_connection_tests_site_id_finished_at", "site_id", "finished_at"),
     Index("ix_connection_tests_session_id_site_id", "session_id", "site_id"),
+)
+
+
+# ---- Issue 13 B: bookings, the office's declared days, notifications -------------------
+
+BOOKING_STATES = ["requested", "approved", "rescheduled", "rejected", "cancelled"]
+OFFICE_DAY_KINDS = ["off", "working"]
+
+# A recurring series: its rule (bridge.bookings.series, as JSON) and its exceptions (the
+# days skipped, the days moved), so the series can be described and extended later.
+booking_series = Table(
+    "booking_series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule", Text, nullable=False),
+    Column("skip", Text, nullable=False),
+    Column("moved", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A request for a session, until the office decides: approved, it names the session made.
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("agenda", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("host_site_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False),
+    Column("organiser_id", Integer, ForeignKey("operators.id", ondelete="SET NULL")),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("test_from", UTCDateTime),
+    Column("test_until", UTCDateTime),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text),
+    # The office's proposed time (rescheduled), until the organiser accepts or declines.
+    Column("proposed_starts_at", UTCDateTime),
+    Column("proposed_ends_at", UTCDateTime),
+    Column("proposed_test_from", UTCDateTime),
+    Column("proposed_test_until", UTCDateTime),
+    Column("lead_override_reason", Text),
+    Column("conflict_override_reason", Text),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="SET NULL")),
+    Column("series_id", Integer, ForeignKey("booking_series.id", ondelete="SET NULL")),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("state", BOOKING_STATES), name="state"),
+    Index("ix_bookings_starts_at", "starts_at"),
+    Index("ix_bookings_organiser_id", "organiser_id"),
+    Index("ix_bookings_series_id", "series_id"),
+)
+
+booking_roster = Table(
+    "booking_roster",
+    metadata,
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="RESTRICT"), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("booking_id", "site_id"),
+    UniqueConstraint("booking_id", "position"),
+    Index("ix_booking_roster_site_id", "site_id"),
+)
+
+# Every change of a booking's state, with who, when and why.
+booking_history = Table(
+    "booking_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(16)),
+    Column("to_state", String(16), nullable=False),
+    Column("reason", Text),
+    Index("ix_booking_history_booking_id", "booking_id"),
+)
+
+# The days the office declares: compensatory days off, working Saturdays.
+office_days = Table(
+    "office_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("note", String(200), nullable=False),
+    CheckConstraint(_one_of("kind", OFFICE_DAY_KINDS), name="kind"),
+)
+
+# What an account or a hall is told (on its page, and by e-mail where it has an address).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("operators.id", ondelete="CASCADE")),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE")),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="SET NULL")),
+    Column("booking_id", Integer, ForeignKey("bookings.id", ondelete="CASCADE")),
+    Column("kind", String(32), nullable=False),
+    Column("vi", Text, nullable=False),
+    Column("en", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime),
+    Index("ix_notifications_account_id_id", "account_id", "id"),
+    Index("ix_notifications_site_id_id", "site_id", "id"),
+    Index("ix_notifications_booking_id", "booking_id"),
 )

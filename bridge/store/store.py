@@ -10,6 +10,10 @@
     store.profiles   hardware profiles, each site's assignment, effective profiles
     store.profile_reports  each site's last report of the profile it applied
     store.readiness  every connection test's result, per site per session, with history
+    store.bookings   requests for sessions, their halls, series and history (issue 13 B)
+    store.office_days  the compensatory days off and working Saturdays the office declares
+    store.notifications  what each account and hall is told of bookings
+    store.emails     the e-mail addresses of accounts and sites
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -26,9 +30,11 @@ from argon2 import PasswordHasher
 
 from bridge.store.accounts import Accounts
 from bridge.store.audit import AuditTrail
+from bridge.store.bookings import Bookings
 from bridge.store.engine import Database, utc_now
 from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
+from bridge.store.office import Emails, Notifications, OfficeDays
 from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.readiness import ConnectionTests
 from bridge.store.secrets import Passwords
@@ -61,6 +67,11 @@ class Store:
         self.profile_reports = ProfileReports(self.db)
         self.profiles = Profiles(self.db, self.profile_reports)
         self.readiness = ConnectionTests(self.db)
+        # Issue 13 B: bookings and what the office declares and tells.
+        self.bookings = Bookings(self.db)
+        self.office_days = OfficeDays(self.db)
+        self.notifications = Notifications(self.db)
+        self.emails = Emails(self.db)
 
     @property
     def path(self) -> Path:

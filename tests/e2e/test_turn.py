@@ -109,6 +109,7 @@ async def test_a_relay_only_site_hears_and_is_heard_through_the_turn_server(tmp_
     # coturn's own account: allocations granted to our user, and packets relayed both ways
     # by an allocation (50 audio packets a second each way for seconds, not a few checks).
     assert "ALLOCATE processed, success" in turn.log_text()
+
     def carried_media(found: list[re.Match[str]]) -> bool:
         return any(int(m["rp"]) > 100 and int(m["sp"]) > 100 for m in found)
 

@@ -52,6 +52,15 @@ PROFILE_EDIT = {A.PROFILE_CREATE, A.PROFILE_UPDATE, A.PROFILE_DELETE}
 PROFILE_ASSIGN = {A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN}
 RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
 ANYONE = {A.LOGIN, A.PING}
+BOOKING = {
+    A.BOOKING_LIST,
+    A.BOOKING_REQUEST,
+    A.BOOKING_VIEW,
+    A.BOOKING_RESPOND,
+    A.BOOKING_CANCEL,
+    A.CALENDAR_VIEW,
+    A.NOTIFICATION_LIST,
+}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -66,7 +75,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | {A.SESSION_INVITATIONS}
         | READS
         | RUN
-        | PROFILE_READ,
+        | PROFILE_READ
+        | BOOKING,
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -185,6 +195,10 @@ def test_action_values_are_the_wire_strings():
         *("session.schedule", "readiness.view", "readiness.test", "site.tests.view"),
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
+        # Issue 13 B: bookings.
+        *("booking.list", "booking.request", "booking.view", "booking.decide"),
+        *("booking.respond", "booking.cancel", "calendar.view", "office_days.edit"),
+        "notification.list",
         "session.invitations",
     }
 
@@ -327,6 +341,18 @@ def test_require_raises_exactly_when_authorize_refuses(principal, action, scope)
 def test_a_session_action_without_a_session_is_always_refused(principal, action):
     assert not authorize(principal, action, None)
 
+
+def test_bookings_are_the_organisers_and_the_offices_never_an_operators_or_observers():
+    decide = {A.BOOKING_DECIDE, A.OFFICE_DAYS_EDIT}
+    for principal in (ADMIN, OFFICE):
+        assert allowed_actions(principal, None) >= BOOKING | decide, principal.role
+    assert allowed_actions(ORGANISER, None) >= BOOKING
+    for action in decide:
+        assert authorize(ORGANISER, action, None).reason == "role"
+    for principal in (OPERATOR, OBSERVER, HALL):
+        for action in BOOKING | decide:
+            assert authorize(principal, action, None).reason == "role", (principal, action)
+    assert not any(INFO[a].scoped for a in BOOKING | decide)
 
 def test_invitations_are_sent_by_the_sessions_owners_only():
     for principal in (ADMIN, OFFICE, ORGANISER):

@@ -433,3 +433,56 @@ async def test_the_office_page_shows_every_name_whole_and_its_controls_act(
     ]
     assert [p for p in problems if "pageerror" in p] == []
     await context.close()
+
+
+async def test_the_office_page_books_and_approves_through_the_real_bookings_api(
+    bridge: RunningBridge, chromium: Browser
+) -> None:
+    """No route answered by the test: the form's check and request, the queue and the
+    calendar are the bridge's own bookings API."""
+    context = await chromium.new_context(viewport=SMALL)
+    page = await context.new_page()
+    problems = watch(page, "office")
+    await page.goto(f"{bridge.url}/office")
+    await page.fill("#login-username", "admin")
+    await page.fill("#login-password", str(bridge.password))
+    await page.click("#login-submit")
+    await page.wait_for_function("() => bridgeOffice.state === 'ready'", timeout=WAIT_MS)
+
+    # Tomorrow at 08:00 is short of three working days: the check says the earliest day.
+    tomorrow = date.today() + timedelta(days=1)
+    await page.click("#tab-book")
+    await page.fill("#booking-title", "Giao ban đột xuất về phòng chống bão")
+    await page.select_option("#booking-host", "1")
+    await page.check('#roster-options input[value="2"]')
+    await page.fill("#booking-starts", f"{tomorrow.isoformat()}T08:00")
+    await page.fill("#booking-ends", f"{tomorrow.isoformat()}T10:00")
+    short = page.locator('#booking-feedback .feedback-line[data-key="office.check.lead_short"]')
+    await short.wait_for(timeout=WAIT_MS)
+    check = await page.evaluate("() => bridgeOffice.lastCheck")
+    earliest = date.fromisoformat(check["lead_time"]["earliest_day"])
+    assert earliest > tomorrow
+    assert earliest.strftime("%d/%m/%Y") in await short.inner_text()
+    await page.fill("#booking-lead-reason", "Chỉ đạo khẩn của Ủy ban nhân dân tỉnh")
+    await page.click("#booking-submit")
+    await page.locator("#booking-done").wait_for(state="visible", timeout=WAIT_MS)
+
+    await page.click("#tab-queue")
+    card = page.locator(".queue-card").first
+    await card.wait_for(timeout=WAIT_MS)
+    assert await card.locator(".queue-title").inner_text() == "Giao ban đột xuất về phòng chống bão"
+    await card.locator('button[data-act="approve"]').click()
+    await page.wait_for_function(
+        "() => bridgeOffice.bookings.some((b) => b.state === 'approved')", timeout=WAIT_MS
+    )
+    await page.click("#tab-calendar")
+    if tomorrow.weekday() == 0:  # today is Sunday: tomorrow is in next week
+        await page.click("#cal-next")
+    await page.wait_for_function(
+        "() => bridgeOffice.calendar.items.some((i) => i.kind === 'session'"
+        " && i.title === 'Giao ban đột xuất về phòng chống bão')",
+        timeout=WAIT_MS,
+    )
+    await screenshot(page, "office-real-api-1366x768.png")
+    assert [p for p in problems if "pageerror" in p] == []
+    await context.close()
