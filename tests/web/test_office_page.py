@@ -415,8 +415,10 @@ async def test_the_office_page_shows_every_name_whole_and_its_controls_act(
     await error.wait_for(state="visible", timeout=WAIT_MS)
     assert "reason" in await error.inner_text()
     await long_card.locator(".queue-reason").fill("Trùng lịch hội trường")
+    await card.locator(".queue-reason").fill("Chỉ đạo khẩn của tỉnh")  # kept as 12 goes
     await long_card.locator('button[data-act="reject"]').click()
-    await card.locator(".queue-reason").fill("Chỉ đạo khẩn của tỉnh")
+    await long_card.wait_for(state="detached", timeout=WAIT_MS)
+    assert await card.locator(".queue-reason").input_value() == "Chỉ đạo khẩn của tỉnh"
     await card.locator('button[data-act="approve"]').click()
     await page.wait_for_function(
         "() => document.querySelectorAll('.queue-card').length === 0", timeout=WAIT_MS

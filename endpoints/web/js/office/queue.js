@@ -13,9 +13,18 @@ import { api, errorMessage, isOffice, office, siteName } from "./state.js";
 import { dayLabel, toInstant, toLocalInput } from "./time.js";
 
 const WAITING = new Set(["requested", "rescheduled"]);
+// What was typed into a card's reason, kept across re-renders (another card's action
+// reloads the queue: nobody's half-written reason is lost).
+const drafts = new Map();
 
 export function bindQueue() {
   byId("queue-list").addEventListener("click", onClick);
+  byId("queue-list").addEventListener("input", (event) => {
+    const card = event.target.closest(".queue-card");
+    if (card && event.target.matches(".queue-reason")) {
+      drafts.set(Number(card.dataset.bookingId), event.target.value);
+    }
+  });
   byId("queue-refresh").addEventListener("click", loadQueue);
 }
 
@@ -78,7 +87,9 @@ function card(b) {
       text: t("office.queue.proposed", { when: formatDateTime(new Date(b.proposed.starts_at)), reason: b.reason || "" }) }));
   }
   const actions = element("div", { className: "queue-actions" });
-  const reason = element("textarea", { className: "queue-reason", id: `reason-${b.id}`, rows: 2, maxLength: 1000 });
+  const reason = element("textarea", {
+    className: "queue-reason", id: `reason-${b.id}`, rows: 2, maxLength: 1000, value: drafts.get(b.id) || "",
+  });
   const reasonLabel = element("label", { htmlFor: `reason-${b.id}`, text: t("office.queue.reason") });
   const moveFields = element("div", { className: "queue-move", hidden: true },
     element("label", { htmlFor: `move-start-${b.id}`, text: t("office.form.starts") }),
@@ -142,6 +153,7 @@ async function onClick(event) {
   target.disabled = true;
   try {
     await api("POST", `/api/bookings/${id}/${act}`, body);
+    drafts.delete(id);
     await loadQueue();
     loadCalendar();
   } catch (err) {
