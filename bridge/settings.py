@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     # How often the server looks for scheduled sessions whose start has come (they open by
     # themselves), in seconds.
     schedule_check_s: float = Field(15.0, ge=0.2, le=600)
+    # Issue 13, part E: invitations. The organising body named at the top of a hall's
+    # invitation and over its signature (empty: the session's host hall), and the place
+    # its date line names ("Quảng Trị, ngày … tháng … năm …"; empty: the date alone).
+    office_name: str = Field("", max_length=200)
+    office_place: str = Field("", max_length=100)
 
     @field_validator("default_lang")
     @classmethod

@@ -17,7 +17,7 @@ from bridge.conference.lifecycle import (
     check_transition,
 )
 from bridge.readiness.window import OFFICE_TIMEZONE
-from bridge.store import Conflict, Schedule, Session, SessionState, Site, Store
+from bridge.store import Conflict, NotFound, Schedule, Session, SessionState, Site, Store
 
 # A state write that loses a race is read and checked again this many times.
 _ATTEMPTS = 3
@@ -71,6 +71,29 @@ def issue_join_links(
 def _join_link(
     store: Store, session_id: int, site: Site, valid_for: timedelta, base_url: str
 ) -> dict[str, Any]:
+    issued = store.tokens.issue(session_id, site.id, valid_for)
+    return {
+        "site_id": site.id,
+        "site_name": site.name,
+        "url": f"{base_url}/site/{session_id}#token={issued.token}",
+        "expires_at": issued.expires_at.isoformat(),
+    }
+
+
+# Invitations (issue 13, part E): one site's link, for its own invitation.
+def issue_join_link(
+    store: Store, session_id: int, site_id: int, valid_for: timedelta, base_url: str
+) -> dict[str, Any]:
+    """A fresh join link for one roster site, shaped as ``issue_join_links``' entries.
+    A site off the roster is ``NotFound``; a closed session ``Conflict``."""
+    session = store.sessions.get(session_id)
+    try:
+        check_links(session.state)
+    except SessionIsClosed as exc:
+        raise Conflict(f"session {session_id} is closed") from exc
+    site = next((x for x in store.sessions.roster_sites(session_id) if x.id == site_id), None)
+    if site is None:
+        raise NotFound(f"site {site_id} is not on session {session_id}'s roster")
     issued = store.tokens.issue(session_id, site.id, valid_for)
     return {
         "site_id": site.id,

@@ -73,6 +73,8 @@ class Action(StrEnum):
     CALENDAR_VIEW = "calendar.view"
     OFFICE_DAYS_EDIT = "office_days.edit"
     NOTIFICATION_LIST = "notification.list"
+    # Issue 13, part E: invitations (HTTP).
+    SESSION_INVITATIONS = "session.invitations"
 
 
 @dataclass(frozen=True)
@@ -148,4 +150,6 @@ INFO: dict[Action, ActionInfo] = {
     A.OFFICE_DAYS_EDIT: ActionInfo(False, True, "declare days off and working days"),
     # Marking one's own notification read changes nothing anyone else sees (as logout).
     A.NOTIFICATION_LIST: ActionInfo(False, False, "read one's notifications, mark them read"),
+    # Issue 13, part E: an invitation carries a fresh join link, so it writes.
+    A.SESSION_INVITATIONS: ActionInfo(True, True, "issue a roster site's invitation"),
 }

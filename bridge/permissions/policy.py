@@ -101,6 +101,11 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     - _OFFICE_ONLY,
     Role.SITE: _HALL,
 }
+# Issue 13, part E: a hall's invitation (and the fresh join link it carries) is sent by
+# whoever owns the session's booking: its organiser, the office, an admin (they have it
+# through _STAFF); not an operator or observer.
+_INVITATIONS = frozenset({A.SESSION_INVITATIONS})
+_BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _INVITATIONS
 _EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})
 
 

@@ -39,6 +39,7 @@ from bridge.signaling.errors import (
     login_error,
     pick_lang,
 )
+from bridge.signaling.invitation_api import InvitationRoutes
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
@@ -265,11 +266,20 @@ ROUTES: list[ApiRoute] = [
              s.NotificationsReply, summary="The caller's notifications, newest first"),
     ApiRoute("POST", "/api/notifications/{notification_id:int}/read", Action.NOTIFICATION_LIST,
              "read_notification", s.NotificationReply, summary="Mark one's notification read"),
+    # Issue 13, part E: invitations (invitation_api.py), each with a fresh join link.
+    ApiRoute("GET", "/api/sessions/{id:int}/invitations/{site_id:int}",
+             Action.SESSION_INVITATIONS, "invitation_html", str, conflicts=True,
+             media_type="text/html",
+             summary="A roster site's printable invitation (a fresh join link in it)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/invitations/{site_id:int}.ics",
+             Action.SESSION_INVITATIONS, "invitation_ics", str, conflicts=True,
+             media_type="text/calendar",
+             summary="A roster site's invitation as an iCalendar file (a fresh join link)"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes):
+class Api(ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes, InvitationRoutes):
     def __init__(
         self,
         store: Store,

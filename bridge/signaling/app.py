@@ -110,6 +110,10 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     async def console_page(request: Request) -> Response:
         return FileResponse(WEB_ROOT / "console.html")
 
+    # Issue 13, part E: the office page (bookings, calendar, approvals, invitations).
+    async def office_page(request: Request) -> Response:
+        return FileResponse(WEB_ROOT / "office.html")
+
     async def site_page(request: Request) -> Response:
         return FileResponse(WEB_ROOT / "site.html")
 
@@ -166,6 +170,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             Route("/", root),
             Route("/healthz", health),
             Route("/console", console_page),
+            Route("/office", office_page),
             Route("/site/{session_id:int}", site_page),
             *api.routes(),
             WebSocketRoute("/ws", signaling.handle),

@@ -73,6 +73,7 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST, A.SESSION_CREATE, A.SESSION_STAFF}
         | {A.SESSION_SCHEDULE, A.SITE_TESTS_VIEW}
         | {A.SESSION_ROSTER}
+        | {A.SESSION_INVITATIONS}
         | READS
         | RUN
         | PROFILE_READ
@@ -215,6 +216,7 @@ def test_action_values_are_the_wire_strings():
         *("booking.list", "booking.request", "booking.view", "booking.decide"),
         *("booking.respond", "booking.cancel", "calendar.view", "office_days.edit"),
         "notification.list",
+        "session.invitations",
     }
 
 
@@ -368,3 +370,11 @@ def test_bookings_are_the_organisers_and_the_offices_never_an_operators_or_obser
         for action in BOOKING | decide:
             assert authorize(principal, action, None).reason == "role", (principal, action)
     assert not any(INFO[a].scoped for a in BOOKING | decide)
+
+
+def test_invitations_are_sent_by_the_sessions_owners_only():
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert A.SESSION_INVITATIONS in allowed_actions(principal, SESSION), principal.role
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.SESSION_INVITATIONS, SESSION).reason == "role"
+    assert authorize(ORGANISER, A.SESSION_INVITATIONS, OTHER).reason == "not_organiser"

@@ -230,3 +230,20 @@ def test_pages_need_no_inline_script_or_style_and_nothing_external() -> None:
     for f in CSS_FILES:
         css = f.read_text(encoding="utf-8")
         assert not re.search(r"url\(\s*[\"']?(?:https?:)?//|@import", css), f.name
+
+
+# Issue 13, part E: the office page's keys built at run time, and its key literals.
+def test_the_office_pages_keys_exist_in_the_catalogues() -> None:
+    states = {"scheduled", "open", "closed", "requested", "approved", "rescheduled"}
+    states |= {"rejected", "cancelled"}
+    needed = (
+        {f"office.state.{s}" for s in states}
+        | {f"office.weekday.{i}" for i in range(7)}
+        | {f"office.calendar.declared_{k}" for k in ("off", "working")}
+        | {"office.tab.mine", "office.queue.mine"}
+    )
+    literal = re.compile(r"""["'](office(?:\.[a-z0-9_]+)+)["']""")
+    for f in sorted((WEB / "js" / "office").glob("*.js")):
+        needed |= set(literal.findall(_strip_js_comments(f.read_text(encoding="utf-8"))))
+    assert "office.check.lead_short" in needed
+    assert sorted(needed - set(VI)) == []
