@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     audio_complexity: int = Field(10, ge=0, le=10)
     # Voice-activated switching: a site must be the dominant talker this long to be shown.
     voice_hold_s: float = Field(2.0, ge=0, le=30)
+    # D (issue 13): a notice's document at most this many bytes; the documents are kept
+    # under notices/ beside the database (bridge/notices/files.py).
+    notice_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
 
     @field_validator("default_lang")
     @classmethod

@@ -61,6 +61,11 @@ class Action(StrEnum):
     SITE_MEDIA = "site.media"
     SITE_HAND = "site.hand"
     SITE_LEAVE = "site.leave"
+    # D (issue 13): a session's official notices. Staff post and withdraw them, read them
+    # with their receipts; a hall reads its session's and confirms it read them.
+    NOTICE_POST = "notice.post"
+    NOTICE_VIEW = "notice.view"
+    SITE_NOTICES = "site.notices"
 
 
 @dataclass(frozen=True)
@@ -122,4 +127,10 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_MEDIA: ActionInfo(True, True, "send one's own audio and video, and report its devices"),
     A.SITE_HAND: ActionInfo(True, True, "raise or lower one's own hand"),
     A.SITE_LEAVE: ActionInfo(True, True, "leave"),
+    # D: notices.
+    A.NOTICE_POST: ActionInfo(True, True, "post or withdraw a session's notice"),
+    A.NOTICE_VIEW: ActionInfo(True, False, "read a session's notices and their read receipts"),
+    A.SITE_NOTICES: ActionInfo(
+        True, True, "read one's own session's notices, and confirm one was read"
+    ),
 }

@@ -37,6 +37,7 @@ from bridge.signaling.errors import (
     login_error,
     pick_lang,
 )
+from bridge.signaling.notice_api import HALL_ACTIONS, NoticeRoutes
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
@@ -121,6 +122,9 @@ class ApiRoute:
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # What a success is: JSON of ``reply``'s shape, or (text/csv) a file the handler makes.
     media_type: str = "application/json"
+    # D (issue 13): a multipart/form-data body, its text fields this model's and a ``file``
+    # part (the handler reads the form itself, streaming: its document may be megabytes).
+    form: type[m._Body] | None = None
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -204,11 +208,33 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sites/{site_id:int}/connection-tests", Action.SITE_TESTS_VIEW,
              "site_tests", s.ConnectionTestsReply, query=("limit",),
              summary="A site's connection tests over every session, newest first"),
+    # D (issue 13): official notices (notice_api.py). The hall routes take the hall's join
+    # token as the bearer; ``notice_id`` is the notice's.
+    ApiRoute("POST", "/api/sessions/{id:int}/notices", Action.NOTICE_POST, "post_notice",
+             s.NoticeReply, 201, form=m.NoticeForm, conflicts=True,
+             summary="Post a notice (multipart: kind, title, body, an optional document)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/notices", Action.NOTICE_VIEW, "list_notices",
+             s.NoticesReply, summary="The session's notices with every hall's read receipt"),
+    ApiRoute("DELETE", "/api/sessions/{id:int}/notices/{notice_id:int}", Action.NOTICE_POST,
+             "withdraw_notice", s.NoticeReply, summary="Withdraw a notice (it stays on record)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/notices/{notice_id:int}/file", Action.NOTICE_VIEW,
+             "notice_file", str, media_type="application/octet-stream",
+             summary="A notice's document, as an attachment"),
+    ApiRoute("GET", "/api/sessions/{id:int}/hall/notices", Action.SITE_NOTICES,
+             "hall_notices", s.HallNoticesReply,
+             summary="A hall (join token): its session's notices in force"),
+    ApiRoute("GET", "/api/sessions/{id:int}/hall/notices/{notice_id:int}/file",
+             Action.SITE_NOTICES, "hall_notice_file", str,
+             media_type="application/octet-stream",
+             summary="A hall (join token): a notice's document; fetching it is reading it"),
+    ApiRoute("POST", "/api/sessions/{id:int}/hall/notices/{notice_id:int}/read",
+             Action.SITE_NOTICES, "hall_notice_read", s.HallReadReply,
+             summary="A hall (join token): it read the notice (its receipt, kept once)"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes):
+class Api(ProfileRoutes, ReadinessRoutes, NoticeRoutes):
     def __init__(
         self, store: Store, sessions: LiveSessions, audit: AuditLog, settings: Settings
     ) -> None:
@@ -273,6 +299,9 @@ class Api(ProfileRoutes, ReadinessRoutes):
         return endpoint
 
     async def _authorize(self, request: Request, action: Action) -> Caller:
+        if action in HALL_ACTIONS:  # D: a hall's routes take its join token
+            hall: Caller = await self.authorize_hall(request, action)
+            return hall
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:

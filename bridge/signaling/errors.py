@@ -46,6 +46,9 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL = "internal"
+    # D (issue 13): a notice's document refused.
+    FILE_TOO_LARGE = "file_too_large"
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
 
 
 # WebSocket close codes (4000-4999 are the application's own, RFC 6455 section 7.4.2).
@@ -82,6 +85,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SESSION_CLOSED: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INTERNAL: 500,
+    # D: notices' documents.
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_FILE_TYPE: 415,
 }
 
 _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -188,6 +194,17 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "This method is not allowed here.",
     ),
     ErrorCode.INTERNAL: ("Lỗi nội bộ của máy chủ.", "Internal server error."),
+    # D: notices' documents.
+    ErrorCode.FILE_TOO_LARGE: (
+        "Tệp tài liệu quá lớn.",
+        "The document file is too large.",
+    ),
+    ErrorCode.UNSUPPORTED_FILE_TYPE: (
+        "Chỉ nhận tài liệu PDF, Word, Excel, PowerPoint hoặc OpenDocument có nội dung đúng"
+        " với tên tệp.",
+        "Only PDF, Word, Excel, PowerPoint or OpenDocument files whose content matches their"
+        " name are accepted.",
+    ),
 }
 
 LANGS = ("vi", "en")

@@ -10,6 +10,7 @@
     store.profiles   hardware profiles, each site's assignment, effective profiles
     store.profile_reports  each site's last report of the profile it applied
     store.readiness  every connection test's result, per site per session, with history
+    store.notices    a session's official notices and the halls' read receipts (D)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -29,6 +30,7 @@ from bridge.store.audit import AuditTrail
 from bridge.store.engine import Database, utc_now
 from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
+from bridge.store.notices import Notices
 from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.readiness import ConnectionTests
 from bridge.store.secrets import Passwords
@@ -61,6 +63,8 @@ class Store:
         self.profile_reports = ProfileReports(self.db)
         self.profiles = Profiles(self.db, self.profile_reports)
         self.readiness = ConnectionTests(self.db)
+        # D: official notices (issue 13).
+        self.notices = Notices(self.db)
 
     @property
     def path(self) -> Path:

@@ -52,6 +52,9 @@ PROFILE_EDIT = {A.PROFILE_CREATE, A.PROFILE_UPDATE, A.PROFILE_DELETE}
 PROFILE_ASSIGN = {A.SITE_PROFILE_ASSIGN, A.SITE_PROFILE_UNASSIGN}
 RUN = {A.SESSION_OPEN, A.SESSION_CLOSE, A.SESSION_LINKS, A.SESSION_END}
 ANYONE = {A.LOGIN, A.PING}
+# D (issue 13): notices — a hall reads its own, every console reads them, the organiser posts.
+HALL_ACTIONS = HALL_ACTIONS | {A.SITE_NOTICES}
+READS = READS | {A.NOTICE_VIEW}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -65,7 +68,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | {A.SESSION_SCHEDULE, A.SITE_TESTS_VIEW}
         | READS
         | RUN
-        | PROFILE_READ,
+        | PROFILE_READ
+        | {A.NOTICE_POST},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -184,6 +188,8 @@ def test_action_values_are_the_wire_strings():
         *("session.schedule", "readiness.view", "readiness.test", "site.tests.view"),
         *("site.join", "site.media", "site.hand", "site.leave"),
         "ping",
+        # D (issue 13): notices.
+        *("notice.post", "notice.view", "site.notices"),
     }
 
 
@@ -324,3 +330,19 @@ def test_require_raises_exactly_when_authorize_refuses(principal, action, scope)
 @given(principals, st.sampled_from([a for a in Action if INFO[a].scoped]))
 def test_a_session_action_without_a_session_is_always_refused(principal, action):
     assert not authorize(principal, action, None)
+
+
+def test_notices_are_posted_by_the_organiser_office_and_admin_and_read_by_every_console():
+    for principal in (ORGANISER, OFFICE, ADMIN):
+        assert authorize(principal, A.NOTICE_POST, SESSION).allowed, principal
+        assert authorize(principal, A.NOTICE_VIEW, SESSION).allowed, principal
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.NOTICE_POST, SESSION).reason == "role", principal
+    for principal in (OPERATOR, OBSERVER):
+        assert authorize(principal, A.NOTICE_VIEW, SESSION).allowed, principal
+    # Tied to the session: another organiser's, another session's hall.
+    assert authorize(ORGANISER, A.NOTICE_POST, OTHER).reason == "not_organiser"
+    assert authorize(OPERATOR, A.NOTICE_VIEW, OTHER).reason == "not_assigned"
+    assert authorize(HALL, A.SITE_NOTICES, SESSION).allowed
+    assert authorize(HALL, A.SITE_NOTICES, OTHER).reason == "other_session"
+    assert authorize(HALL, A.NOTICE_VIEW, SESSION).reason == "role"
