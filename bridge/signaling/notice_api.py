@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 
@@ -42,6 +42,7 @@ MAX_ID = 2**53
 # What a form carries beside its document: the text fields and the parts' headers.
 FORM_OVERHEAD = 64 * 1024
 FORM_FIELDS = frozenset({"kind", "title", "body", "file"})
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 # The routes a hall takes with its join token (the policy's hall actions over HTTP).
 HALL_ACTIONS = frozenset({Action.SITE_NOTICES})
 
@@ -204,9 +205,11 @@ class NoticeRoutes:
         """The form's parts, refused as soon as it is known to be too big (its declared
         length before a byte is read, else while it streams in); unknown or repeated
         fields, and a ``file`` that is not a file part, are refused by name."""
-        content_type = request.headers.get("content-type", "")
-        if not content_type.lower().startswith("multipart/form-data"):
-            raise _refusal("content-type", Problem.NOT_ALLOWED, choices=["multipart/form-data"])
+        content_type = request.headers.get("content-type", "").lower()
+        multipart = content_type.startswith("multipart/form-data")
+        # A notice without a document may come as a plain form too (``curl -d``).
+        if not multipart and not content_type.startswith("application/x-www-form-urlencoded"):
+            raise _refusal("content-type", Problem.NOT_ALLOWED, choices=list(FORM_TYPES))
         max_bytes = self.notice_files.max_bytes
         limit = max_bytes + FORM_OVERHEAD
         declared = request.headers.get("content-length")
@@ -236,13 +239,17 @@ class NoticeRoutes:
                     )
                 yield chunk
 
-        parser = MultiPartParser(
-            request.headers,
-            bounded(),  # type: ignore[arg-type]
-            max_files=1,
-            max_fields=len(FORM_FIELDS),
-            max_part_size=FORM_OVERHEAD,
-        )
+        parser: MultiPartParser | FormParser
+        if multipart:
+            parser = MultiPartParser(
+                request.headers,
+                bounded(),  # type: ignore[arg-type]
+                max_files=1,
+                max_fields=len(FORM_FIELDS),
+                max_part_size=FORM_OVERHEAD,
+            )
+        else:
+            parser = FormParser(request.headers, bounded())  # type: ignore[arg-type]
         try:
             form = await parser.parse()
         except MultiPartException as exc:
