@@ -72,7 +72,8 @@ def test_posting_is_the_organisers_the_offices_and_admins(world: World) -> None:
         listed = world.call(token, "GET", f"/api/sessions/{session_id}/notices")
         assert listed.status_code == (200 if role in readers else 403), (role, listed.text)
     notices = world.call(world.admin, "GET", f"/api/sessions/{session_id}/notices").json()
-    assert [n["posted_by"] for n in notices["notices"]] == [f"account:{r}" for r in sorted(allowed, key=ROLES.index)]
+    posters = [f"account:{r}" for r in sorted(allowed, key=ROLES.index)]
+    assert [n["posted_by"] for n in notices["notices"]] == posters
     # Withdrawing is posting's: the operator may not, the organiser may.
     first = notices["notices"][0]["id"]
     path = f"/api/sessions/{session_id}/notices/{first}"
@@ -192,7 +193,8 @@ def test_documents_are_served_only_to_the_sessions_staff_and_halls(world: World)
             assert reply.status_code == status, (token, path, reply.text)
     assert world.http.get(hall_path).status_code == 401
     # …and the demo's hall asking about its own session finds no such notice there.
-    assert as_hall(demo_token, f"/api/sessions/1/hall/notices/{notice['id']}/file").status_code == 404
+    own = as_hall(demo_token, f"/api/sessions/1/hall/notices/{notice['id']}/file")
+    assert own.status_code == 404
 
     listed = as_hall(halls[hall], hall_path).json()["notices"]
     assert [(n["id"], n["read"]) for n in listed] == [(notice["id"], False)]
@@ -211,7 +213,8 @@ def test_documents_are_served_only_to_the_sessions_staff_and_halls(world: World)
     again = as_hall(halls[other_hall], f"{hall_path}/{notice['id']}/read", "POST").json()
     assert first == again and first["site_id"] == other_hall
 
-    withdrawn = world.call(organiser, "DELETE", f"/api/sessions/{session_id}/notices/{notice['id']}")
+    notice_path = f"/api/sessions/{session_id}/notices/{notice['id']}"
+    withdrawn = world.call(organiser, "DELETE", notice_path)
     assert withdrawn.status_code == 200
     assert as_hall(halls[hall], hall_path).json()["notices"] == []
     assert as_hall(halls[hall], f"{hall_path}/{notice['id']}/file").status_code == 404

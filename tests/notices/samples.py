@@ -89,11 +89,13 @@ def plain_zip() -> bytes:
 def bomb_marker(mb: int = 200) -> bytes:
     """A "DOCX" whose [Content_Types].xml inflates to ``mb`` MB (a thousandth packed)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        with z.open("[Content_Types].xml", "w", force_zip64=False) as entry:
-            block = b"\0" * (1 << 20)
-            for _ in range(mb):
-                entry.write(block)
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z,
+        z.open("[Content_Types].xml", "w", force_zip64=False) as entry,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(mb):
+            entry.write(block)
     return out.getvalue()
 
 
