@@ -235,3 +235,45 @@ def test_a_closed_session_takes_no_notice(world: World) -> None:
     assert world.call(world.admin, "POST", f"/api/sessions/{session_id}/close").status_code == 200
     reply = post(world, world.tokens["organiser"], session_id)
     assert reply.status_code == 409 and error(reply)["code"] == "session_closed"
+
+
+async def test_a_joined_hall_confirms_reading_over_its_websocket(world: World) -> None:
+    """`notices` on joining; `notice_read` kept once; another session's notice or a
+    withdrawn one is `not_found`."""
+    import asyncio
+    import json
+
+    import websockets
+
+    session_id = world.session()
+    other = world.session()
+    organiser = world.tokens["organiser"]
+    notice = post(world, organiser, session_id, title="Chương trình").json()["notice"]
+    elsewhere = post(world, organiser, other, title="Khác").json()["notice"]
+    gone = post(world, organiser, session_id, title="Rút lại").json()["notice"]
+    world.call(organiser, "DELETE", f"/api/sessions/{session_id}/notices/{gone['id']}")
+    hall = world.sites[1]
+    token = hall_token(world, session_id)[hall]
+    async with websockets.connect(world.bridge.url.replace("http", "ws") + "/ws") as ws:
+        await ws.send(json.dumps({"type": "join", "session_id": session_id, "token": token}))
+        received: dict[str, dict] = {}
+        while "notices" not in received:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            received[message["type"]] = message
+        assert [n["id"] for n in received["notices"]["notices"]] == [notice["id"]]
+        for notice_id, ref in ((notice["id"], "a"), (notice["id"], "b"), (elsewhere["id"], "c"),
+                               (gone["id"], "d")):  # fmt: skip
+            await ws.send(json.dumps({"type": "notice_read", "notice_id": notice_id, "id": ref}))
+        await ws.send(json.dumps({"type": "ping", "id": "end"}))
+        errors = {}
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message["type"] == "error":
+                errors[message["ref_id"]] = (message["code"], message.get("field"))
+            if message["type"] == "pong":
+                break
+    assert errors == {"c": ("not_found", "notice_id"), "d": ("not_found", "notice_id")}
+    listed = world.call(organiser, "GET", f"/api/sessions/{session_id}/notices").json()
+    assert [r["site_id"] for r in listed["notices"][0]["reads"]] == [hall]
+    audit = world.call(organiser, "GET", f"/api/sessions/{session_id}/audit").json()["entries"]
+    assert [e["by"] for e in audit if e["action"] == "notice_read"] == [f"site:{hall}"]
