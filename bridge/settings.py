@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # its date line names ("Quảng Trị, ngày … tháng … năm …"; empty: the date alone).
     office_name: str = Field("", max_length=200)
     office_place: str = Field("", max_length=100)
+    # D (issue 13): a notice's document at most this many bytes; the documents are kept
+    # under notices/ beside the database (bridge/notices/files.py).
+    notice_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
 
     @field_validator("default_lang")
     @classmethod

@@ -75,6 +75,11 @@ class Action(StrEnum):
     NOTIFICATION_LIST = "notification.list"
     # Issue 13, part E: invitations (HTTP).
     SESSION_INVITATIONS = "session.invitations"
+    # D (issue 13): a session's official notices. Staff post and withdraw them, read them
+    # with their receipts; a hall reads its session's and confirms it read them.
+    NOTICE_POST = "notice.post"
+    NOTICE_VIEW = "notice.view"
+    SITE_NOTICES = "site.notices"
 
 
 @dataclass(frozen=True)
@@ -152,4 +157,10 @@ INFO: dict[Action, ActionInfo] = {
     A.NOTIFICATION_LIST: ActionInfo(False, False, "read one's notifications, mark them read"),
     # Issue 13, part E: an invitation carries a fresh join link, so it writes.
     A.SESSION_INVITATIONS: ActionInfo(True, True, "issue a roster site's invitation"),
+    # D: notices.
+    A.NOTICE_POST: ActionInfo(True, True, "post or withdraw a session's notice"),
+    A.NOTICE_VIEW: ActionInfo(True, False, "read a session's notices and their read receipts"),
+    A.SITE_NOTICES: ActionInfo(
+        True, True, "read one's own session's notices, and confirm one was read"
+    ),
 }

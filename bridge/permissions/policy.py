@@ -17,6 +17,8 @@ from bridge.permissions.roles import Role
 A = Action
 _ANYONE = frozenset({A.LOGIN, A.PING})
 _HALL = frozenset({A.SITE_JOIN, A.SITE_MEDIA, A.SITE_HAND, A.SITE_LEAVE})
+# D: a hall reads its session's notices (and their documents) and confirms reading them.
+_HALL = _HALL | {A.SITE_NOTICES}
 # Everything about one session that only reads (board, readiness, audit, previews), taken
 # from the actions' own metadata so that a new write can never slip into an observer's hands.
 _CONSOLE_READ = frozenset(
@@ -70,6 +72,10 @@ _BOOKING = frozenset(
     }
 )
 _OFFICE_ONLY = frozenset({A.BOOKING_DECIDE, A.OFFICE_DAYS_EDIT}) | _BOOKING
+# D: notices. Reading them (with the receipts) is a console read (_CONSOLE_READ, from the
+# action's metadata); posting and withdrawing is the organiser's (its own sessions), the
+# office's and admin's — the session's official channel, not the operator's.
+_NOTICES = frozenset({A.NOTICE_POST})
 
 _BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _STAFF,
@@ -85,7 +91,8 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
     | _SITE_TESTS
     | _PROFILE_READ
     | _ROSTER
-    | _BOOKING,
+    | _BOOKING
+    | _NOTICES,
     Role.OPERATOR: (
         frozenset({A.LOGOUT, A.SITE_LIST, A.SESSION_LIST})
         | _CONSOLE_READ

@@ -40,6 +40,7 @@ from bridge.signaling.errors import (
     pick_lang,
 )
 from bridge.signaling.invitation_api import InvitationRoutes
+from bridge.signaling.notice_api import HALL_ACTIONS, NoticeRoutes
 from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
@@ -130,6 +131,9 @@ class ApiRoute:
     # query parameter the route does not name is refused (``unknown_field``).
     dates: tuple[str, ...] = ()
     strict_query: bool = False
+    # D (issue 13): a multipart/form-data body, its text fields this model's and a ``file``
+    # part (the handler reads the form itself, streaming: its document may be megabytes).
+    form: type[m._Body] | None = None
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -275,11 +279,35 @@ ROUTES: list[ApiRoute] = [
              Action.SESSION_INVITATIONS, "invitation_ics", str, conflicts=True,
              media_type="text/calendar",
              summary="A roster site's invitation as an iCalendar file (a fresh join link)"),
+    # D (issue 13): official notices (notice_api.py). The hall routes take the hall's join
+    # token as the bearer; ``notice_id`` is the notice's.
+    ApiRoute("POST", "/api/sessions/{id:int}/notices", Action.NOTICE_POST, "post_notice",
+             s.NoticeReply, 201, form=m.NoticeForm, conflicts=True,
+             summary="Post a notice (multipart: kind, title, body, an optional document)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/notices", Action.NOTICE_VIEW, "list_notices",
+             s.NoticesReply, summary="The session's notices with every hall's read receipt"),
+    ApiRoute("DELETE", "/api/sessions/{id:int}/notices/{notice_id:int}", Action.NOTICE_POST,
+             "withdraw_notice", s.NoticeReply, summary="Withdraw a notice (it stays on record)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/notices/{notice_id:int}/file", Action.NOTICE_VIEW,
+             "notice_file", str, media_type="application/octet-stream",
+             summary="A notice's document, as an attachment"),
+    ApiRoute("GET", "/api/sessions/{id:int}/hall/notices", Action.SITE_NOTICES,
+             "hall_notices", s.HallNoticesReply,
+             summary="A hall (join token): its session's notices in force"),
+    ApiRoute("GET", "/api/sessions/{id:int}/hall/notices/{notice_id:int}/file",
+             Action.SITE_NOTICES, "hall_notice_file", str,
+             media_type="application/octet-stream",
+             summary="A hall (join token): a notice's document; fetching it is reading it"),
+    ApiRoute("POST", "/api/sessions/{id:int}/hall/notices/{notice_id:int}/read",
+             Action.SITE_NOTICES, "hall_notice_read", s.HallReadReply,
+             summary="A hall (join token): it read the notice (its receipt, kept once)"),
 ]
 # fmt: on
 
 
-class Api(ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes, InvitationRoutes):
+class Api(
+    ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes, InvitationRoutes, NoticeRoutes
+):
     def __init__(
         self,
         store: Store,
@@ -353,6 +381,9 @@ class Api(ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes, Invitatio
         return endpoint
 
     async def _authorize(self, request: Request, action: Action) -> Caller:
+        if action in HALL_ACTIONS:  # D: a hall's routes take its join token
+            hall: Caller = await self.authorize_hall(request, action)
+            return hall
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:

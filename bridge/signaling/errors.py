@@ -50,6 +50,9 @@ class ErrorCode(StrEnum):
     BOOKING_STATE = "booking_state"
     LEAD_TIME = "lead_time"
     REASON_REQUIRED = "reason_required"
+    # D (issue 13): a notice's document refused.
+    FILE_TOO_LARGE = "file_too_large"
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
 
 
 # WebSocket close codes (4000-4999 are the application's own, RFC 6455 section 7.4.2).
@@ -90,6 +93,9 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.BOOKING_STATE: 409,
     ErrorCode.LEAD_TIME: 422,
     ErrorCode.REASON_REQUIRED: 422,
+    # D: notices' documents.
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_FILE_TYPE: 415,
 }
 
 _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -206,6 +212,17 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Short of the booking lead time.",
     ),
     ErrorCode.REASON_REQUIRED: ("Cần nêu lý do.", "A reason is required."),
+    # D: notices' documents.
+    ErrorCode.FILE_TOO_LARGE: (
+        "Tệp tài liệu quá lớn.",
+        "The document file is too large.",
+    ),
+    ErrorCode.UNSUPPORTED_FILE_TYPE: (
+        "Chỉ nhận tài liệu PDF, Word, Excel, PowerPoint hoặc OpenDocument có nội dung đúng"
+        " với tên tệp.",
+        "Only PDF, Word, Excel, PowerPoint or OpenDocument files whose content matches their"
+        " name are accepted.",
+    ),
 }
 
 LANGS = ("vi", "en")

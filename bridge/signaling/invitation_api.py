@@ -32,23 +32,11 @@ LINK_AFTER_END = timedelta(days=1)
 
 
 def notice_lines(store: Store, session_id: int) -> tuple[NoticeLine, ...]:
-    """The session's notices still posted, as the invitation lists them: read from the
-    notices repository where the store has one (``store.notices``), none otherwise."""
-    notices = getattr(store, "notices", None)
-    if notices is None or not hasattr(notices, "list"):
-        return ()
-    found = []
-    for notice in notices.list(session_id):
-        if getattr(notice, "withdrawn_at", None) is not None:
-            continue
-        found.append(
-            NoticeLine(
-                str(getattr(notice, "kind", "other")),
-                str(getattr(notice, "title", "")),
-                getattr(notice, "file_name", None),
-            )
-        )
-    return tuple(found)
+    """The session's notices still posted (not withdrawn), as the invitation lists them."""
+    return tuple(
+        NoticeLine(notice.kind, notice.title, notice.file.name if notice.file else None)
+        for notice in store.notices.list(session_id, withdrawn=False)
+    )
 
 
 def build_invitation(

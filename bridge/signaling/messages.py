@@ -328,6 +328,16 @@ class TestRunMessage(_Message):
     site_id: Id | None = None
 
 
+# ---- D (issue 13): official notices ---------------------------------------------------
+
+
+class NoticeReadMessage(_Message):
+    """A hall's page showed or opened one of its session's notices: its read receipt."""
+
+    type: Literal["notice_read"]
+    notice_id: Id
+
+
 ClientMessage = (
     JoinMessage
     | OperatorMessage
@@ -355,6 +365,8 @@ ClientMessage = (
     | TestPongMessage
     | TestReportMessage
     | TestRunMessage
+    # D: notices.
+    | NoticeReadMessage
 )
 # Derived from the union, so a new message type cannot be forgotten here.
 _MODELS: dict[str, type[_Message]] = {
@@ -621,6 +633,18 @@ class OfficeDaysBody(_Body):
 
     days: Annotated[list[OfficeDayBody], Field(max_length=400)]
     year: Annotated[int, Field(ge=2000, le=2200)] | None = None
+
+
+# ---- D (issue 13): a notice's fields (multipart/form-data, docs/api.md "Notices") ------
+
+
+class NoticeForm(_Body):
+    """A new notice's text fields; its document, when it has one, is the form's ``file``
+    part (checked by bridge/notices/files.py, not here)."""
+
+    kind: Literal["invitation", "agenda", "document", "other"]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    body: Annotated[str, Field(max_length=10_000)] = ""
 
 
 def parse_body(model: type[_Body], raw: bytes) -> Any:

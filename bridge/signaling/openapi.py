@@ -40,6 +40,9 @@ _STATUS_TEXT: dict[int, str] = {
     422: "A field is wrong: `field` names it, `problem` says how (`invalid_input`, "
     "`lead_time`, `reason_required`)",
     429: "Too many failed logins (`too_many_attempts`)",
+    # D (issue 13): a notice's document.
+    415: "The document is not a PDF or office file, by its content and name "
+    "(`unsupported_file_type`)",
 }
 _SUCCESS_TEXT = {200: "Done", 201: "Created"}
 
@@ -76,6 +79,8 @@ def error_statuses(route: ApiRoute) -> list[int]:
         statuses.add(422)
     if route.conflicts:
         statuses.add(409)
+    if route.form is not None:  # D: a multipart form with a document
+        statuses |= {413, 415, 422}
     return sorted(statuses)
 
 
@@ -159,6 +164,21 @@ def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": schemas[f"body {route.handler}"]}},
         }
+    if route.form is not None:  # D: multipart/form-data, its document a binary part
+        schema = route.form.model_json_schema()
+        schema.pop("title", None)
+        schema["properties"]["file"] = {
+            "type": "string",
+            "format": "binary",
+            "description": "The document (PDF, DOC/DOCX, XLS/XLSX, PPT/PPTX, ODT/ODS/ODP)",
+        }
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+        operation["responses"]["413"]["description"] = (
+            "The document is over the size limit (`file_too_large`, `field`: file)"
+        )
     if route.action is Action.LOGIN:
         operation["security"] = []  # the one route a stranger may call
     if not operation["parameters"]:

@@ -312,6 +312,49 @@ class ErrorMessage(TypedDict):
     problem: NotRequired[str]  # what is wrong with it (errors.Problem), with ``field``
 
 
+# ---- D (issue 13): official notices ---------------------------------------------------
+
+
+class NoticeEntry(TypedDict):
+    """A notice as a hall's page shows it (consoles get the API's, with its receipts)."""
+
+    id: int
+    session_id: int
+    kind: Literal["invitation", "agenda", "document", "other"]
+    title: str
+    body: str
+    file_name: str | None
+    file_type: str | None
+    file_size: int | None
+    posted_at: str
+    withdrawn_at: str | None
+    read: bool  # this hall has read it (false in what consoles are sent)
+
+
+class NoticesMessage(TypedDict):
+    """To a hall on joining: its session's notices in force, oldest first."""
+
+    type: Literal["notices"]
+    notices: list[NoticeEntry]
+
+
+class NoticeMessage(TypedDict):
+    """To the session's halls and consoles: a notice posted, or withdrawn
+    (``withdrawn_at`` set: the page takes it away)."""
+
+    type: Literal["notice"]
+    notice: NoticeEntry
+
+
+class NoticeReadEvent(TypedDict):
+    """To consoles: a hall read a notice (its first read; later ones are not told)."""
+
+    type: Literal["notice_read"]
+    notice_id: int
+    site_id: int
+    read_at: str
+
+
 ServerMessage = (
     JoinedMessage
     | ReadyMessage
@@ -338,6 +381,10 @@ ServerMessage = (
     | ReadinessMessage
     | PongMessage
     | ErrorMessage
+    # D: notices.
+    | NoticesMessage
+    | NoticeMessage
+    | NoticeReadEvent
 )
 
 OUTBOUND_TYPES: frozenset[str] = frozenset(
@@ -528,6 +575,39 @@ def pong(ref_id: RefId) -> PongMessage:
 
 def error(code: str, message: str, ref_id: RefId = None) -> ErrorMessage:
     return {"type": "error", "code": code, "message": message, "ref_id": ref_id}
+
+
+# ---- D (issue 13): notices -------------------------------------------------------------
+
+
+def notice_entry(notice: Any, read: bool = False) -> NoticeEntry:
+    """``notice`` is a ``bridge.store.notices.Notice``; who posted it is not a hall's to see."""
+    file = notice.file
+    return {
+        "id": notice.id,
+        "session_id": notice.session_id,
+        "kind": notice.kind,
+        "title": notice.title,
+        "body": notice.body,
+        "file_name": file.name if file else None,
+        "file_type": file.type if file else None,
+        "file_size": file.size if file else None,
+        "posted_at": notice.posted_at.isoformat(),
+        "withdrawn_at": notice.withdrawn_at.isoformat() if notice.withdrawn_at else None,
+        "read": read,
+    }
+
+
+def notices(entries: Iterable[NoticeEntry]) -> NoticesMessage:
+    return {"type": "notices", "notices": list(entries)}
+
+
+def notice(entry: NoticeEntry) -> NoticeMessage:
+    return {"type": "notice", "notice": entry}
+
+
+def notice_read(notice_id: int, site_id: int, read_at: str) -> NoticeReadEvent:
+    return {"type": "notice_read", "notice_id": notice_id, "site_id": site_id, "read_at": read_at}
 
 
 # ---- events ----------------------------------------------------------------------------

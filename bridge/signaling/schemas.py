@@ -538,3 +538,73 @@ class NotificationsReply(TypedDict):
 @_closed
 class NotificationReply(TypedDict):
     notification: NotificationJson
+
+
+# ---- D (issue 13): official notices (notice_api.py) --------------------------------------
+
+NoticeKind = Literal["invitation", "agenda", "document", "other"]
+FileKind = Literal["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp"]
+
+
+@_closed
+class NoticeReadJson(TypedDict):
+    site_id: int
+    read_at: str
+
+
+@_closed
+class NoticeJson(TypedDict):
+    id: int
+    session_id: int
+    kind: NoticeKind
+    title: str
+    body: str
+    file_name: str | None
+    file_type: FileKind | None
+    file_size: int | None
+    file_sha256: str | None
+    posted_by: str
+    posted_at: str
+    withdrawn_at: str | None
+    # Staff only: which roster halls read it (first read), and which have not yet.
+    reads: list[NoticeReadJson]
+    unread_site_ids: list[int]
+
+
+@_closed
+class NoticeReply(TypedDict):
+    notice: NoticeJson
+
+
+@_closed
+class NoticesReply(TypedDict):
+    notices: list[NoticeJson]
+
+
+@_closed
+class HallNoticeJson(TypedDict):
+    """A notice as its hall is told it: no account names, no other halls' receipts."""
+
+    id: int
+    session_id: int
+    kind: NoticeKind
+    title: str
+    body: str
+    file_name: str | None
+    file_type: FileKind | None
+    file_size: int | None
+    posted_at: str
+    withdrawn_at: str | None
+    read: bool
+
+
+@_closed
+class HallNoticesReply(TypedDict):
+    notices: list[HallNoticeJson]
+
+
+@_closed
+class HallReadReply(TypedDict):
+    notice_id: int
+    site_id: int
+    read_at: str

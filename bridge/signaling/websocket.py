@@ -48,6 +48,7 @@ from bridge.permissions import Action, Principal, Role, SessionScope, allowed_ac
 from bridge.signaling import messages as m
 from bridge.signaling import outbound
 from bridge.signaling.errors import ErrorCode, SignalingError, login_error
+from bridge.signaling.notice_api import hall_notices, record_read
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.store import Store, StoreError
 from bridge.use_cases import close_session
@@ -316,6 +317,19 @@ async def _site_test_report(h: SignalingHandler, conn: Connection, j: _Joined, m
         test.report(msg.test_id, msg.model_dump(exclude={"id", "type", "test_id"}))
 
 
+# D (issue 13): the hall's page showed or opened a notice: its receipt, once.
+async def _site_notice_read(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    assert j.site_id is not None
+    session_id = j.live.conference.session_id
+    try:
+        notice = await asyncio.to_thread(h.store.notices.get, session_id, msg.notice_id)
+    except StoreError:
+        raise SignalingError(ErrorCode.NOT_FOUND, "notice_id", field="notice_id") from None
+    if notice.withdrawn:
+        raise SignalingError(ErrorCode.NOT_FOUND, "notice_id", field="notice_id")
+    await record_read(h.store, h.sessions, h.audit, session_id, notice.id, j.site_id)
+
+
 # ---- console handlers -----------------------------------------------------------------
 
 
@@ -380,6 +394,8 @@ SITE_ROUTES: dict[str, Route] = {
     "test_start": Route(Action.SITE_MEDIA, _site_test_start),
     "test_pong": Route(Action.SITE_MEDIA, _site_test_pong),
     "test_report": Route(Action.SITE_MEDIA, _site_test_report),
+    # D (issue 13): notices.
+    "notice_read": Route(Action.SITE_NOTICES, _site_notice_read),
 }
 STAFF_ROUTES: dict[str, Route] = {
     "offer": Route(Action.CONSOLE_PREVIEWS, _console_offer),
@@ -502,6 +518,9 @@ class SignalingHandler:
         conn.send(outbound.roster(conf))
         conn.send(outbound.shown(conf.shown.state))
         conn.send(outbound.floor(conf.floor))
+        # D (issue 13): the session's notices in force, each with whether this hall read it.
+        found = await asyncio.to_thread(hall_notices, self.store, msg.session_id, site_id)
+        conn.send(outbound.notices(found))
         live.welcome(site_id)
         return _Joined(live, principal, scope, site_id)
 

@@ -405,3 +405,41 @@ notifications = Table(
     Index("ix_notifications_site_id_id", "site_id", "id"),
     Index("ix_notifications_booking_id", "booking_id"),
 )
+
+# ---- D: official notices and their read receipts (issue 13) ---------------------------
+
+NOTICE_KINDS = ["invitation", "agenda", "document", "other"]
+
+# A session's notices: its official channel to the halls. A document's bytes are a file
+# under <data dir>/notices/<sha256> (bridge/notices/files.py); the row names it. A notice is
+# withdrawn, never deleted: who posted what, and when, stays on record.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("file_name", String(200)),
+    Column("file_type", String(8)),
+    Column("file_size", Integer),
+    Column("file_sha256", String(64)),
+    Column("posted_by", String(200), nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime),
+    CheckConstraint(_one_of("kind", NOTICE_KINDS), name="kind"),
+    Index("ix_notices_session_id", "session_id"),
+)
+
+# A hall read a notice (its page showed or opened it): once per notice and site, the first
+# time kept.
+notice_reads = Table(
+    "notice_reads",
+    metadata,
+    Column("notice_id", Integer, ForeignKey("notices.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("notice_id", "site_id"),
+    Index("ix_notice_reads_site_id", "site_id"),
+)

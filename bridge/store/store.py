@@ -14,6 +14,7 @@
     store.office_days  the compensatory days off and working Saturdays the office declares
     store.notifications  what each account and hall is told of bookings
     store.emails     the e-mail addresses of accounts and sites
+    store.notices    a session's official notices and the halls' read receipts (D)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -34,6 +35,7 @@ from bridge.store.bookings import Bookings
 from bridge.store.engine import Database, utc_now
 from bridge.store.live_state import LiveStates
 from bridge.store.meta import Meta
+from bridge.store.notices import Notices
 from bridge.store.office import Emails, Notifications, OfficeDays
 from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.readiness import ConnectionTests
@@ -72,6 +74,8 @@ class Store:
         self.office_days = OfficeDays(self.db)
         self.notifications = Notifications(self.db)
         self.emails = Emails(self.db)
+        # D: official notices (issue 13).
+        self.notices = Notices(self.db)
 
     @property
     def path(self) -> Path:

@@ -325,7 +325,10 @@ def test_exceptions_survive_json() -> None:
 @given(
     rule=rules,
     first=st.dates(date(2015, 1, 1), date(2035, 12, 31)),
-    count=st.integers(1, 30),
+    # at most 24: a monthly rule whose day is often a holiday (the first Monday from
+    # January 2034 loses 7 in 3 years) may rightly need more than the 3 years a series may
+    # last for 30 meetings
+    count=st.integers(1, 24),
     data=st.data(),
 )
 def test_occurrences_follow_their_rule(

@@ -61,6 +61,9 @@ BOOKING = {
     A.CALENDAR_VIEW,
     A.NOTIFICATION_LIST,
 }
+# D (issue 13): notices — a hall reads its own, every console reads them, the organiser posts.
+HALL_ACTIONS = HALL_ACTIONS | {A.SITE_NOTICES}
+READS = READS | {A.NOTICE_VIEW}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -77,7 +80,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | READS
         | RUN
         | PROFILE_READ
-        | BOOKING,
+        | BOOKING
+        | {A.NOTICE_POST},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -217,6 +221,8 @@ def test_action_values_are_the_wire_strings():
         *("booking.respond", "booking.cancel", "calendar.view", "office_days.edit"),
         "notification.list",
         "session.invitations",
+        # D (issue 13): notices.
+        *("notice.post", "notice.view", "site.notices"),
     }
 
 
@@ -378,3 +384,19 @@ def test_invitations_are_sent_by_the_sessions_owners_only():
     for principal in (OPERATOR, OBSERVER, HALL):
         assert authorize(principal, A.SESSION_INVITATIONS, SESSION).reason == "role"
     assert authorize(ORGANISER, A.SESSION_INVITATIONS, OTHER).reason == "not_organiser"
+
+
+def test_notices_are_posted_by_the_organiser_office_and_admin_and_read_by_every_console():
+    for principal in (ORGANISER, OFFICE, ADMIN):
+        assert authorize(principal, A.NOTICE_POST, SESSION).allowed, principal
+        assert authorize(principal, A.NOTICE_VIEW, SESSION).allowed, principal
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.NOTICE_POST, SESSION).reason == "role", principal
+    for principal in (OPERATOR, OBSERVER):
+        assert authorize(principal, A.NOTICE_VIEW, SESSION).allowed, principal
+    # Tied to the session: another organiser's, another session's hall.
+    assert authorize(ORGANISER, A.NOTICE_POST, OTHER).reason == "not_organiser"
+    assert authorize(OPERATOR, A.NOTICE_VIEW, OTHER).reason == "not_assigned"
+    assert authorize(HALL, A.SITE_NOTICES, SESSION).allowed
+    assert authorize(HALL, A.SITE_NOTICES, OTHER).reason == "other_session"
+    assert authorize(HALL, A.NOTICE_VIEW, SESSION).reason == "role"

@@ -45,8 +45,9 @@ def test_every_route_is_in_it_with_its_method_and_action() -> None:
         names = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
         # A session's routes name theirs ``id``; a site's ``site_id``, a profile's
         # ``profile_id`` (a string of the catalogue's pattern).
-        # Issue 13 B: a booking's ``booking_id``, a notification's ``notification_id``.
-        named = ("id", "site_id", "profile_id", "booking_id", "notification_id")
+        # Issue 13: a booking's ``booking_id``, a notification's ``notification_id``, a
+        # notice's ``notice_id`` (after its session's).
+        named = ("id", "site_id", "profile_id", "booking_id", "notification_id", "notice_id")
         expected = [n for n in named if "{" + n + ":" in route.path]
         assert names == expected
         for p in op.get("parameters", []):
@@ -67,7 +68,8 @@ def test_a_request_body_is_the_schema_of_the_model_the_route_validates_with(rout
 def test_routes_without_a_body_declare_none_and_every_answer_has_a_schema() -> None:
     for route in ROUTES:
         op = DOC["paths"][openapi_path(route.path)][route.method.lower()]
-        assert ("requestBody" in op) == (route.body is not None)
+        # D: a multipart form (a notice's document) is a body too.
+        assert ("requestBody" in op) == (route.body is not None or route.form is not None)
         for status, response in op["responses"].items():
             if int(status) >= 400:
                 schema = response["content"]["application/json"]["schema"]
@@ -150,3 +152,21 @@ def test_the_app_serves_no_api_route_outside_the_table(tmp_path: Path) -> None:
     }
     store.close()
     assert served == {(r.method, r.path) for r in ROUTES}
+
+
+def test_a_notice_is_posted_as_a_multipart_form_with_a_binary_document() -> None:
+    op = DOC["paths"]["/api/sessions/{id}/notices"]["post"]
+    schema = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert set(schema["properties"]) == {"kind", "title", "body", "file"}
+    assert schema["required"] == ["kind", "title"]
+    assert schema["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": schema["properties"]["file"]["description"],
+    }
+    assert {"413", "415", "422", "409"} <= set(op["responses"])
+    download = DOC["paths"]["/api/sessions/{id}/hall/notices/{notice_id}/file"]["get"]
+    assert download["x-action"] == "site.notices"
+    assert download["responses"]["200"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string"}}
+    }

@@ -83,6 +83,10 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
                 "unmeasured": [],
             }
         ),
+        # D (issue 13): notices.
+        outbound.notices([_notice_entry()]),
+        outbound.notice(_notice_entry(withdrawn=True)),
+        outbound.notice_read(4, 1, "2026-12-09T02:00:00+00:00"),
     ]
     assert {m["type"] for m in built} == outbound.OUTBOUND_TYPES
     for message in built:
@@ -101,3 +105,18 @@ def test_a_site_event_says_who_caused_it_and_by_which_command():
     assert (message["by"], message["cause"]) == ("account:thu.ky", "lower_hand")
     assert SERVER_MESSAGE.validate_python(message) == message
     assert "by" not in outbound.site(conf.site(1))  # built without a cause: no empty fields
+
+
+def _notice_entry(withdrawn: bool = False) -> outbound.NoticeEntry:
+    from datetime import UTC, datetime
+
+    from bridge.store.notices import Notice, NoticeFile
+
+    at = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
+    file = NoticeFile("Giấy mời.pdf", "pdf", 1234, "a" * 64)
+    notice = Notice(
+        4, 3, "invitation", "Giấy mời", "", file, "account:vp", at, at if withdrawn else None
+    )
+    entry = outbound.notice_entry(notice)
+    assert "posted_by" not in entry and entry["file_name"] == "Giấy mời.pdf"
+    return entry

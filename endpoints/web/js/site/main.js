@@ -25,6 +25,7 @@
  *   test-panel.js  the test on screen: the button, the progress, the verdict
  *   test-report.js the report's figures from getStats, the verdict's view (pure)
  *   probe.js       the bitrate probe's packets, pacing and counting (pure)
+ *   notices.js     the session's notices: the corner's button, the panel, read receipts
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has
@@ -48,6 +49,7 @@ import { renderDeviceWarning } from "./profile.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
 import { refitTest } from "./test-panel.js";
+import { bindNotices, setNoticesLink } from "./notices.js";
 
 async function main() {
   bindLangButtons();
@@ -88,6 +90,7 @@ async function main() {
     event.preventDefault();
     dom.hand.focus();
   });
+  bindNotices();
   dom.testButton.addEventListener("click", () => requestTest());
   dom.testAgain.addEventListener("click", () => {
     dismiss();
@@ -119,6 +122,7 @@ async function main() {
     finish("invalid_link");
     return;
   }
+  setNoticesLink(link.sessionId, link.token);
   start(link.sessionId, link.token);
 }
 

@@ -17,6 +17,7 @@ import { gridAnswer, gridCells, gridJoined, gridRefused, isGridRef } from "./gri
 import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
 import { onProfile } from "./profile.js";
+import { loadWaitingNotices, onNoticeMessage } from "./notices.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
 
@@ -115,6 +116,10 @@ export function handleMessage(message, gen) {
     case "profile":
       onProfile(message);
       break;
+    case "notices": // the session's notices, on joining; one posted or withdrawn
+    case "notice":
+      onNoticeMessage(message);
+      break;
     case "error":
       if (message.ref_id != null && isGridRef(message.ref_id)) gridRefused(message);
       else if (!testRefused(message)) handleError(message);
@@ -135,6 +140,7 @@ function handleError(message) {
     finish(final);
   } else if (message.code === "session_not_open") {
     waitForOpen();
+    loadWaitingNotices(); // before the session too: over HTTP with the join token
   } else if (message.code === "invalid_sdp") {
     scheduleReconnect();
   } else {

@@ -12,6 +12,7 @@ import { renderGrid } from "./grid.js";
 import { seenSiteId } from "./seen.js";
 import { diag, isFinal } from "./state.js";
 import { renderTest } from "./test-panel.js";
+import { renderNotices } from "./notices.js";
 
 export function setState(state) {
   diag.state = state;
@@ -67,6 +68,7 @@ export function render() {
   renderFloor();
   renderGrid();
   renderTest();
+  renderNotices();
 }
 
 /* Who has the floor, and this hall's request to speak. */

@@ -1,0 +1,1 @@
+"""A session's official notices: the documents' storage and their checks (``files``)."""
