@@ -243,9 +243,11 @@ GEOMETRY = """(selectors) => {
       }
     }
   }
-  // Siblings never overlap: calendar entries in a day, occupancy rows, roster options.
+  // Siblings never overlap: calendar entries in a day, occupancy rows, roster options,
+  // a session panel's halls, notices and receipts.
   const lists = ["#cal-grid .cal-item-li", "#occupancy tbody tr", "#roster-options li",
-    ".queue-card"];
+    ".queue-card", "#detail-body .detail-hall", "#detail-body .detail-notice",
+    "#detail-body .receipt"];
   for (const selector of lists) {
     const boxes = [...document.querySelectorAll(selector)].filter((el) => el.offsetParent !== null)
       .map((el) => [el.parentElement, el.getBoundingClientRect()]);

@@ -2,7 +2,8 @@
  * api.js — the HTTP JSON API client: `Accept-Language` set to the UI language, an optional
  * `Authorization: Bearer <token>`, and errors as ApiError. The API answers errors as
  * {error: {code, message}}; `text()` shows our catalogue's words for the code, falling
- * back to the server's localized message.
+ * back to the server's localized message. A `FormData` body (a notice with its document)
+ * is sent as it is: the browser writes the multipart/form-data type and its boundary.
  */
 
 import { currentLang, errorText, t } from "./i18n.js";
@@ -62,13 +63,14 @@ export async function requestFile(path, { token, accept = "*/*" } = {}) {
 export async function request(method, path, { body, token } = {}) {
   const headers = { Accept: "application/json", "Accept-Language": currentLang() };
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = typeof FormData !== "undefined" && body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       cache: "no-store",
       credentials: "same-origin",
     });

@@ -1,13 +1,14 @@
 /*
  * detail.js — the panel beside the calendar for the item clicked: a session's roster
  * (its organiser or the office adds and removes halls: POST/DELETE
- * /api/sessions/{id}/roster), its notices and read receipts (GET
- * /api/sessions/{id}/notices), and each hall's invitation (print, .ics); a booking's
+ * /api/sessions/{id}/roster), its notices with every hall's read receipt, posted and
+ * withdrawn there (notices.js), and each hall's invitation (print, .ics); a booking's
  * request as the office sees it.
  */
 
 import { byId, element } from "../common/dom.js";
 import { formatDateTime, t } from "../common/i18n.js";
+import { bindNotices, noticesSection } from "./notices.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
 import { api, errorMessage, office, siteName } from "./state.js";
 
@@ -26,6 +27,7 @@ export function bindDetail() {
     byId("item-detail").hidden = true;
     shown = null;
   });
+  bindNotices(byId("detail-body"));
   byId("detail-body").addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-do]");
     if (!button || !shown) return;
@@ -74,12 +76,6 @@ function fact(label, value) {
 async function showSession(id) {
   const { session } = await api("GET", `/api/sessions/${id}`);
   const schedule = await api("GET", `/api/sessions/${id}/schedule`).catch(() => null);
-  let notices = [];
-  try {
-    notices = (await api("GET", `/api/sessions/${id}/notices`)).notices || [];
-  } catch {
-    notices = []; // a bridge without notices, or none the caller may read
-  }
   byId("detail-title").textContent = session.title;
   const when = schedule && schedule.schedule.starts_at
     ? formatDateTime(new Date(schedule.schedule.starts_at)) : t("office.detail.no_time");
@@ -100,15 +96,10 @@ async function showSession(id) {
     element("select", { id: "detail-add-site" },
       ...others.map((s) => element("option", { value: String(s.id), text: s.name }))),
     element("button", { type: "button", className: "button button-small", dataset: { do: "add" }, text: t("office.roster.add"), disabled: !open || !others.length }));
-  const noticeList = notices.length
-    ? element("ul", { className: "detail-notices" }, ...notices.map((n) => element("li", {},
-      element("span", { className: "detail-notice-title", text: n.title }),
-      element("span", { className: "detail-notice-reads", text: t("office.notices.reads", { read: (n.reads || []).length, unread: (n.unread_site_ids || []).length }) }))))
-    : element("p", { className: "muted-text", text: t("office.notices.none") });
+  const notices = await noticesSection(session);
   byId("detail-body").replaceChildren(facts,
     element("h3", { text: t("office.detail.roster", { count: session.roster.length }) }),
-    element("ul", { className: "detail-halls" }, ...halls), add,
-    element("h3", { text: t("office.detail.notices") }), noticeList);
+    element("ul", { className: "detail-halls" }, ...halls), add, notices);
 }
 
 async function showBooking(id) {

@@ -8,6 +8,7 @@
  *   time.js, calendar-model.js, feedback.js, booking-body.js   pure rules (node tests)
  *   state.js     what the page knows (window.bridgeOffice) and its API calls
  *   calendar.js, detail.js, print.js   the calendar, an item's panel, invitations
+ *   notice-model.js (pure), notices.js   a session's notices and read receipts (its panel)
  *   queue.js, booking-form.js, notifications.js   the other tabs
  */
 
@@ -17,6 +18,7 @@ import { bindLangButtons, detectLang, onLangChange, setLang, t } from "../common
 import { fillHosts, bindBookingForm, renderRosterPicker } from "./booking-form.js";
 import { bindCalendar, loadCalendar, renderCalendar } from "./calendar.js";
 import { bindDetail } from "./detail.js";
+import { renderNotices } from "./notices.js";
 import { bindNotifications, loadNotifications, renderNotifications } from "./notifications.js";
 import { bindPrint, closeInvitation } from "./print.js";
 import { bindQueue, loadQueue, renderQueue } from "./queue.js";
@@ -144,6 +146,7 @@ async function main() {
     renderQueue();
     renderNotifications();
     renderRosterPicker();
+    renderNotices();
   });
   const saved = loadAuth();
   if (saved) {
