@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, FilePayload
 
 from endpoints.session import SiteClient
 from tests.conftest import RunningBridge
@@ -110,7 +110,7 @@ async def test_the_office_posts_a_notice_sees_each_halls_receipt_and_withdraws_i
     await page.select_option("#notice-kind", "invitation")
     await page.fill("#notice-title", NOTICE_TITLE)
     await page.fill("#notice-body", "Đề nghị các điểm cầu kiểm tra kết nối trước 30 phút.")
-    pdf = {"name": FILE_NAME, "mimeType": "application/pdf", "buffer": samples.PDF}
+    pdf: FilePayload = {"name": FILE_NAME, "mimeType": "application/pdf", "buffer": samples.PDF}
     await page.set_input_files("#notice-file", files=[pdf])
     await page.click("#notice-submit")
     listed = page.locator("#detail-notices .detail-notice")
@@ -127,7 +127,11 @@ async def test_the_office_posts_a_notice_sees_each_halls_receipt_and_withdraws_i
 
     # An executable renamed .pdf: refused (415), said under the document, nothing posted.
     await page.fill("#notice-title", "Tài liệu hội nghị")
-    exe = {"name": "tai-lieu-hoi-nghi.pdf", "mimeType": "application/pdf", "buffer": samples.EXE}
+    exe: FilePayload = {
+        "name": "tai-lieu-hoi-nghi.pdf",
+        "mimeType": "application/pdf",
+        "buffer": samples.EXE,
+    }
     await page.set_input_files("#notice-file", files=[exe])
     await page.click("#notice-submit")
     file_error = page.locator("#notice-file-error")
