@@ -365,6 +365,30 @@ def request(
 # ---- deciding ----------------------------------------------------------------------------
 
 
+def _moved(store: Store, who: Who, booking: Booking, decision: Decision, **change: Any) -> Booking:
+    """Store ``decision``'s move of ``booking`` — refused if someone moved it first (the
+    state it was read in is expected) — with its history line."""
+    return store.bookings.change(
+        booking.id,
+        expected=booking.state,
+        to_state=decision.to,
+        by=who.by,
+        action=decision.action,
+        **change,
+    )
+
+
+def _decided(
+    store: Store, who: Who, booking_id: int, action: BookingAction, reason: str | None
+) -> tuple[Booking, Decision, Booking]:
+    """A move that needs only a reason (decline, reject, cancel): the booking as it was,
+    the decision, the booking as it is now (any proposed time dropped)."""
+    booking = store.bookings.get(booking_id)
+    decision = decide(BookingState(booking.state), action, who.actor(booking), reason=reason)
+    changed = _moved(store, who, booking, decision, reason=decision.reason, clear_proposed=True)
+    return booking, decision, changed
+
+
 def approve(
     store: Store,
     who: Who,
@@ -389,12 +413,11 @@ def approve(
         conflicts=check.conflicts,
         conflict_override_reason=conflict_override_reason,
     )
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
+    changed = _moved(
+        store,
+        who,
+        booking,
+        decision,
         reason=decision.conflict_override_reason or decision.lead_override_reason,
         lead_override_reason=decision.lead_override_reason,
         conflict_override_reason=decision.conflict_override_reason,
@@ -459,12 +482,11 @@ def reschedule(
     )
     calendar = office_calendar(store)
     _check_schedule(proposed, calendar, rules.tz)
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
+    changed = _moved(
+        store,
+        who,
+        booking,
+        decision,
         reason=decision.reason,
         proposed=proposed,
     )
@@ -492,12 +514,11 @@ def accept(store: Store, who: Who, booking_id: int, rules: Rules) -> Outcome:
     booking = store.bookings.get(booking_id)
     decision = decide(BookingState(booking.state), BookingAction.ACCEPT, who.actor(booking))
     assert booking.proposed is not None, "a rescheduled booking has a proposal"
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
+    changed = _moved(
+        store,
+        who,
+        booking,
+        decision,
         times=booking.proposed,
         clear_proposed=True,
         keep_reason=True,
@@ -508,19 +529,7 @@ def accept(store: Store, who: Who, booking_id: int, rules: Rules) -> Outcome:
 
 def decline(store: Store, who: Who, booking_id: int, note: str | None, rules: Rules) -> Outcome:
     """The organiser keeps its own time: back to requested, the proposal dropped."""
-    booking = store.bookings.get(booking_id)
-    decision = decide(
-        BookingState(booking.state), BookingAction.DECLINE, who.actor(booking), reason=note
-    )
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
-        reason=decision.reason,
-        clear_proposed=True,
-    )
+    booking, decision, changed = _decided(store, who, booking_id, BookingAction.DECLINE, note)
     outcome = Outcome(changed, [changed])
     name_vi, name_en = _name_vi(changed, rules.tz), _name_en(changed, rules.tz)
     vi = f"Đơn vị tổ chức không nhận lịch đề nghị cho {name_vi}, giữ lịch đã đăng ký."
@@ -534,19 +543,7 @@ def decline(store: Store, who: Who, booking_id: int, note: str | None, rules: Ru
 
 
 def reject(store: Store, who: Who, booking_id: int, reason: str | None, rules: Rules) -> Outcome:
-    booking = store.bookings.get(booking_id)
-    decision = decide(
-        BookingState(booking.state), BookingAction.REJECT, who.actor(booking), reason=reason
-    )
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
-        reason=decision.reason,
-        clear_proposed=True,
-    )
+    booking, decision, changed = _decided(store, who, booking_id, BookingAction.REJECT, reason)
     outcome = Outcome(changed, [changed])
     vi = f"Đăng ký {_name_vi(changed, rules.tz)} bị từ chối: {decision.reason}."
     en = f"Booking {_name_en(changed, rules.tz)} was rejected: {decision.reason}."
@@ -558,19 +555,7 @@ def reject(store: Store, who: Who, booking_id: int, reason: str | None, rules: R
 def cancel(store: Store, who: Who, booking_id: int, reason: str | None, rules: Rules) -> Outcome:
     """Cancel (the organiser its own, or the office); an approved booking's session is
     closed, and its halls are told."""
-    booking = store.bookings.get(booking_id)
-    decision = decide(
-        BookingState(booking.state), BookingAction.CANCEL, who.actor(booking), reason=reason
-    )
-    changed = store.bookings.change(
-        booking.id,
-        expected=booking.state,
-        to_state=decision.to,
-        by=who.by,
-        action=decision.action,
-        reason=decision.reason,
-        clear_proposed=True,
-    )
+    booking, decision, changed = _decided(store, who, booking_id, BookingAction.CANCEL, reason)
     outcome = Outcome(changed, [changed])
     if decision.closes_session and changed.session_id is not None:
         session = store.sessions.get(changed.session_id)
