@@ -228,6 +228,7 @@ def _print_demo(store: Store, settings: Settings) -> None:
     base = settings.base_url
     lines = ["", "  Bridge — cầu truyền hình trực tuyến", ""]
     lines.append(f"  Operator console / Bàn điều khiển:  {base}/console")
+    lines.append(f"  Office (bookings, notices) / Văn phòng:  {base}/office")
     if seed is None:
         lines.append("  (the demo session has been closed)")
     else:

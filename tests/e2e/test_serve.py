@@ -23,6 +23,7 @@ async def test_first_start_prints_everything_and_a_restart_keeps_the_data(tmp_pa
     try:
         text = "\n".join(first.output)
         assert f"{first.url}/console" in text
+        assert f"{first.url}/office" in text
         assert first.password and len(first.password) >= 12
         assert len(first.links) == 4 and "Hội trường Trung ương" in first.links
         old_link = first.links["Điểm cầu tỉnh Lào Cai"]
