@@ -148,3 +148,14 @@ test("the debounce runs once with the latest arguments; only the newest answer c
   assert.equal(latest.isCurrent(first), false);
   assert.equal(latest.isCurrent(second), true);
 });
+
+test("booking times read in office time, to the minute", async () => {
+  const { officeSpan, officeWhen } = await import("../../../endpoints/web/js/office/time.js");
+  assert.equal(officeWhen("2026-12-10T01:00:00Z"), "08:00 10/12/2026");
+  assert.equal(officeSpan("2026-12-10T01:00:00Z", "2026-12-10T04:30:00Z"), "08:00–11:30 10/12/2026");
+  assert.equal(
+    officeSpan("2026-12-10T16:30:00Z", "2026-12-11T01:00:00Z"),
+    "23:30 10/12/2026 – 08:00 11/12/2026",
+  );
+  assert.equal(officeSpan("2026-12-10T01:00:00Z", null), "08:00 10/12/2026");
+});

@@ -7,10 +7,11 @@
  */
 
 import { byId, element } from "../common/dom.js";
-import { formatDateTime, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { bindNotices, noticesSection } from "./notices.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
 import { api, errorMessage, office, siteName } from "./state.js";
+import { officeSpan } from "./time.js";
 
 let shown = null; // {kind, id}
 
@@ -78,7 +79,7 @@ async function showSession(id) {
   const schedule = await api("GET", `/api/sessions/${id}/schedule`).catch(() => null);
   byId("detail-title").textContent = session.title;
   const when = schedule && schedule.schedule.starts_at
-    ? formatDateTime(new Date(schedule.schedule.starts_at)) : t("office.detail.no_time");
+    ? officeSpan(schedule.schedule.starts_at, schedule.schedule.ends_at) : t("office.detail.no_time");
   const facts = element("dl", { className: "detail-facts" },
     fact(t("office.detail.state"), t(`office.state.${session.state}`)),
     fact(t("office.detail.when"), when),
@@ -107,7 +108,7 @@ async function showBooking(id) {
   byId("detail-title").textContent = booking.title;
   const facts = element("dl", { className: "detail-facts" },
     fact(t("office.detail.state"), t(`office.state.${booking.state}`)),
-    fact(t("office.detail.when"), formatDateTime(new Date(booking.starts_at))),
+    fact(t("office.detail.when"), officeSpan(booking.starts_at, booking.ends_at)),
     fact(t("office.detail.host"), siteName(booking.host_site_id)),
     fact(t("office.detail.organiser"), booking.organiser ? booking.organiser.username : "—"));
   const halls = booking.roster.map((siteId) => element("li", { className: "detail-hall" },

@@ -7,10 +7,10 @@
  */
 
 import { byId, element } from "../common/dom.js";
-import { formatDateTime, t } from "../common/i18n.js";
+import { t } from "../common/i18n.js";
 import { loadCalendar } from "./calendar.js";
 import { api, errorMessage, isOffice, office, siteName } from "./state.js";
-import { dayLabel, toInstant, toLocalInput } from "./time.js";
+import { dayLabel, officeSpan, toInstant, toLocalInput } from "./time.js";
 
 const WAITING = new Set(["requested", "rescheduled"]);
 // What was typed into a card's reason, kept across re-renders (another card's action
@@ -69,7 +69,7 @@ function card(b) {
   const lead = b.lead_time || {};
   const facts = element("dl", { className: "queue-facts" },
     element("dt", { text: t("office.detail.when") }),
-    element("dd", { text: `${formatDateTime(new Date(b.starts_at))} – ${formatDateTime(new Date(b.ends_at))}` }),
+    element("dd", { text: officeSpan(b.starts_at, b.ends_at) }),
     element("dt", { text: t("office.detail.host") }), element("dd", { text: siteName(b.host_site_id) }),
     element("dt", { text: t("office.detail.organiser") }), element("dd", { text: b.organiser ? b.organiser.username : "—" }),
     element("dt", { text: t("office.detail.halls") }), element("dd", { text: String(b.roster.length) }));
@@ -84,7 +84,7 @@ function card(b) {
   }
   if (b.proposed) {
     notes.push(element("p", { className: "queue-proposed",
-      text: t("office.queue.proposed", { when: formatDateTime(new Date(b.proposed.starts_at)), reason: b.reason || "" }) }));
+      text: t("office.queue.proposed", { when: officeSpan(b.proposed.starts_at, b.proposed.ends_at), reason: b.reason || "" }) }));
   }
   const actions = element("div", { className: "queue-actions" });
   const reason = element("textarea", {

@@ -106,3 +106,19 @@ export function dayLabel(day) {
   const [y, m, d] = day.split("-");
   return `${d}/${m}/${y}`;
 }
+
+/** "08:00 10/12/2026": an instant in office time, to the minute (booking times never carry
+ * seconds, and a browser in another zone must still show the office's clock). */
+export function officeWhen(value) {
+  if (!value) return "";
+  return `${officeClock(value)} ${dayLabel(officeDay(value))}`;
+}
+
+/** "08:00–11:30 10/12/2026", or both ends in full when the span crosses a day. */
+export function officeSpan(start, end) {
+  if (!end) return officeWhen(start);
+  if (officeDay(start) === officeDay(end)) {
+    return `${officeClock(start)}–${officeClock(end)} ${dayLabel(officeDay(start))}`;
+  }
+  return `${officeWhen(start)} – ${officeWhen(end)}`;
+}
