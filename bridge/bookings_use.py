@@ -25,7 +25,6 @@ from bridge.bookings import (
     BookingState,
     Conflict,
     Decision,
-    DeclaredDay,
     LeadTime,
     Occupancy,
     OfficeCalendar,
@@ -138,10 +137,7 @@ class Outcome:
 
 def office_calendar(store: Store) -> OfficeCalendar:
     """The office's working days: the holiday library's and the declared ones."""
-    return OfficeCalendar.from_days(
-        DeclaredDay(d.day, d.kind, d.note)  # type: ignore[arg-type]
-        for d in store.office_days.list()
-    )
+    return store.office_days.calendar()
 
 
 def occupancy_of(

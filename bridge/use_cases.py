@@ -57,15 +57,19 @@ def issue_join_links(
     store: Store, session_id: int, valid_for: timedelta, base_url: str
 ) -> list[dict[str, Any]]:
     """A fresh join link for every roster site (older links stay valid until they expire)."""
-    session = store.sessions.get(session_id)
-    try:
-        check_links(session.state)
-    except SessionIsClosed as exc:
-        raise Conflict(f"session {session_id} is closed") from exc
+    _links_allowed(store, session_id)
     return [
         _join_link(store, session_id, site, valid_for, base_url)
         for site in store.sessions.roster_sites(session_id)
     ]
+
+
+def _links_allowed(store: Store, session_id: int) -> None:
+    """Links are issued for a session not closed (``Conflict`` otherwise)."""
+    try:
+        check_links(store.sessions.get(session_id).state)
+    except SessionIsClosed as exc:
+        raise Conflict(f"session {session_id} is closed") from exc
 
 
 def _join_link(
@@ -86,21 +90,11 @@ def issue_join_link(
 ) -> dict[str, Any]:
     """A fresh join link for one roster site, shaped as ``issue_join_links``' entries.
     A site off the roster is ``NotFound``; a closed session ``Conflict``."""
-    session = store.sessions.get(session_id)
-    try:
-        check_links(session.state)
-    except SessionIsClosed as exc:
-        raise Conflict(f"session {session_id} is closed") from exc
+    _links_allowed(store, session_id)
     site = next((x for x in store.sessions.roster_sites(session_id) if x.id == site_id), None)
     if site is None:
         raise NotFound(f"site {site_id} is not on session {session_id}'s roster")
-    issued = store.tokens.issue(session_id, site.id, valid_for)
-    return {
-        "site_id": site.id,
-        "site_name": site.name,
-        "url": f"{base_url}/site/{session_id}#token={issued.token}",
-        "expires_at": issued.expires_at.isoformat(),
-    }
+    return _join_link(store, session_id, site, valid_for, base_url)
 
 
 def schedule_session(

@@ -20,9 +20,11 @@ from tests.conftest import free_port
 class Handler:
     def __init__(self) -> None:
         self.received: list[Any] = []
+        self.logins: list[bool] = []  # whether the sender had logged in, per message
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(envelope)
+        self.logins.append(bool(session.authenticated))
         return "250 OK"
 
 
@@ -40,6 +42,7 @@ async def test_an_email_reaches_the_server(login: bool) -> None:
         hostname="127.0.0.1",
         port=port,
         authenticator=authenticate if login else None,
+        auth_required=login,  # with a login configured, mail without one is refused
         auth_require_tls=False,
     )
     controller.start()
@@ -55,6 +58,7 @@ async def test_an_email_reaches_the_server(login: bool) -> None:
     finally:
         controller.stop()
     [envelope] = handler.received
+    assert handler.logins == [login]  # logged in exactly when a login is configured
     assert envelope.rcpt_tos == ["tochuc@so.example"]
     message = message_from_bytes(envelope.content, policy=policy.default)
     assert message["subject"] == "Đã duyệt" and message["from"] == "vanphong@tinh.example"
@@ -72,11 +76,12 @@ async def test_no_server_no_queue_and_a_full_queue_drops() -> None:
 async def test_a_server_that_is_down_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="bridge.mail")
     mailer = Mailer(MailSettings("127.0.0.1", free_port(), starttls=False, timeout_s=2))
-    mailer.send(["a@b.example"], "s", "b")
+    assert mailer.send(["a@b.example"], "s", "b") is True
     task = asyncio.create_task(mailer.run())
     for _ in range(100):
         if mailer.failed:
             break
         await asyncio.sleep(0.05)
+    assert not task.done(), "the worker stopped on a failure"  # it keeps serving the queue
     task.cancel()
     assert mailer.failed == 1 and "not sent" in caplog.text

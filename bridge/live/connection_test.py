@@ -60,22 +60,23 @@ FRAME_SAMPLES = 960
 
 ANALYSES_AT_ONCE = 1  # recordings analysed at a time across the bridge (worker threads)
 
-_ramps: asyncio.Semaphore | None = None
-_analyses: asyncio.Semaphore | None = None
+
+class _Turns:
+    """A bridge-wide limit on how many tests do one thing at once, made on first use (a
+    semaphore belongs to the event loop that first waits on it)."""
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __call__(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.at_once)
+        return self._semaphore
 
 
-def _ramp_turns() -> asyncio.Semaphore:
-    global _ramps
-    if _ramps is None:
-        _ramps = asyncio.Semaphore(RAMPS_AT_ONCE)
-    return _ramps
-
-
-def _analysis_turns() -> asyncio.Semaphore:
-    global _analyses
-    if _analyses is None:
-        _analyses = asyncio.Semaphore(ANALYSES_AT_ONCE)
-    return _analyses
+_ramp_turns = _Turns(RAMPS_AT_ONCE)
+_analysis_turns = _Turns(ANALYSES_AT_ONCE)
 
 
 class Hall(Protocol):

@@ -350,6 +350,12 @@ class Api(
 
         async def endpoint(request: Request) -> Response:
             lang = pick_lang(request.headers.get("accept-language"), self.settings.default_lang)
+            if request.method == "HEAD":
+                # Starlette answers HEAD on every GET route by running it: here some GETs
+                # act (an invitation issues a join link, a hall's document download is its
+                # receipt), and the API documents no HEAD. Refused, nothing done.
+                error = SignalingError(ErrorCode.METHOD_NOT_ALLOWED, "HEAD")
+                return error_response(error, lang)
             try:
                 # Who first, then what: a stranger's malformed body is a 401, not a 422.
                 caller = (

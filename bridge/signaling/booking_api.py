@@ -35,7 +35,7 @@ from bridge.live import LiveSessions
 from bridge.live.audit import AuditLog
 from bridge.mail import Mailer
 from bridge.permissions import Role
-from bridge.readiness.window import window
+from bridge.readiness.window import FIRST_YEAR, LAST_YEAR, window
 from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling import schemas as s
@@ -48,6 +48,8 @@ from bridge.store.office import OfficeDay
 
 MAX_ID = 2**53
 MAX_CALENDAR_DAYS = 62
+# Another organiser's session on an organiser's calendar: its halls are busy, no more.
+OTHER_SESSION = "Phiên họp khác / Another session"
 T = TypeVar("T")
 
 
@@ -240,11 +242,22 @@ def _day(value: str | None, field: str) -> date | None:
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise SignalingError(
             ErrorCode.INVALID_INPUT, f"{field}: not a YYYY-MM-DD day", field, Problem.INVALID
         ) from None
+    # The years a schedule may name (the holiday tables, and a day after 9999-12-31)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        low = day.year < FIRST_YEAR
+        raise SignalingError(
+            ErrorCode.INVALID_INPUT,
+            f"{field}: a year from {FIRST_YEAR} to {LAST_YEAR}",
+            field,
+            Problem.TOO_SMALL if low else Problem.TOO_LARGE,
+            {"limit": f"{FIRST_YEAR if low else LAST_YEAR}-{'01-01' if low else '12-31'}"},
+        )
+    return day
 
 
 def _times(starts: str, ends: str, test_from: str | None, test_until: str | None) -> Times:
@@ -324,7 +337,15 @@ class BookingRoutes:
         """Audit the change (in the session's log once there is one) and queue its
         e-mails; a session a cancellation closed is closed live too."""
         session_id = outcome.session.id if outcome.session else outcome.booking.session_id
-        self.audit_log.record(session_id, caller.principal.by, action, **outcome.audit)
+        by = caller.principal.by
+        self.audit_log.record(session_id, by, action, **outcome.audit)
+        # The session the move made or closed is in its log as the session routes put it.
+        if outcome.closed_session_id is not None:
+            self.audit_log.record(outcome.closed_session_id, by, "close_session")
+        elif outcome.session is not None and action in ("booking_approve", "booking_accept"):
+            self.audit_log.record(
+                outcome.session.id, by, "create_session", booking_id=outcome.booking.id
+            )
         for mail in outcome.mails:
             self.mailer.send([mail.to], mail.subject, mail.body)
         if outcome.closed_session_id is not None:
@@ -567,13 +588,19 @@ class BookingRoutes:
         start = datetime.combine(since, datetime.min.time(), zone)
         end = datetime.combine(until + timedelta(days=1), datetime.min.time(), zone)
         items: list[s.CalendarItemJson] = []
+        everything = who.role in (Role.OFFICE, Role.ADMIN)
         for session in sessions_between(self.store.db, start, end):
             opened = window(session.starts_at, session.test_from, session.test_until, calendar, tz)
+            # An organiser sees when halls are busy, to plan around them, but another
+            # organiser's session only as that: its title is not its to read.
+            own = everything or (
+                who.account_id is not None and session.organiser_id == who.account_id
+            )
             items.append(
                 {
                     "kind": "session",
                     "id": session.id,
-                    "title": session.title,
+                    "title": session.title if own else OTHER_SESSION,
                     "state": session.state,
                     "starts_at": session.starts_at.isoformat(),
                     "ends_at": _stamp(session.ends_at),

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge.invitations import Invitation, NoticeLine, render_html, render_ics
+from bridge.invitations.document import ASSUMED_LENGTH
 from bridge.live.audit import AuditLog
 from bridge.settings import Settings
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError
@@ -54,7 +55,7 @@ def build_invitation(
             problem=Problem.MISSING,
         )
     tz = settings.office_timezone
-    end = schedule.ends_at or schedule.starts_at + timedelta(hours=4)
+    end = schedule.ends_at or schedule.starts_at + ASSUMED_LENGTH
     valid_for = max(timedelta(hours=settings.join_token_hours), end + LINK_AFTER_END - now)
     try:
         link = issue_join_link(store, session.id, site_id, valid_for, settings.base_url)
@@ -80,7 +81,7 @@ def build_invitation(
         issued_at=now,
         uid_domain=urlsplit(settings.base_url).hostname or "bridge",
         place=settings.office_place,
-        agenda=str(getattr(session, "agenda", "") or ""),
+        agenda=store.bookings.agenda_of(session.id),
         notices=notice_lines(store, session.id),
         tz=tz,
     )

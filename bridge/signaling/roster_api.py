@@ -58,10 +58,11 @@ class RosterRoutes:
             valid_for,
             self.settings.base_url,
         )
+        # Audited once the store has it, whatever the live step does next.
+        self.audit_log.record(session_id, by, "roster_add", site_id=site.id)
         await self.sessions.roster_added(
             session_id, RosterSite(site.id, site.name, site.level.value), by
         )
-        self.audit_log.record(session_id, by, "roster_add", site_id=site.id)
         return {"session": session_json(session), "link": link}  # type: ignore[typeddict-item]
 
     async def remove_from_roster(self, request: Request, caller: Any, _: None) -> s.SessionReply:
@@ -75,11 +76,11 @@ class RosterRoutes:
             raise SignalingError(ErrorCode.NOT_FOUND, "site_id", field="site_id")
         by = caller.principal.by
         session = await asyncio.to_thread(remove_roster_site, self.store, session_id, site_id)
+        self.audit_log.record(session_id, by, "roster_remove", site_id=site_id)
         try:
             await self.sessions.roster_removed(session_id, site_id, by)
         except HostSite:  # pragma: no cover - the store refused the host already
             raise SignalingError(
                 ErrorCode.CONFLICT, "the host", field="site_id", problem=Problem.HOST
             ) from None
-        self.audit_log.record(session_id, by, "roster_remove", site_id=site_id)
         return {"session": session_json(session)}

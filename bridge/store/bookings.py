@@ -210,6 +210,14 @@ class Bookings:
         with self._db.read() as conn:
             return _bookings(conn, builtins.list(conn.scalars(query)))
 
+    def agenda_of(self, session_id: int) -> str:
+        """The agenda of the booking a session was approved from ("" for a session made
+        without a booking): sessions keep no agenda of their own."""
+        c = t.bookings.c
+        query = select(c.agenda).where(c.session_id == session_id).order_by(c.id).limit(1)
+        with self._db.read() as conn:
+            return str(conn.scalar(query) or "")
+
     def pending_between(self, since: datetime, until: datetime) -> builtins.list[Booking]:
         """Requested or rescheduled bookings that hold their halls at some time in
         [since, until), test window included (or, rescheduled, whose proposed time does):
@@ -449,6 +457,7 @@ class ScheduledSession:
     ends_at: datetime | None
     test_from: datetime | None
     test_until: datetime | None
+    organiser_id: int | None = None
 
 
 def sessions_between(
@@ -461,7 +470,16 @@ def sessions_between(
 
     c = t.sessions.c
     query = (
-        select(c.id, c.title, c.state, c.starts_at, c.ends_at, c.test_from, c.test_until)
+        select(
+            c.id,
+            c.title,
+            c.state,
+            c.starts_at,
+            c.ends_at,
+            c.test_from,
+            c.test_until,
+            c.organiser_id,
+        )
         .where(
             c.state != "closed",
             c.starts_at.is_not(None),
@@ -494,6 +512,7 @@ def sessions_between(
             row.ends_at,
             row.test_from,
             row.test_until,
+            row.organiser_id,
         )
         for row in rows
     ]

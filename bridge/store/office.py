@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy import Table, delete, extract, insert, select, update
 
+from bridge.bookings.calendar import DeclaredDay, OfficeCalendar
 from bridge.store import schema as t
 from bridge.store.engine import Database
 from bridge.store.errors import InvalidInput, NotFound, parse_enum
@@ -71,6 +72,13 @@ class OfficeDays:
             query = query.where(extract("year", c.day) == year)
         with self._db.read() as conn:
             return [OfficeDay(r.day, r.kind, r.note) for r in conn.execute(query)]
+
+    def calendar(self) -> OfficeCalendar:
+        """The office's working days: the holiday library's, and the days declared here."""
+        return OfficeCalendar.from_days(
+            DeclaredDay(d.day, d.kind, d.note)  # type: ignore[arg-type]
+            for d in self.list()
+        )
 
     def declare(self, days: Sequence[OfficeDay], *, replace_year: int | None = None) -> None:
         """Declare the days (replacing what was declared for each); with ``replace_year``,

@@ -25,6 +25,7 @@ from bridge.readiness.window import (
 from bridge.store import schema as t
 from bridge.store.engine import Database
 from bridge.store.errors import Conflict, InvalidInput, NotFound, clean_text, parse_enum
+from bridge.store.office import OfficeDays
 from bridge.store.records import Duty, Schedule, Session, SessionState, Site
 from bridge.store.sites import site_of
 
@@ -231,10 +232,13 @@ class Sessions:
         return Schedule(row.starts_at, row.ends_at, row.test_from, row.test_until)
 
     def test_window(
-        self, session_id: int, *, calendar: Calendar = VIETNAM, tz: str = OFFICE_TIMEZONE
+        self, session_id: int, *, calendar: Calendar | None = None, tz: str = OFFICE_TIMEZONE
     ) -> TestWindow | None:
         """The session's test window (None: no start set). The session is *testing* while
-        it is scheduled and the window contains now."""
+        it is scheduled and the window contains now. By default the working days are the
+        office's own (its declared days too), as the calendar and conflicts count them."""
+        if calendar is None:
+            calendar = OfficeDays(self._db).calendar()
         s = self.schedule(session_id)
         return window(s.starts_at, s.test_from, s.test_until, calendar, tz)
 

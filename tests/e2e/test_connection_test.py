@@ -115,7 +115,7 @@ async def test_a_headless_hall_tests_itself_in_the_window_and_answers_the_operat
         links = (await api.post(f"/api/sessions/{sid}/links", json={})).json()["links"]
         link = next(x["url"] for x in links if x["site_id"] == ids[HALL])
         agent = asyncio.ensure_future(
-            run_agent(AgentOptions(link, tone_hz=440, seconds=60, reconnect=False, video="green"))
+            run_agent(AgentOptions(link, tone_hz=440, seconds=180, reconnect=False, video="green"))
         )
         try:
             board: dict[str, Any] = {}
@@ -133,6 +133,7 @@ async def test_a_headless_hall_tests_itself_in_the_window_and_answers_the_operat
             first = row["at"]
 
             # the operator runs it again from the console: the agent answers every part
+            assert not agent.done(), "the agent left before the operator's test"
             async with OperatorClient(bridge.url, session_id=sid, token=token) as operator:
                 await operator.connect()
                 await operator.send({"type": "test_run", "site_id": ids[HALL]})

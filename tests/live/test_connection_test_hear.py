@@ -41,3 +41,13 @@ def test_without_a_chirp_only_the_microphone_is_judged() -> None:
 
 def test_an_empty_recording_gives_nothing() -> None:
     assert hear(Recording(), chirp(), played_at=5.0) == (None, None)
+
+
+def test_a_chirp_played_but_not_heard_is_no_loop() -> None:
+    # played to a hall whose microphone only hears its room: searched for, not found
+    rng = np.random.default_rng(3)
+    audio = (rng.standard_normal(4 * SAMPLE_RATE) * 10 ** (-50 / 20)).astype(np.float32)
+    mic, loop = hear(recording_of(audio, first_sent=10.0), chirp(), played_at=9.9)
+    assert loop is None
+    # RMS −50 dB noise reads −47 dBFS: the level counts a full-scale sine as 0 dBFS
+    assert mic is not None and abs(mic.level_db - (-47.0)) < 1.0
