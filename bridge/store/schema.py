@@ -443,3 +443,44 @@ notice_reads = Table(
     PrimaryKeyConstraint("notice_id", "site_id"),
     Index("ix_notice_reads_site_id", "site_id"),
 )
+
+# ---- Attendance: the roll call and link quality per window (issue 14 A) ----------------
+
+ROLL_CALL_MARKS = ["present", "absent", "elsewhere"]
+QUALITY_GRADES = ["good", "fair", "poor", "unknown"]
+
+# The operator's latest roll-call mark of a roster hall (each mark is audited as well).
+roll_calls = Table(
+    "roll_calls",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("mark", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("at_site_id", Integer, ForeignKey("sites.id", ondelete="SET NULL")),
+    Column("by", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint(_one_of("mark", ROLL_CALL_MARKS), name="mark"),
+    PrimaryKeyConstraint("session_id", "site_id"),
+)
+
+# One site's link over one 20 s window of a session (bridge/reports/windows.py).
+quality_windows = Table(
+    "quality_windows",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("loss_in_pct", Float),
+    Column("loss_out_pct", Float),
+    Column("rtt_ms", Float),
+    Column("jitter_in_ms", Float),
+    Column("jitter_out_ms", Float),
+    Column("no_media_s", Float, nullable=False),
+    Column("grade", String(8), nullable=False),
+    Column("mos", Float),
+    CheckConstraint(_one_of("grade", QUALITY_GRADES), name="grade"),
+    PrimaryKeyConstraint("session_id", "site_id", "start"),
+    Index("ix_quality_windows_site_id", "site_id"),
+)

@@ -15,6 +15,8 @@
     store.notifications  what each account and hall is told of bookings
     store.emails     the e-mail addresses of accounts and sites
     store.notices    a session's official notices and the halls' read receipts (D)
+    store.attendance each session's roll call (issue 14)
+    store.quality    each site's link quality per 20 s window of a session (issue 14)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -30,6 +32,7 @@ from typing import Self
 from argon2 import PasswordHasher
 
 from bridge.store.accounts import Accounts
+from bridge.store.attendance import Attendance
 from bridge.store.audit import AuditTrail
 from bridge.store.bookings import Bookings
 from bridge.store.engine import Database, utc_now
@@ -38,6 +41,7 @@ from bridge.store.meta import Meta
 from bridge.store.notices import Notices
 from bridge.store.office import Emails, Notifications, OfficeDays
 from bridge.store.profiles import ProfileReports, Profiles
+from bridge.store.quality import QualityWindows
 from bridge.store.readiness import ConnectionTests
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
@@ -76,6 +80,9 @@ class Store:
         self.emails = Emails(self.db)
         # D: official notices (issue 13).
         self.notices = Notices(self.db)
+        # Issue 14: the roll call, and link quality per window.
+        self.attendance = Attendance(self.db)
+        self.quality = QualityWindows(self.db)
 
     @property
     def path(self) -> Path:
