@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # D (issue 13): a notice's document at most this many bytes; the documents are kept
     # under notices/ beside the database (bridge/notices/files.py).
     notice_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    # Issue 14: a hall is present when connected for at least this share of the session
+    # (docs/reports.md, "Attendance and roll call"); the roll call overrides it.
+    attendance_present_share: float = Field(0.85, gt=0, le=1)
 
     @field_validator("default_lang")
     @classmethod

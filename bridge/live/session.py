@@ -110,6 +110,9 @@ class LiveSession:
         self._voice: asyncio.Task[None] | None = None
         self.meter_feeds: list[Feed] = []  # called with the mixer's meters, 10 Hz
         self.quality_feeds: list[Feed] = []  # called with link quality entries, 1 Hz
+        # Issue 14: a quality log records the links whether or not a console watches, so
+        # the meters' round runs from the first hall (``watch_quality``) to the close.
+        self._quality_watched = False
         # The halls' hardware profiles, what they applied and their devices' health.
         self.devices = HallDevices([site.id for site in conference.roster()], media)
         # The media's own effects come first: the mix and the routes change before anyone
@@ -337,7 +340,15 @@ class LiveSession:
     def attach_operator(self, participant: Participant) -> None:
         if participant not in self._operators:
             self._operators.append(participant)
-        if self._meters is None:
+        self._start_meters()
+
+    def watch_quality(self) -> None:
+        """Read the links' quality for ``quality_feeds`` even with no console attached."""
+        self._quality_watched = True
+        self._start_meters()
+
+    def _start_meters(self) -> None:
+        if self._meters is None and not self.conference.closed:
             self._meters = asyncio.get_running_loop().create_task(self._send_meters())
 
     def detach_operator(self, participant: Participant) -> None:
@@ -347,7 +358,7 @@ class LiveSession:
         if console is not None:
             asyncio.get_running_loop().create_task(console.close())
             self._reroute()
-        if not self._operators and self._meters is not None:
+        if not self._operators and self._meters is not None and not self._quality_watched:
             self._meters.cancel()
             self._meters = None
 
@@ -462,5 +473,8 @@ class LiveSession:
         for console in list(self._consoles.values()):
             await console.close()
         self._consoles.clear()
+        if self._meters is not None:
+            self._meters.cancel()
+            self._meters = None
         await self.grid.close_all()
         await self.media.close()

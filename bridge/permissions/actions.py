@@ -80,6 +80,9 @@ class Action(StrEnum):
     NOTICE_POST = "notice.post"
     NOTICE_VIEW = "notice.view"
     SITE_NOTICES = "site.notices"
+    # Issue 14: attendance, the roll call and link quality per window (HTTP).
+    ATTENDANCE_VIEW = "attendance.view"
+    ATTENDANCE_ROLL_CALL = "attendance.roll_call"
 
 
 @dataclass(frozen=True)
@@ -163,4 +166,10 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_NOTICES: ActionInfo(
         True, True, "read one's own session's notices, and confirm one was read"
     ),
+    # Issue 14: reading attendance (and the roll call, the quality windows) is a console
+    # read; marking the roll call writes.
+    A.ATTENDANCE_VIEW: ActionInfo(
+        True, False, "read a session's attendance, roll call and link quality per window"
+    ),
+    A.ATTENDANCE_ROLL_CALL: ActionInfo(True, True, "mark a hall at the roll call"),
 }

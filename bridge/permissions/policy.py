@@ -113,6 +113,12 @@ _BY_ROLE: dict[Role, frozenset[Action]] = {
 # through _STAFF); not an operator or observer.
 _INVITATIONS = frozenset({A.SESSION_INVITATIONS})
 _BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _INVITATIONS
+# Issue 14: the roll call is taken by whoever runs the session — its operator, its
+# organiser, the office, an admin — never an observer (it only reads) or a hall. Reading
+# attendance is a console read (_CONSOLE_READ, from the action's metadata).
+_ROLL_CALL = frozenset({A.ATTENDANCE_ROLL_CALL})
+_BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _ROLL_CALL
+_BY_ROLE[Role.OPERATOR] = _BY_ROLE[Role.OPERATOR] | _ROLL_CALL
 _EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})
 
 

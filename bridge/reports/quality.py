@@ -152,6 +152,13 @@ class Windows:
         over = [s for s, (start, _) in self._open.items() if start + _LENGTH <= at]
         return [self._close(site_id) for site_id in sorted(over)]
 
+    def peek(self) -> list[QualityWindow]:
+        """Every open window as it stands, left open."""
+        return [
+            window(self.session_id, site_id, start, [seconds[k] for k in sorted(seconds)])
+            for site_id, (start, seconds) in sorted(self._open.items())
+        ]
+
     def close_all(self) -> list[QualityWindow]:
         """Every open window, as it is (the session closed)."""
         return [self._close(site_id) for site_id in sorted(self._open)]

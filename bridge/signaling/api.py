@@ -30,6 +30,7 @@ from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
 from bridge.signaling import messages as m
 from bridge.signaling import schemas as s
+from bridge.signaling.attendance_api import AttendanceRoutes
 from bridge.signaling.booking_api import BookingRoutes
 from bridge.signaling.errors import (
     HTTP_STATUS,
@@ -301,12 +302,31 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("POST", "/api/sessions/{id:int}/hall/notices/{notice_id:int}/read",
              Action.SITE_NOTICES, "hall_notice_read", s.HallReadReply,
              summary="A hall (join token): it read the notice (its receipt, kept once)"),
+    # Issue 14: attendance, the roll call, link quality per window (attendance_api.py).
+    ApiRoute("PUT", "/api/sessions/{id:int}/roll-call/{site_id:int}",
+             Action.ATTENDANCE_ROLL_CALL, "mark_roll_call", s.RollCallReply,
+             body=m.RollCallBody, conflicts=True,
+             summary="Mark a roster hall at the roll call (absent: a reason; elsewhere: where)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/roll-call", Action.ATTENDANCE_VIEW,
+             "list_roll_call", s.RollCallsReply, summary="The session's roll call"),
+    ApiRoute("GET", "/api/sessions/{id:int}/attendance", Action.ATTENDANCE_VIEW,
+             "get_attendance", s.AttendanceReply,
+             summary="Each roster hall's attendance, from the audit log, to the second"),
+    ApiRoute("GET", "/api/sessions/{id:int}/quality", Action.ATTENDANCE_VIEW, "get_quality",
+             s.QualityReply,
+             summary="Each site's link quality per 20 s window, the worst windows, a summary"),
 ]
 # fmt: on
 
 
 class Api(
-    ProfileRoutes, ReadinessRoutes, RosterRoutes, BookingRoutes, InvitationRoutes, NoticeRoutes
+    ProfileRoutes,
+    ReadinessRoutes,
+    RosterRoutes,
+    BookingRoutes,
+    InvitationRoutes,
+    NoticeRoutes,
+    AttendanceRoutes,
 ):
     def __init__(
         self,

@@ -18,8 +18,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import endpoints
+from bridge.attendance import LIVE_OPEN
 from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
+from bridge.live.quality_log import QualityLog
 from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
@@ -92,6 +94,14 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     # then it is queued for the audit log.
     sessions.on_open.append(broadcast.attach)
     sessions.on_open.append(audit.subscribe)
+    # Issue 14: a live session opened (first join, or taken up after a restart) is marked
+    # in the audit log — attendance ends there what a crash left open — and its links'
+    # quality is kept per 20 s window.
+    sessions.on_open.append(
+        lambda live: audit.record(live.conference.session_id, "system", LIVE_OPEN)
+    )
+    quality_log = QualityLog(store.quality.append)
+    sessions.on_open.append(quality_log.subscribe)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.
     mailer = Mailer(
         MailSettings(
@@ -105,6 +115,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         )
     )
     api = Api(store, sessions, audit, settings, mailer)
+    api.quality_log = quality_log
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
@@ -131,6 +142,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         loop = asyncio.get_running_loop()
         follow = loop.create_task(sessions.follow_store())
         writer = loop.create_task(audit.run())
+        quality_writer = loop.create_task(quality_log.run())
         # Issue 13 B: sessions open by themselves at their start; e-mails go out.
         opener = loop.create_task(
             sessions.follow_schedule(
@@ -145,8 +157,11 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         follow.cancel()
         await sessions.close_all()
         writer.cancel()
+        quality_writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
+        with contextlib.suppress(asyncio.CancelledError):
+            await quality_writer
 
     def lang_of(request: Request) -> str:
         return pick_lang(request.headers.get("accept-language"), settings.default_lang)
@@ -182,5 +197,6 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.add_middleware(SecurityHeaders)
     app.state.sessions = sessions
     app.state.audit = audit
+    app.state.quality_log = quality_log
     app.state.mailer = mailer
     return app

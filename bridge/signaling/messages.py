@@ -647,6 +647,18 @@ class NoticeForm(_Body):
     body: Annotated[str, Field(max_length=10_000)] = ""
 
 
+# ---- Issue 14: a roll-call mark (docs/api.md, "Attendance") ------------------------------
+
+
+class RollCallBody(_Body):
+    """A hall's mark: present, absent (``reason`` required), or present in person at
+    another roster hall (``at_site_id``)."""
+
+    mark: Literal["present", "absent", "elsewhere"]
+    reason: Annotated[str, Field(max_length=500)] | None = None
+    at_site_id: Id | None = None
+
+
 def parse_body(model: type[_Body], raw: bytes) -> Any:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise SignalingError(ErrorCode.MESSAGE_TOO_LARGE)

@@ -608,3 +608,108 @@ class HallReadReply(TypedDict):
     notice_id: int
     site_id: int
     read_at: str
+
+
+# ---- Issue 14: attendance, the roll call, quality per window -------------------------------
+
+Mark = Literal["present", "absent", "elsewhere"]
+Grade = Literal["good", "fair", "poor", "unknown"]
+
+
+@_closed
+class RollCallJson(TypedDict):
+    site_id: int
+    mark: Mark
+    reason: str
+    at_site_id: int | None
+    by: str
+    at: str | None
+
+
+@_closed
+class RollCallReply(TypedDict):
+    roll_call: RollCallJson
+
+
+@_closed
+class RollCallsReply(TypedDict):
+    session_id: int
+    roll_calls: list[RollCallJson]
+
+
+@_closed
+class IntervalJson(TypedDict):
+    start: str
+    end: str
+    seconds: float
+
+
+@_closed
+class SiteAttendanceJson(TypedDict):
+    site_id: int
+    name: str
+    intervals: list[IntervalJson]
+    connected_s: float
+    first_join: str | None
+    last_leave: str | None
+    late_s: float
+    left_early_s: float
+    reconnections: int
+    share: float
+    measured_present: bool
+    present: bool
+    roll_call: RollCallJson | None
+    floor_count: int
+    floor_s: float
+    mute_count: int
+    hand_count: int
+    shown_count: int
+
+
+@_closed
+class AttendanceReply(TypedDict):
+    session_id: int
+    start: str
+    end: str
+    present_share: float
+    sites: list[SiteAttendanceJson]
+
+
+@_closed
+class QualityWindowJson(TypedDict):
+    site_id: int
+    start: str
+    seconds: float
+    loss_in_pct: float | None
+    loss_out_pct: float | None
+    rtt_ms: float | None
+    jitter_in_ms: float | None
+    jitter_out_ms: float | None
+    no_media_s: float
+    grade: Grade
+    mos: float | None
+
+
+@_closed
+class SiteQualityJson(TypedDict):
+    site_id: int
+    windows: int
+    good: int
+    fair: int
+    poor: int
+    mean_mos: float | None
+
+
+@_closed
+class SiteWindowsJson(TypedDict):
+    site_id: int
+    windows: list[QualityWindowJson]
+
+
+@_closed
+class QualityReply(TypedDict):
+    session_id: int
+    window_s: int
+    sites: list[SiteWindowsJson]
+    worst: list[QualityWindowJson]
+    summary: list[SiteQualityJson]

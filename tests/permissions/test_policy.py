@@ -64,6 +64,10 @@ BOOKING = {
 # D (issue 13): notices — a hall reads its own, every console reads them, the organiser posts.
 HALL_ACTIONS = HALL_ACTIONS | {A.SITE_NOTICES}
 READS = READS | {A.NOTICE_VIEW}
+# Issue 14: attendance is read by every console; the roll call is the operator's and the
+# organiser's (and the office's and admin's).
+READS = READS | {A.ATTENDANCE_VIEW}
+RUN = RUN | {A.ATTENDANCE_ROLL_CALL}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -223,6 +227,8 @@ def test_action_values_are_the_wire_strings():
         "session.invitations",
         # D (issue 13): notices.
         *("notice.post", "notice.view", "site.notices"),
+        # Issue 14: attendance and the roll call.
+        *("attendance.view", "attendance.roll_call"),
     }
 
 
@@ -400,3 +406,15 @@ def test_notices_are_posted_by_the_organiser_office_and_admin_and_read_by_every_
     assert authorize(HALL, A.SITE_NOTICES, SESSION).allowed
     assert authorize(HALL, A.SITE_NOTICES, OTHER).reason == "other_session"
     assert authorize(HALL, A.NOTICE_VIEW, SESSION).reason == "role"
+
+
+def test_the_roll_call_is_taken_by_who_runs_the_session_and_read_by_every_console():
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR):
+        assert authorize(principal, A.ATTENDANCE_ROLL_CALL, SESSION).allowed, principal
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR, OBSERVER):
+        assert authorize(principal, A.ATTENDANCE_VIEW, SESSION).allowed, principal
+    assert authorize(OBSERVER, A.ATTENDANCE_ROLL_CALL, SESSION).reason == "role"
+    for action in (A.ATTENDANCE_VIEW, A.ATTENDANCE_ROLL_CALL):
+        assert authorize(HALL, action, SESSION).reason == "role"
+    assert authorize(ORGANISER, A.ATTENDANCE_ROLL_CALL, OTHER).reason == "not_organiser"
+    assert authorize(OPERATOR, A.ATTENDANCE_VIEW, OTHER).reason == "not_assigned"
