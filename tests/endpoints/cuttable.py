@@ -29,6 +29,12 @@ class CuttableLink:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def drop(self) -> None:
+        """Tear every relayed connection down at once, both ends closed (a router that lost
+        its state, a cable swapped): new ones wait while the link is cut."""
+        for task in list(self._tasks):
+            task.cancel()
+
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await self.up.wait()
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
