@@ -16,7 +16,9 @@ disagree. The rules, in the order they apply:
   — or, in a log without that marker, a hall joins while it still counts as connected.
   Either way the interval still open is closed at **the last entry seen before** the
   marker (or that join): the bridge was last known alive then, and time it was down is not
-  counted as anyone's connection.
+  counted as anyone's connection — or, when the caller knows a later time the site was
+  seen connected before the restart (``seen``: its quality windows' ends, written every
+  20 s), at that time.
 - **Clipping.** Intervals are clipped to the session's span ``[start, end]``
   (``session_span``); what lies wholly outside (a test before the start) is not kept.
   ``first_join`` is the real time the first kept connection began (it may be before the
@@ -35,6 +37,7 @@ disagree. The rules, in the order they apply:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,10 +93,22 @@ class _Site:
     hand_count: int = 0
     shown_count: int = 0
 
+    seen: list[datetime] = field(default_factory=list)  # known connected then (sorted)
+
     def close(self, at: datetime) -> None:
         if self.since is not None:
             self.raw.append((self.since, max(at, self.since)))
             self.since = None
+
+    def crashed(self, last_entry: datetime, back: datetime) -> None:
+        """The bridge died after ``last_entry`` and came back at ``back``: the connection
+        ends at the last sign of it before the restart (an entry, or a time it was seen)."""
+        if self.since is None:
+            return
+        i = bisect_right(self.seen, back)
+        last_seen = self.seen[i - 1] if i else None
+        until = last_entry if last_seen is None else max(last_entry, min(last_seen, back))
+        self.close(until)
 
 
 def _states(detail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -127,10 +142,19 @@ def attendance(
     end: datetime,
     rule: PresentRule = PresentRule(),  # noqa: B008 - frozen, shared safely
     roll_calls: Mapping[int, RollCall] | None = None,
+    seen: Iterable[tuple[int, datetime]] = (),
 ) -> list[SiteAttendance]:
-    """Each roster site's attendance over ``[start, end]``, in roster order."""
+    """Each roster site's attendance over ``[start, end]``, in roster order. ``seen``:
+    (site id, time) pairs a site is known to have been connected at besides the log (the
+    ends of its stored quality windows), so a crash in a quiet stretch costs it only the
+    time since it was last seen, not since the last entry."""
     roll_calls = roll_calls or {}
     sites = {site_id: _Site() for site_id in roster_ids}
+    for site_id, at in seen:
+        if site_id in sites:
+            sites[site_id].seen.append(at)
+    for site in sites.values():
+        site.seen.sort()
     floor: tuple[int, datetime] | None = None  # who holds the floor, since when
     shown: int | None = None
     last_at: datetime | None = None
@@ -140,7 +164,7 @@ def attendance(
             # A live session opened afresh: whoever still counts as connected was cut by a
             # crash; the bridge was last known alive at the entry before.
             for each in sites.values():
-                each.close(last_at or at)
+                each.crashed(last_at or at, at)
         for change in _states(detail):
             found = sites.get(change["site_id"])
             if found is None:
@@ -148,7 +172,7 @@ def attendance(
             site = found
             state = change["state"]
             if entry.action == "join" and site.since is not None:
-                site.close(last_at or at)  # a crash without the marker: the same rule
+                site.crashed(last_at or at, at)  # a crash without the marker: the same rule
             if state == CONNECTED:
                 if site.since is None:
                     site.since = at

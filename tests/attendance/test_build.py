@@ -86,6 +86,26 @@ def test_a_crash_ends_connections_at_the_last_entry_before_the_restart() -> None
     assert b.intervals == (Interval(at(2), at(50)),)
 
 
+def test_a_crash_in_a_quiet_stretch_ends_at_the_last_time_the_site_was_seen() -> None:
+    log = [
+        join(0, A),
+        connected(1, A),
+        join(0, B),
+        connected(2, B),  # then nothing for minutes
+        live_open(600),
+        join(605, A),
+        connected(606, A),
+        *close(700, [A, B]),
+    ]
+    seen = [(A, at(20)), (A, at(580)), (A, at(650)), (B, at(1)), (9, at(300))]
+    a, b = attendance(log, [A, B], at(0), at(700), seen=seen)
+    # A was seen at 580 s (a quality window's end), not after the restart's 650 s.
+    assert a.intervals == (Interval(at(1), at(580)), Interval(at(606), at(700)))
+    # B's only sign is older than the last entry before the restart (its own connection,
+    # at 2 s): that entry stands, and without a later sign B has nothing to show.
+    assert b.intervals == () and b.connected_s == 0
+
+
 def test_a_crash_without_the_marker_is_seen_by_a_join_while_connected() -> None:
     log = [
         join(0, A),
