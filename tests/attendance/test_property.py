@@ -96,7 +96,7 @@ def test_attendance_equals_the_oracle(stream, data: st.DataObject) -> None:
     span = set(range(start, end))
     for a in got:
         seconds = truth[a.site_id]
-        runs = [r for r in _runs(seconds) if r[1] > start and r[0] < end]
+        runs = [r for r in _runs(seconds) if max(r[0], start) < min(r[1], end)]
         assert a.connected_s == len(seconds & span)
         assert len(a.intervals) == len(runs) and a.reconnections == max(0, len(runs) - 1)
         assert [(i.start, i.end) for i in a.intervals] == [
