@@ -57,10 +57,11 @@ def session_attendance(
     schedule = store.sessions.schedule(session.id)
     start, end = session_span(session, entries, now or datetime.now(UTC), schedule)
     marks = store.attendance.roll_calls(session.id)
-    # A window's readings are one a second from its start: its end is a time the site was
-    # seen connected (what a crash in a quiet stretch would otherwise lose).
+    # A stored window was closed once its 20 s were over (or at a close, which the log
+    # records anyway): the bridge was alive at its end, the hall connected — no entry said
+    # otherwise. What a crash in a quiet stretch would otherwise lose.
     seen = [
-        (w.site_id, w.start + timedelta(seconds=w.seconds))
+        (w.site_id, w.start + timedelta(seconds=WINDOW_S))
         for w in store.quality.for_session(session.id)
     ]
     rule = PresentRule(present_share)
