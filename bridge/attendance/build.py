@@ -277,8 +277,9 @@ def session_span(
       ``end_session`` not written by a ``shutdown``; for a session with no such entry, now
       while it is not closed (a live session), else its last entry.
 
-    The end is never before the start (a session closed before its scheduled start has a
-    span of length 0). ``now`` defaults to the last entry's time when not given."""
+    While the session is not closed the end is never later than ``now`` (a live read gives
+    the figures so far, not a share of time still to come). The end is never before the
+    start (a session closed before its scheduled start has a span of length 0)."""
     source = schedule if schedule is not None else session_record
     starts_at: datetime | None = getattr(source, "starts_at", None)
     ends_at: datetime | None = getattr(source, "ends_at", None)
@@ -300,4 +301,6 @@ def session_span(
             end = log[-1].at if log else now
     if start is None or end is None:
         raise ValueError("a session with no schedule and no entries has no span: give now")
+    if state != "closed" and now is not None and end > now:
+        end = now  # a session still running: its figures so far
     return start, max(start, end)

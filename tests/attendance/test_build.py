@@ -195,6 +195,10 @@ def test_the_span_is_the_schedule_or_the_log() -> None:
     # The schedule can come apart from the record; an end before the start is the start.
     assert session_span(Rec("open"), live, schedule=Rec("", at(60), at(0))) == (at(60), at(60))
     assert session_span(Rec("open"), [], now=at(5)) == (at(5), at(5))
+    # A session still running is read so far: its scheduled end not yet come is now.
+    assert session_span(Rec("open", at(10), at(400)), live, now=at(100)) == (at(10), at(100))
+    assert session_span(Rec("open", at(10), at(400)), live, now=at(5)) == (at(10), at(10))
+    assert session_span(Rec("closed", at(10), at(400)), log, now=at(100)) == (at(10), at(400))
     with pytest.raises(ValueError):
         session_span(Rec("open"), [])
 
