@@ -92,7 +92,6 @@ class _Site:
     mute_count: int = 0
     hand_count: int = 0
     shown_count: int = 0
-
     seen: list[datetime] = field(default_factory=list)  # known connected then (sorted)
 
     def close(self, at: datetime) -> None:
@@ -120,6 +119,11 @@ def _states(detail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         for site in sites:
             if isinstance(site, Mapping) and "site_id" in site and "state" in site:
                 yield site
+
+
+def _id(value: object) -> int | None:
+    """A site id as the log holds it (a hand-edited or foreign entry names nothing)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _is_floor(entry: Entry) -> bool:
@@ -150,9 +154,9 @@ def attendance(
     time since it was last seen, not since the last entry."""
     roll_calls = roll_calls or {}
     sites = {site_id: _Site() for site_id in roster_ids}
-    for site_id, at in seen:
-        if site_id in sites:
-            sites[site_id].seen.append(at)
+    for seen_id, seen_at in seen:
+        if seen_id in sites:
+            sites[seen_id].seen.append(seen_at)
     for site in sites.values():
         site.seen.sort()
     floor: tuple[int, datetime] | None = None  # who holds the floor, since when
@@ -166,7 +170,8 @@ def attendance(
             for each in sites.values():
                 each.crashed(last_at or at, at)
         for change in _states(detail):
-            found = sites.get(change["site_id"])
+            changed_id = _id(change["site_id"])
+            found = sites.get(changed_id) if changed_id is not None else None
             if found is None:
                 continue
             site = found
@@ -186,7 +191,7 @@ def attendance(
             if entry.action == "raise_hand" and change.get("hand_raised") is True:
                 site.hand_count += 1
         if _is_floor(entry):
-            holder = detail["site_id"]
+            holder = _id(detail["site_id"])
             if floor is not None and floor[0] != holder:
                 sites[floor[0]].floor.append((floor[1], at))
                 floor = None
@@ -194,10 +199,10 @@ def attendance(
                 sites[holder].floor_count += 1
                 floor = (holder, at)
         elif _is_shown(entry):
-            site_id = detail["site_id"]
-            if site_id != shown and site_id in sites:
-                sites[site_id].shown_count += 1
-            shown = site_id
+            shown_id = _id(detail["site_id"])
+            if shown_id is not None and shown_id != shown and shown_id in sites:
+                sites[shown_id].shown_count += 1
+            shown = shown_id
         last_at = at
     for site in sites.values():
         site.close(max(end, last_at or end))  # still connected: to the end

@@ -230,3 +230,17 @@ def test_a_roll_call_mark_is_checked() -> None:
             field,
             problem,
         )
+
+
+def test_an_entry_naming_no_site_is_passed_over() -> None:
+    log = [
+        join(0, A),
+        connected(0, A),
+        E(at(5), "x", "join", {"site_id": [A], "state": "connected"}),
+        E(at(6), "x", "give_floor", {"site_id": {"a": 1}}),
+        E(at(7), "x", "show_site", {"site_id": True, "mode": "manual"}),
+        E(at(8), "x", "media_connected", {"sites": ["junk", {"site_id": "2", "state": "x"}]}),
+        leave(10, A),
+    ]
+    (a,) = attendance(log, [A], at(0), at(10))
+    assert a.connected_s == 10 and (a.floor_count, a.shown_count) == (0, 0)
