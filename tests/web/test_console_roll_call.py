@@ -145,6 +145,19 @@ async def test_the_roll_call_of_100_halls(bridge: RunningBridge, chromium: Brows
         timeout=WAIT_MS,
     )
     assert await page.input_value(f"{row} input.rc-reason") == "Mất điện lưới"
+    # In English, opened again: the same marks in the other language.
+    await page.click('#roll-call-dialog button[type="submit"]')
+    await page.click('[data-lang="en"]')
+    await page.click("#board-roll-call")
+    await page.wait_for_function(
+        "() => document.getElementById('roll-call-summary').textContent.includes('halls marked')",
+        timeout=WAIT_MS,
+    )
+    chosen = await page.evaluate(
+        f"() => document.querySelector('{row} select.rc-mark').selectedOptions[0].textContent"
+    )
+    assert chosen == "Absent"
+    assert await page.text_content("#roll-call-title") == "Roll call of the halls"
     # The refusal asked for: the browser logs the 422 it was answered, nothing else.
     assert [p for p in problems if "status of 422" not in p] == [], problems
 
