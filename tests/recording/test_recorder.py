@@ -215,3 +215,64 @@ async def test_nothing_recorded_fails_and_a_second_stop_is_refused(tmp_path):
         await recorder.stop()
     with pytest.raises(RecordingFailed):
         await recorder.stop()
+
+
+async def test_the_recorded_picture_switches_on_the_new_halls_keyframe(tmp_path):
+    clock = FakeClock()
+    asked: list[int] = []
+    recorder = Recorder(tmp_path / "chuyen", STARTED, NAMES, asked.append, clock=clock)
+    one, two = Camera(200, gop=300), Camera(60, gop=300)
+    frames = {1: [f for f in (one.frame() for _ in range(40)) if f], 2: []}
+    frames[2] = [f for f in (two.frame() for _ in range(40)) if f]
+    assert frames[1][0].keyframe and not any(f.keyframe for f in frames[1][1:])
+
+    recorder.video(1, frames[1][0])  # nobody shown: nothing kept
+    assert recorder.recording_site is None and asked == []
+    recorder.show(1)
+    assert asked == [1]
+    recorder.video(1, frames[1][1])  # not a keyframe: asked again, still waiting
+    assert recorder.recording_site is None and asked == [1, 1]
+    recorder.video(1, frames[1][0])
+    assert recorder.recording_site == 1
+    recorder.show(2)
+    recorder.video(2, frames[2][1])  # hall 2's inter frame: hall 1 stays recorded
+    recorder.video(1, frames[1][2])
+    assert recorder.recording_site == 1 and asked == [1, 1, 2, 2]
+    recorder.video(2, frames[2][0])
+    assert recorder.recording_site == 2
+    recorder.video(1, frames[1][3])  # hall 1's frames no longer go in
+    recorder.show(None)
+    assert recorder.recording_site is None
+    recorder.video(2, frames[2][2])
+    assert recorder.recording_site is None
+    clock.now += 1
+    recorder.audio(OpusEncoder().encode(SILENCE), 0)
+    result = await recorder.stop()
+    back = read_back(result.path)
+    halls = [1 if luma > 130 else 2 for _, luma, _, _ in back.video]
+    assert halls == [1, 1, 2], "hall 1's keyframe and inter frame, then hall 2's keyframe"
+
+
+async def test_after_a_dropped_frame_the_recording_waits_for_a_keyframe(tmp_path):
+    asked: list[int] = []
+    recorder = Recorder(tmp_path / "mat", STARTED, NAMES, asked.append, queue_size=3)
+    camera = Camera(200, gop=300)
+    shots = [f for f in (camera.frame() for _ in range(10)) if f]
+    released = threading.Event()
+    writer_video = recorder._writer.video
+
+    def stalled(*args: object) -> None:
+        released.wait()
+        writer_video(*args)  # type: ignore[arg-type]
+
+    recorder._writer.video = stalled  # type: ignore[method-assign]
+    recorder.show(1)
+    for frame in shots[:6]:
+        recorder.video(1, frame)
+    assert recorder.dropped >= 1 and recorder.recording_site is None
+    assert asked.count(1) >= 2, "asked for a keyframe again after the drop"
+    released.set()
+    result = await recorder.stop()
+    assert result.dropped == 1
+    # What was queued before the drop went in; nothing after it until a keyframe came.
+    assert len(read_back(result.path).video) in (3, 4)
