@@ -137,6 +137,8 @@ class Recorder:
             return
         if site_id != self._current:  # the shown site, waited for
             if not frame.keyframe:
+                if not self._seen_video:
+                    self._first_video(frame)
                 self.stats.keyframe_waits += 1
                 self._request_keyframe(site_id)
                 return
