@@ -193,8 +193,10 @@ class Recorder:
     # ---- helpers ---------------------------------------------------------------------
 
     def _first_video(self, frame: EncodedFrame) -> None:
+        # Not through the queue (a full one must not lose it): the writer reads it only
+        # when it opens the file, and one attribute store is atomic.
         self._seen_video = True
-        self._put(("seen", sniff_codec(frame.data)))
+        self._writer.video_seen(sniff_codec(frame.data))
 
     def _put(self, item: tuple[Any, ...]) -> bool:
         try:
@@ -227,10 +229,8 @@ class Recorder:
                 kind = item[0]
                 if kind == "a":
                     writer.audio(item[1], item[2], item[3])
-                elif kind == "v":
-                    writer.video(item[1], item[2], item[3], item[4], item[5])
                 else:
-                    writer.video_seen(item[1])
+                    writer.video(item[1], item[2], item[3], item[4], item[5])
             except Exception as exc:
                 log.exception("recording %s failed", self.path)
                 self._error = exc

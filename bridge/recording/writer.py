@@ -222,7 +222,8 @@ class RecordingWriter:
     # ---- what the recorder hands over -----------------------------------------------
 
     def video_seen(self, codec: str) -> None:
-        """Some hall sends video, in ``codec``: a video track is worth declaring."""
+        """Some hall sends video, in ``codec``: a video track is worth declaring (called
+        from the event loop's thread, once; read when the file opens)."""
         if self._seen_codec is None:
             self._seen_codec = codec
 

@@ -276,3 +276,35 @@ async def test_after_a_dropped_frame_the_recording_waits_for_a_keyframe(tmp_path
     assert result.dropped == 1
     # What was queued before the drop went in; nothing after it until a keyframe came.
     assert len(read_back(result.path).video) in (3, 4)
+
+
+async def test_a_hall_shown_only_later_still_has_its_video_recorded(tmp_path):
+    """No keyframe within the wait, but a hall sends video: the file opens with a video
+    track of the default size, and the hall shown later fills it."""
+    clock = FakeClock()
+    camera = Camera(60, gop=300)
+    recorder = Recorder(
+        tmp_path / "sau",
+        STARTED,
+        NAMES,
+        lambda _site: camera.ask_keyframe(),
+        clock=clock,
+        video_wait_s=0.5,
+    )
+    encoder = OpusEncoder()
+    for tick in range(100):
+        recorder.audio(encoder.encode(tone(440, tick)), tick * FRAME_SAMPLES)
+        if tick == 50:
+            recorder.show(2)  # at 1 s: nobody was shown before
+        if tick % 2 == 0:
+            frame = camera.frame()
+            if frame is not None:
+                recorder.video(2, frame)
+        clock.now += 0.02
+    result = await recorder.stop()
+    assert result.codec == "VP8"
+    assert result.tracks[1]["width"] == 1280, "declared before any keyframe came"
+    back = read_back(result.path)
+    assert [kind for kind, _ in back.streams] == ["audio", "video"]
+    assert back.video and {(w, h) for _, _, w, h in back.video} == {(160, 120)}
+    assert 1.0 <= back.video[0][0] <= 1.1
