@@ -79,6 +79,7 @@ async def record_session(tmp_path: Path) -> tuple[object, Recorder]:
             pcm = tone(440 if site == 1 else 1000, tick) if talking else SILENCE
             receive(tick, tick * FRAME_SAMPLES, encoders[site].encode(pcm), 23 if talking else 127)
         mixer._tick()
+        mixer.clock.ticks += 1  # as the clock counts its ticks: the mix's timestamps
         while shown_frames < (tick + 1) * 0.02 * FPS:  # 30 frames/s from each camera
             for site, camera in cameras.items():
                 frame = camera.frame()
