@@ -98,6 +98,8 @@ async def test_attendance_is_what_happened_to_halls_cut_off_and_back(
             if name == FLOOR:  # only its signaling goes through the cuttable link
                 url = url.replace(f":{bridge.port}/", f":{link.port}/")
             halls.append(start_hall(url, TONES[name], out, seconds=120))
+        # The roster follows ``ready``: wait for it rather than race it.
+        await until(lambda: {HOST, FLOOR} <= set(seen.ids()), 10, "the roster")
         ids = seen.ids()
         host, cut = ids[HOST], ids[FLOOR]
         await until(lambda: seen.state.get(host) == seen.state.get(cut) == "connected", 30, "up")
