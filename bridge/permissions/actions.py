@@ -80,6 +80,11 @@ class Action(StrEnum):
     NOTICE_POST = "notice.post"
     NOTICE_VIEW = "notice.view"
     SITE_NOTICES = "site.notices"
+    # Issue 14: recording. Starting and stopping it (HTTP and the console's `record`), a
+    # session's recordings listed (and their manifests), a file downloaded.
+    RECORDING_CONTROL = "recording.control"
+    RECORDING_LIST = "recording.list"
+    RECORDING_DOWNLOAD = "recording.download"
 
 
 @dataclass(frozen=True)
@@ -163,4 +168,9 @@ INFO: dict[Action, ActionInfo] = {
     A.SITE_NOTICES: ActionInfo(
         True, True, "read one's own session's notices, and confirm one was read"
     ),
+    # Issue 14: recording. A download is logged (recording_access, the audit log), so it
+    # writes: an observer, who only reads, never downloads.
+    A.RECORDING_CONTROL: ActionInfo(True, True, "start or stop recording a session"),
+    A.RECORDING_LIST: ActionInfo(True, False, "list a session's recordings and manifests"),
+    A.RECORDING_DOWNLOAD: ActionInfo(True, True, "download a session's recording"),
 }

@@ -15,6 +15,7 @@
     store.notifications  what each account and hall is told of bookings
     store.emails     the e-mail addresses of accounts and sites
     store.notices    a session's official notices and the halls' read receipts (D)
+    store.recordings a session's recordings and who fetched them (issue 14)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -39,6 +40,7 @@ from bridge.store.notices import Notices
 from bridge.store.office import Emails, Notifications, OfficeDays
 from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.readiness import ConnectionTests
+from bridge.store.recordings import Recordings
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
 from bridge.store.sites import Sites
@@ -76,6 +78,8 @@ class Store:
         self.emails = Emails(self.db)
         # D: official notices (issue 13).
         self.notices = Notices(self.db)
+        # Issue 14: recordings.
+        self.recordings = Recordings(self.db)
 
     @property
     def path(self) -> Path:

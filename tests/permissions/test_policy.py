@@ -64,6 +64,9 @@ BOOKING = {
 # D (issue 13): notices — a hall reads its own, every console reads them, the organiser posts.
 HALL_ACTIONS = HALL_ACTIONS | {A.SITE_NOTICES}
 READS = READS | {A.NOTICE_VIEW}
+# Issue 14: recordings — every console lists them; the session's runners start and stop
+# recording; only the organiser (own), the office and admin download.
+READS = READS | {A.RECORDING_LIST}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -81,7 +84,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | RUN
         | PROFILE_READ
         | BOOKING
-        | {A.NOTICE_POST},
+        | {A.NOTICE_POST}
+        | {A.RECORDING_CONTROL, A.RECORDING_DOWNLOAD},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -89,7 +93,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | RUN
         | CONTROLS
         | PROFILE_READ
-        | PROFILE_ASSIGN,
+        | PROFILE_ASSIGN
+        | {A.RECORDING_CONTROL},
         OBSERVER: ANYONE | {A.LOGOUT, A.SESSION_LIST} | READS | PROFILE_READ,
         HALL: ANYONE | HALL_ACTIONS,
     }
@@ -223,6 +228,8 @@ def test_action_values_are_the_wire_strings():
         "session.invitations",
         # D (issue 13): notices.
         *("notice.post", "notice.view", "site.notices"),
+        # Issue 14: recording.
+        *("recording.control", "recording.list", "recording.download"),
     }
 
 
@@ -400,3 +407,17 @@ def test_notices_are_posted_by_the_organiser_office_and_admin_and_read_by_every_
     assert authorize(HALL, A.SITE_NOTICES, SESSION).allowed
     assert authorize(HALL, A.SITE_NOTICES, OTHER).reason == "other_session"
     assert authorize(HALL, A.NOTICE_VIEW, SESSION).reason == "role"
+
+
+def test_a_recording_is_downloaded_only_by_its_organiser_the_office_and_admin():
+    for principal in (ORGANISER, OFFICE, ADMIN):
+        assert authorize(principal, A.RECORDING_DOWNLOAD, SESSION).allowed, principal.role
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert not authorize(principal, A.RECORDING_DOWNLOAD, SESSION).allowed, principal.role
+    # Another organiser's session's recording is not one's own.
+    assert authorize(ORGANISER, A.RECORDING_DOWNLOAD, OTHER).reason == "not_organiser"
+    # Starting and stopping: the session's operator too, never an observer or a hall.
+    assert authorize(OPERATOR, A.RECORDING_CONTROL, SESSION).allowed
+    assert not authorize(OPERATOR, A.RECORDING_CONTROL, OTHER).allowed
+    assert not authorize(OBSERVER, A.RECORDING_CONTROL, SESSION).allowed
+    assert not authorize(HALL, A.RECORDING_CONTROL, SESSION).allowed
