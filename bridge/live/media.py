@@ -6,8 +6,9 @@ aiortc peers and video path (``bridge.media``) — the only place the two meet, 
 package imports the other. It allocates a site's mixer slot before its transport is built
 and frees it when the transport closes, and hands the peer its audio input (where received
 packets go) and output (what the tick sends). Tests give a ``LiveSession`` a fake media
-side instead (tests/live/fakes.py); later the same protocol can front worker processes, a
-cascade link or a recorder.
+side instead (tests/live/fakes.py); later the same protocol can front worker processes or
+a cascade link. A recording (bridge.recording) is fed through ``record``: the mixer's
+shared payload every tick and every frame the forwarder receives, as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bridge.media.rtp_out import DirectRtpSender
 from bridge.media.video_tap import count_codec_use
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig, Listener, Mixer
+from bridge.recording.recorder import RecordingSink
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ class MediaSide(Protocol):
     def metrics(self) -> dict[str, Any]: ...
     def reset_metrics(self) -> None: ...
     def probe(self, site_id: int) -> Any | None: ...
+    def record(self, sink: RecordingSink | None) -> None: ...
+    def request_keyframe(self, site_id: int) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -142,6 +146,17 @@ class AiortcMedia:
         """What a connection test measures a connected site with; None without a peer."""
         peer = self._peers.get(site_id)
         return None if peer is None else SiteProbe(self.mixer, peer)
+
+    def record(self, sink: RecordingSink | None) -> None:
+        """Feed ``sink`` the shared mix's Opus payload every tick and every video frame
+        received from any site (it keeps the shown site's); None stops feeding. One sink
+        at a time: a session has one recording."""
+        self.mixer.recorders[:] = [] if sink is None else [sink.audio]
+        self.forwarder.frame_taps[:] = [] if sink is None else [sink.video]
+
+    def request_keyframe(self, site_id: int) -> None:
+        """Ask ``site_id`` for a keyframe (rate-limited with the viewers' requests)."""
+        self.forwarder.request_keyframe(site_id)
 
     def metrics(self) -> dict[str, Any]:
         counts = count_codec_use()

@@ -194,6 +194,11 @@ class _Viewer:
     asked_at: float = 0.0
 
 
+#: What is handed every frame received from every source, before routing (a recorder
+#: keeps the shown site's): the site, the frame. Called on the event loop: it must be cheap.
+FrameTap = Callable[[int, EncodedFrame], None]
+
+
 class VideoForwarder:
     def __init__(
         self, keyframe_interval: float = KEYFRAME_INTERVAL_S, pacer: FanOutPacer | None = None
@@ -211,6 +216,7 @@ class VideoForwarder:
         # frame put → its last packet sent, per viewer: what pacing costs in latency (the
         # last 20 000 frame sends, ~13 s at 50 viewers of one 30 fps camera)
         self.fanout_delay = RecentValues(20_000)
+        self.frame_taps: list[FrameTap] = []
 
     # ---- who sends, who sees ---------------------------------------------------------
 
@@ -297,6 +303,8 @@ class VideoForwarder:
     def receive(self, site_id: int, frame: EncodedFrame) -> None:
         """A whole frame from ``site_id`` (called on the event loop, per frame)."""
         self.frames_received += 1
+        for tap in self.frame_taps:
+            tap(site_id, frame)
         viewers = self._routes.get(site_id)
         if not viewers:
             return
@@ -353,6 +361,11 @@ class VideoForwarder:
         source = viewer.current if viewer.current is not None else viewer.pending
         if source is not None:
             self._ask(source, time.monotonic())
+
+    def request_keyframe(self, site_id: int) -> None:
+        """Ask ``site_id`` for a keyframe (a recorder switching to it), rate-limited as a
+        viewer's request is."""
+        self._ask(site_id, time.monotonic())
 
     def _ask(self, source_id: int, now: float) -> None:
         source = self._sources.get(source_id)

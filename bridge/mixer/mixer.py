@@ -29,6 +29,10 @@ from bridge.mixer.jitter import JitterBuffer
 from bridge.mixer.opus import Bandwidth, OpusDecoder, OpusEncoder, OpusError, packet_samples
 from bridge.mixer.tracks import FRAME_SAMPLES, MixTrack
 
+#: What a recorder is handed every tick: the shared mix's Opus payload (the one every
+#: listening site receives) and its timestamp, 48 kHz samples (ticks + skipped ticks).
+Recording = Callable[[bytes, int], None]
+
 log = logging.getLogger(__name__)
 
 # A site whose RTP audio level is this far below the talk threshold is not decoded.
@@ -124,6 +128,9 @@ class Mixer:
         self.latency = RecentValues()  # packet in → mixed packet out, talkers' packets
         self.encodes = 0
         self.decodes = 0  # decodes, concealments and FEC recoveries: quiet halls cost none
+        # Recorders (bridge.recording) get the shared payload each tick: already encoded,
+        # so a recording costs the mixer nothing but the call.
+        self.recorders: list[Recording] = []
 
     # ---- sites ---------------------------------------------------------------------------
 
@@ -429,6 +436,8 @@ class Mixer:
                     slot.play_started = None
         shared = self._shared_encoder.encode(result.shared)
         self.encodes += 1 + len(personal)
+        for record in self.recorders:
+            record(shared, pts)
         # The same shared payload goes to every site that is not talking: one encode.
         for slot in self._slots.values():
             own = personal.get(slot.index)

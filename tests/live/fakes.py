@@ -83,6 +83,8 @@ class FakeMedia:
         self.routes: dict[int, int | None] = {}
         self.closed = False
         self.fail_next = False
+        self.sink: Any = None  # what ``record`` was given (a recording's sink)
+        self.keyframe_requests: list[int] = []
 
     def site_transport(self, site_id: int, on_state: Callable[[str], None], muted: bool) -> Any:
         transport = FakeTransport(site_id, on_state, fail=self.fail_next)
@@ -134,6 +136,12 @@ class FakeMedia:
 
     def probe(self, site_id: int) -> Any:
         return None  # a connection test with a fake media side measures no media
+
+    def record(self, sink: Any) -> None:
+        self.sink = sink  # a test feeds it (sink.audio / sink.video) as the media would
+
+    def request_keyframe(self, site_id: int) -> None:
+        self.keyframe_requests.append(site_id)
 
     async def close(self) -> None:
         self.closed = True
