@@ -102,9 +102,7 @@ class Settings(BaseSettings):
     # Issue 14: where recordings are written (one WebM/Matroska file and its manifest per
     # recording), and how many days they are kept: older files are deleted by the bridge
     # (their rows, hashes and access logs stay), audited.
-    recordings_dir: Path = Field(
-        default_factory=lambda data: Path(data["data_dir"]) / "recordings"
-    )
+    recordings_dir: Path = Field(default_factory=lambda data: Path(data["data_dir"]) / "recordings")
     recording_retention_days: int = Field(365, ge=1, le=36500)
 
     @field_validator("default_lang")

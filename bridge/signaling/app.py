@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import endpoints
 from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
+from bridge.live.recording import LiveRecordings
 from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
@@ -92,6 +93,13 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     # then it is queued for the audit log.
     sessions.on_open.append(broadcast.attach)
     sessions.on_open.append(audit.subscribe)
+    # Issue 14: recordings (after the audit: a recording's own records follow its event).
+    # A recording the last run left unfinished was cut off: failed, before any is resumed.
+    store.recordings.fail_unfinished()
+    recordings = LiveRecordings(
+        store, settings.recordings_dir, audit.record, settings.recording_retention_days
+    )
+    sessions.on_open.append(recordings.attach)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.
     mailer = Mailer(
         MailSettings(
@@ -104,7 +112,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             settings.smtp_timeout_s,
         )
     )
-    api = Api(store, sessions, audit, settings, mailer)
+    api = Api(store, sessions, audit, settings, mailer, recordings)
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
@@ -139,11 +147,14 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             )
         )
         mails = loop.create_task(mailer.run())
+        purge = loop.create_task(recordings.follow_retention())  # issue 14
         yield
         opener.cancel()
         mails.cancel()
         follow.cancel()
+        purge.cancel()
         await sessions.close_all()
+        await recordings.drain()  # issue 14: the files of the sessions just closed
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
@@ -183,4 +194,5 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.state.sessions = sessions
     app.state.audit = audit
     app.state.mailer = mailer
+    app.state.recordings = recordings
     return app

@@ -86,6 +86,7 @@ class Recordings:
         self,
         recording_id: int,
         *,
+        file: str | None = None,
         ended_at: datetime,
         bytes: int,
         sha256: str,
@@ -93,10 +94,13 @@ class Recordings:
         codec: str | None,
         chapters: builtins.list[dict[str, Any]],
     ) -> Recording:
-        """The file is closed, hashed and its manifest written."""
+        """The file is closed, hashed and its manifest written (``file``: its final name,
+        when the writer chose another suffix)."""
+        named = {} if file is None else {"file": file}
         return self._finish(
             recording_id,
             "complete",
+            **named,
             ended_at=ended_at,
             bytes=bytes,
             sha256=sha256,

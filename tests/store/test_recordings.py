@@ -35,7 +35,12 @@ def test_a_recording_from_start_to_complete(store: Store, session_id: int, clock
         codec="vp8",
         chapters=chapters,
     )
-    assert (done.state, done.bytes, done.duration_s, done.codec) == ("complete", 1234, 1800.2, "vp8")
+    assert (done.state, done.bytes, done.duration_s, done.codec) == (
+        "complete",
+        1234,
+        1800.2,
+        "vp8",
+    )
     assert done.chapters == chapters  # Vietnamese kept as it is
     assert store.recordings.for_session(session_id) == [done]
     assert store.recordings.recording_now([session_id]) == set()

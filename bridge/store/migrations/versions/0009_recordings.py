@@ -83,9 +83,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_recording_access"),
     )
-    op.create_index(
-        "ix_recording_access_recording_id", "recording_access", ["recording_id"]
-    )
+    op.create_index("ix_recording_access_recording_id", "recording_access", ["recording_id"])
 
 
 def downgrade() -> None:
