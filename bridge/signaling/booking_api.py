@@ -609,6 +609,10 @@ class BookingRoutes:
                     "site_ids": list(session.roster),
                 }
             )
+        # Issue 14: the sessions being recorded now are marked.
+        recorded = self.store.recordings.recording_now([i["id"] for i in items])
+        for item in items:
+            item["recording"] = item["id"] in recorded
         pending = use.visible(self.store.bookings.pending_between(start, end), who)
         for booking in pending:
             t = use.booking_times(booking)

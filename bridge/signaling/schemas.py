@@ -498,6 +498,8 @@ class CalendarItemJson(TypedDict):
     test_from: str | None
     test_until: str | None
     site_ids: list[int]
+    # Issue 14: a session being recorded now (sessions only).
+    recording: NotRequired[bool]
 
 
 @_closed
