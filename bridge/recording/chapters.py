@@ -6,11 +6,12 @@ closes. The rules, so a player's chapter menu reads like the minutes of the sess
 
 - every change of the shown site starts a chapter "Trình chiếu: <hall>", every change of
   the floor one "Phát biểu: <hall>"; a change to nobody starts none (the previous chapter
-  goes on: the chair leads, the last picture stays);
+  goes on: the chair leads, the last picture stays), nor does the same title again;
 - changes less than ``MERGE_S`` apart are one chapter (giving a hall the floor usually shows
   it too): its title joins both parts, the later of two of the same kind wins;
-- a chapter ends where the next begins, the last at the end of the file; a recording
-  whose first mark comes later than ``MERGE_S`` opens with a chapter "Bắt đầu ghi";
+- a chapter ends where the next begins, the last at the end of the file; the first starts
+  at 0 — a recording whose first mark comes later than ``MERGE_S`` opens with a chapter
+  "Bắt đầu ghi";
 - marks before the recording's start count from 0, marks after its end are dropped.
 """
 
@@ -71,6 +72,8 @@ def chapters(marks: Iterable[Mark], names: Mapping[int, str], duration_s: float)
             starts.append((at, {mark.kind: part}))
     if not starts or starts[0][0] >= MERGE_S:
         starts.insert(0, (0.0, {}))
+    else:  # a first change within the first second opens the recording
+        starts[0] = (0.0, starts[0][1])
     found: list[Chapter] = []
     for i, (start, parts) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else duration_s

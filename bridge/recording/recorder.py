@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -95,12 +95,14 @@ class Recorder:
         queue_size: int = QUEUE_SIZE,
         video_wait_s: float = VIDEO_WAIT_S,
         metadata: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
         self.started_at = started_at
         self.site_names = dict(site_names)
         self._request_keyframe = request_keyframe
-        self._t0 = time.monotonic()
+        self._clock = clock  # monotonic seconds (a test's own, to run faster than real time)
+        self._t0 = clock()
         self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(queue_size)
         self._shown: int | None = None  # the site to record
         self._current: int | None = None  # the site whose frames go in now
@@ -122,7 +124,7 @@ class Recorder:
         """The shared mix's payload of this tick (the mixer's ``recorders`` hook)."""
         if self._stopped:
             return
-        self._put(("a", payload, pts, time.monotonic() - self._t0))
+        self._put(("a", payload, pts, self._clock() - self._t0))
 
     def video(self, site_id: int, frame: EncodedFrame) -> None:
         """A frame any hall sent (the forwarder's ``frame_taps`` hook): runs for every
@@ -135,11 +137,13 @@ class Recorder:
             return
         if site_id != self._current:  # the shown site, waited for
             if not frame.keyframe:
+                if not self._seen_video:
+                    self._first_video(frame)
                 self.stats.keyframe_waits += 1
                 self._request_keyframe(site_id)
                 return
             self._current = site_id
-        at_s = time.monotonic() - self._t0
+        at_s = self._clock() - self._t0
         if not self._put(("v", site_id, frame.data, frame.timestamp, frame.keyframe, at_s)):
             # The frames after a lost one cannot be decoded: start again from a keyframe.
             self._current = None
@@ -174,26 +178,25 @@ class Recorder:
         if self._stopped:
             raise RecordingFailed("the recording was already stopped")
         self._stopped = True
-        stopped = time.monotonic()
-        ended_at = datetime.now(UTC)
-        span_s = stopped - self._t0
-        marks = list(self._marks)
+        finishing = time.monotonic()
+        # On the recording's own clock, so the span and the file's timeline agree.
+        ended_at = self.started_at + timedelta(seconds=self._clock() - self._t0)
         written = await asyncio.to_thread(self._finish)
         error = self._error
         if error is not None:
             raise RecordingFailed(str(error) or type(error).__name__) from error
         try:
-            return await asyncio.to_thread(
-                self._manifest, written, marks, span_s, ended_at, stopped
-            )
+            return await asyncio.to_thread(self._manifest, written, ended_at, finishing)
         except OSError as exc:
             raise RecordingFailed(str(exc)) from exc
 
     # ---- helpers ---------------------------------------------------------------------
 
     def _first_video(self, frame: EncodedFrame) -> None:
+        # Not through the queue (a full one must not lose it): the writer reads it only
+        # when it opens the file, and one attribute store is atomic.
         self._seen_video = True
-        self._put(("seen", sniff_codec(frame.data)))
+        self._writer.video_seen(sniff_codec(frame.data))
 
     def _put(self, item: tuple[Any, ...]) -> bool:
         try:
@@ -204,7 +207,7 @@ class Recorder:
         return True
 
     def _mark(self, kind: Kind, site_id: int | None, at: datetime | None) -> None:
-        at_s = time.monotonic() - self._t0 if at is None else (at - self.started_at).total_seconds()
+        at_s = self._clock() - self._t0 if at is None else (at - self.started_at).total_seconds()
         self._marks.append(Mark(at_s, kind, site_id))
 
     def _finish(self) -> Any:
@@ -226,10 +229,8 @@ class Recorder:
                 kind = item[0]
                 if kind == "a":
                     writer.audio(item[1], item[2], item[3])
-                elif kind == "v":
-                    writer.video(item[1], item[2], item[3], item[4], item[5])
                 else:
-                    writer.video_seen(item[1])
+                    writer.video(item[1], item[2], item[3], item[4], item[5])
             except Exception as exc:
                 log.exception("recording %s failed", self.path)
                 self._error = exc
@@ -244,9 +245,7 @@ class Recorder:
                 self._error = exc
                 writer.abort()
 
-    def _manifest(
-        self, written: Any, marks: list[Mark], span_s: float, ended_at: datetime, stopped: float
-    ) -> RecordingResult:
+    def _manifest(self, written: Any, ended_at: datetime, finishing: float) -> RecordingResult:
         if written.path is None:
             raise RecordingFailed("nothing was recorded: no audio or video arrived")
         path: Path = written.path
@@ -277,5 +276,5 @@ class Recorder:
             tracks=tuple(written.tracks),
             manifest_path=manifest_file,
             refused=self._writer.refused,
-            finish_s=time.monotonic() - stopped,
+            finish_s=time.monotonic() - finishing,
         )

@@ -39,6 +39,7 @@ AUDIO_RATE = 48_000
 FRAME_SAMPLES = 960  # the mixer's 20 ms frame
 VIDEO_CLOCK = 90_000
 REANCHOR_S = 0.5
+MIN_STEP = VIDEO_CLOCK // 1000
 MAX_STEP = 5 * VIDEO_CLOCK  # a larger jump within a source is a restart (as the forwarder)
 VIDEO_WAIT_S = 3.0
 DEFAULT_SIZE = (1280, 720)
@@ -213,7 +214,7 @@ class RecordingWriter:
         self._video_source: int | None = None
         self._video_anchor = 0  # file pts - extended RTP timestamp, current source
         self._video_last_ts: int | None = None
-        self._video_last = -1
+        self._video_last = -MIN_STEP
         self.audio_packets = 0
         self.video_packets = 0
         self.refused = 0  # frames of a codec the file's video track is not in
@@ -221,7 +222,8 @@ class RecordingWriter:
     # ---- what the recorder hands over -----------------------------------------------
 
     def video_seen(self, codec: str) -> None:
-        """Some hall sends video, in ``codec``: a video track is worth declaring."""
+        """Some hall sends video, in ``codec``: a video track is worth declaring (called
+        from the event loop's thread, once; read when the file opens)."""
         if self._seen_codec is None:
             self._seen_codec = codec
 
@@ -265,7 +267,9 @@ class RecordingWriter:
             or step > MAX_STEP
             or abs(file_pts - wall) > REANCHOR_S * VIDEO_CLOCK
         ):
-            file_pts = max(wall, self._video_last + 1)
+            # At least the container's 1 ms past the last frame: two frames of one track
+            # never share a timestamp, even when a switch lands within the same millisecond.
+            file_pts = max(wall, self._video_last + MIN_STEP)
         self._video_source, self._video_last_ts, self._video_last = site_id, timestamp, file_pts
         packet = av.Packet(data)
         packet.stream = self._video
