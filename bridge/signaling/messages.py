@@ -604,6 +604,8 @@ class BookingBody(_Body):
 
 class BookingRequestBody(BookingBody):
     repeat: RepeatBody | None = None
+    # Issue 14: record the session from its opening (every session of a series).
+    record: bool = False
     # The office only: booking with less than the lead time, and why.
     lead_override_reason: Reason | None = None
 

@@ -299,3 +299,37 @@ def test_recording_routes_by_role_and_their_refusals(world: World) -> None:
     world.call(world.admin, "POST", f"/api/sessions/{session_id}/close")
     reply = world.call(world.admin, "POST", path, {"on": True})
     assert reply.status_code == 409 and reply.json()["error"]["code"] == "session_closed"
+
+
+async def test_a_booking_that_asks_for_recording_is_recorded_from_its_opening(
+    world: World,
+) -> None:
+    from tests.e2e.test_bookings_api import at, earliest
+
+    day = earliest()
+    body = {
+        "title": "Giao ban có ghi hình",
+        "host_site_id": world.sites[0],
+        "roster": world.sites[:2],
+        "starts_at": at(day, 9),
+        "ends_at": at(day, 11),
+        "record": True,
+    }
+    made = world.call(world.tokens["organiser"], "POST", "/api/bookings", body)
+    assert made.status_code == 201, made.text
+    booking_id = made.json()["booking"]["id"]
+    approved = world.call(world.admin, "POST", f"/api/bookings/{booking_id}/approve", {})
+    assert approved.status_code == 200, approved.text
+    session_id = approved.json()["session"]["id"]
+    assert world.call(world.admin, "POST", f"/api/sessions/{session_id}/open").status_code == 200
+    assert recordings(world, session_id)["recording"]["on"] is False  # nobody there yet
+    url = links(world, session_id)[world.sites[1]]
+    hall = SiteClient(url, record_seconds=1)
+    try:
+        await hall.join()
+        told = await hall.expect("recording", where=lambda m: m["on"], timeout=10)
+        assert told["since"]
+    finally:
+        await hall.close()
+    (entry,) = recordings(world, session_id)["recordings"]
+    assert entry["started_by"] == "booking"
