@@ -96,6 +96,12 @@ async def test_every_page_shows_the_recording_and_the_office_downloads_it(
     assert await console.inner_text("#board-record") == VI["console.action.record_stop"]
     badge = await console.inner_text("#board-recording")
     assert VI["console.recording.badge"] in badge and ":" in badge  # since when
+    await console.set_viewport_size({"width": 1366, "height": 768})
+    for selector in ("#board-recording", "#board-record", "#board-end", "#board-floor"):
+        box = await console.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0, selector
+        assert box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, selector
+    await screenshot(console, "console-recording.png")
 
     # The hall's badge on a TV — with the most on screen: the hall muted, another hall
     # given the floor — whole, on top, apart from everything else, big.
