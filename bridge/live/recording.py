@@ -104,6 +104,8 @@ class SessionRecording:
     def _session(self, event: SessionChanged) -> None:
         if event.state == "open":  # a session live for its test window opened
             self._owner.spawn(self._booked())
+        elif event.state == "closed":  # its file is being finished: nothing more to hold
+            self._owner.sessions.pop(self.session_id, None)
 
     # ---- start and stop --------------------------------------------------------------------
 
