@@ -7,7 +7,8 @@ records (one comparison for the other halls' frames), stamps what it keeps with 
 monotonic clock and puts it on a bounded queue; a worker thread muxes it into the file
 (bridge.recording.writer). A full queue drops, counts, and never blocks the loop; a
 dropped video frame makes the recorder wait for the next keyframe (the frames after it
-could not be decoded).
+could not be decoded); so does a jump in the recorded hall's timestamps without a
+keyframe (a new stream: the hall rejoined).
 
 Which site's video is recorded follows ``show``: like a viewer, the recording keeps the
 old site's picture until the new site's first keyframe arrives, and asks the new site
@@ -32,7 +33,7 @@ from typing import Any, Protocol
 from bridge.media.video_tap import EncodedFrame
 from bridge.recording import manifest
 from bridge.recording.chapters import Chapter, Kind, Mark, chapters
-from bridge.recording.writer import VIDEO_WAIT_S, RecordingWriter, sniff_codec
+from bridge.recording.writer import MAX_STEP, VIDEO_WAIT_S, RecordingWriter, sniff_codec
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Recorder:
         self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(queue_size)
         self._shown: int | None = None  # the site to record
         self._current: int | None = None  # the site whose frames go in now
+        self._last_ts = 0  # its last frame's RTP timestamp
         self._seen_video = False
         self._marks: list[Mark] = []
         self._stopped = False
@@ -143,6 +145,13 @@ class Recorder:
                 self._request_keyframe(site_id)
                 return
             self._current = site_id
+        elif not frame.keyframe and (frame.timestamp - self._last_ts) & 0xFFFFFFFF > MAX_STEP:
+            # A new stream from the same hall (it rejoined, its peer was replaced): what
+            # comes before its keyframe refers to pictures the file does not have.
+            self._current = None
+            self._request_keyframe(site_id)
+            return
+        self._last_ts = frame.timestamp
         at_s = self._clock() - self._t0
         if not self._put(("v", site_id, frame.data, frame.timestamp, frame.keyframe, at_s)):
             # The frames after a lost one cannot be decoded: start again from a keyframe.

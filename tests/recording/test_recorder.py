@@ -79,6 +79,7 @@ async def record_session(tmp_path: Path) -> tuple[object, Recorder]:
             pcm = tone(440 if site == 1 else 1000, tick) if talking else SILENCE
             receive(tick, tick * FRAME_SAMPLES, encoders[site].encode(pcm), 23 if talking else 127)
         mixer._tick()
+        mixer.clock.ticks += 1  # as the clock counts its ticks: the mix's timestamps
         while shown_frames < (tick + 1) * 0.02 * FPS:  # 30 frames/s from each camera
             for site, camera in cameras.items():
                 frame = camera.frame()
@@ -241,6 +242,11 @@ async def test_the_recorded_picture_switches_on_the_new_halls_keyframe(tmp_path)
     recorder.video(2, frames[2][0])
     assert recorder.recording_site == 2
     recorder.video(1, frames[1][3])  # hall 1's frames no longer go in
+    restarted = frames[2][2]  # hall 2 rejoined: a new stream, timestamps elsewhere
+    recorder.video(2, type(restarted)(restarted.data, restarted.timestamp + 10**8, False))
+    assert recorder.recording_site is None and asked[-1] == 2
+    recorder.video(2, frames[2][0])
+    assert recorder.recording_site == 2
     recorder.show(None)
     assert recorder.recording_site is None
     recorder.video(2, frames[2][2])
@@ -250,7 +256,7 @@ async def test_the_recorded_picture_switches_on_the_new_halls_keyframe(tmp_path)
     result = await recorder.stop()
     back = read_back(result.path)
     halls = [1 if luma > 130 else 2 for _, luma, _, _ in back.video]
-    assert halls == [1, 1, 2], "hall 1's keyframe and inter frame, then hall 2's keyframe"
+    assert halls == [1, 1, 2, 2], "hall 1's keyframe and inter frame, then hall 2's keyframes"
 
 
 async def test_after_a_dropped_frame_the_recording_waits_for_a_keyframe(tmp_path):
