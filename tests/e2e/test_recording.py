@@ -270,7 +270,11 @@ def test_recording_routes_by_role_and_their_refusals(world: World) -> None:
             entries = listed.json()["recordings"]
             assert {e["may_download"] for e in entries} == {role in DOWNLOADERS}
     # Nobody talked and nothing was shown: each start left a failed recording, not a file.
-    entries = recordings(world, session_id)["recordings"]
+    for _ in range(50):  # each row is stored from a worker thread, just after its start
+        entries = recordings(world, session_id)["recordings"]
+        if len(entries) == len(control):
+            break
+        time.sleep(0.1)
     assert len(entries) == len(control)
     assert {e["state"] for e in entries} <= {"failed", "recording"}
     assert [e["started_by"] for e in entries] == [f"account:{r}" for r in ROLES if r in control]
@@ -334,5 +338,10 @@ async def test_a_booking_that_asks_for_recording_is_recorded_from_its_opening(
             assert joined["since"]
     finally:
         await hall.close()
-    (entry,) = recordings(world, session_id)["recordings"]
+    for _ in range(50):  # its row is stored from a worker thread, just after
+        found = recordings(world, session_id)["recordings"]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    (entry,) = found
     assert entry["started_by"] == "booking"
