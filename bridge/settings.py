@@ -100,9 +100,12 @@ class Settings(BaseSettings):
     # under notices/ beside the database (bridge/notices/files.py).
     notice_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
     # Issue 14: where recordings are written (one WebM/Matroska file and its manifest per
-    # recording), and how many days they are kept: older files are deleted by the bridge
-    # (their rows, hashes and access logs stay), audited.
-    recordings_dir: Path = Field(default_factory=lambda data: Path(data["data_dir"]) / "recordings")
+    # recording; by default recordings/ beside the database, in the data directory), and how
+    # many days they are kept: older files are deleted by the bridge (their rows, hashes and
+    # access logs stay), audited.
+    recordings_dir: Path = Field(
+        default_factory=lambda data: Path(data["database"]).parent / "recordings"
+    )
     recording_retention_days: int = Field(365, ge=1, le=36500)
 
     @field_validator("default_lang")

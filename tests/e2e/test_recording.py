@@ -170,6 +170,9 @@ async def test_a_recorded_session_gives_a_complete_verified_file_to_who_may_have
     assert finish_s <= 10.0
     assert found["started_by"] == "account:operator"
     assert found["codec"] == "VP8" and found["file"].endswith(".webm")
+    # Written beside the database (the default recordings_dir), with its manifest.
+    written = world.bridge.database.parent / "recordings" / found["file"]
+    assert written.is_file() and written.with_name(written.name + ".manifest.json").is_file()
 
     # Downloads: who may, and each is logged; everyone else is refused.
     path = f"/api/recordings/{found['id']}"
