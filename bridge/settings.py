@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     # Issue 14: a hall is present when connected for at least this share of the session
     # (docs/reports.md, "Attendance and roll call"); the roll call overrides it.
     attendance_present_share: float = Field(0.85, gt=0, le=1)
+    # Issue 14: where recordings are written (one WebM/Matroska file and its manifest per
+    # recording; by default recordings/ beside the database, in the data directory), and how
+    # many days they are kept: older files are deleted by the bridge (their rows, hashes and
+    # access logs stay), audited.
+    recordings_dir: Path = Field(
+        default_factory=lambda data: Path(data["database"]).parent / "recordings"
+    )
+    recording_retention_days: int = Field(365, ge=1, le=36500)
 
     @field_validator("default_lang")
     @classmethod

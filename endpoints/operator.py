@@ -126,6 +126,10 @@ class OperatorClient:
         """End the session for everyone (as ``POST /api/sessions/{id}/close``)."""
         await self.send({"type": "end_session"})
 
+    async def record(self, on: bool) -> None:
+        """Start (``on``) or stop recording the session; everyone is told ``recording``."""
+        await self.send({"type": "record", "on": on})
+
     async def start_previews(self, timeout: float = 15.0) -> None:
         """Receive every roster site's live preview (decoded here, colour in ``previews``):
         one recvonly video m-line per roster site, in roster order, offered over the

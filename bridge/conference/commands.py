@@ -159,6 +159,16 @@ class RemoveFromRoster:
     by: str
 
 
+@dataclass(frozen=True)
+class SetRecording:
+    """Start (``on``) or stop recording the session: the shared mix and the shown site's
+    video go into one file (bridge/live/recording.py). Asking for what already is changes
+    nothing."""
+
+    on: bool
+    by: str
+
+
 Command = (
     Join
     | MediaConnected
@@ -178,4 +188,5 @@ Command = (
     | RemoveSite
     | AddToRoster
     | RemoveFromRoster
+    | SetRecording
 )

@@ -71,4 +71,20 @@ class RosterChanged(Cause):
     added: bool
 
 
-Event = SiteChanged | SitesChanged | SessionChanged | ShownChanged | FloorChanged | RosterChanged
+@dataclass(frozen=True)
+class RecordingChanged(Cause):
+    """The session started (``recording``) or stopped being recorded. Since when is the
+    event's ``at`` (and ``Conference.recording_since``): every page shows it."""
+
+    recording: bool
+
+
+Event = (
+    SiteChanged
+    | SitesChanged
+    | SessionChanged
+    | ShownChanged
+    | FloorChanged
+    | RosterChanged
+    | RecordingChanged
+)

@@ -15,7 +15,9 @@ Invariants kept here, whatever order commands arrive in:
 - only a site that is joined (not offline) can be given the floor or removed;
 - the roster changes only by ``AddToRoster`` (the new site last, offline) and
   ``RemoveFromRoster`` (never the host; a joined site is removed first, then its hand, its
-  floor and its place on the screen go with it, and nothing of it is kept).
+  floor and its place on the screen go with it, and nothing of it is kept);
+- the session is being recorded or not (``SetRecording``); closing it stops the recording
+  first, so the file ends before the halls are dropped.
 """
 
 from __future__ import annotations
@@ -124,6 +126,12 @@ class Conference:
         self._hands = 0  # the last hand's sequence number
         # Hands restored after a restart, held back until their (offline) site joins again.
         self._held_hands: dict[int, int] = {}
+        # Recording (bridge/live/recording.py writes the file): on or off, and since when
+        # (the time of the command that turned it on; None after a restart until the live
+        # shell starts a new file).
+        self.recording = False
+        self.recording_since: datetime | None = None
+        self._at: datetime | None = None  # the time of the command being handled
 
     def roster(self) -> list[SiteStatus]:
         """Every roster site, in roster order."""
@@ -157,12 +165,13 @@ class Conference:
         given by the caller: the domain reads no clock) and the command's name."""
         from bridge.conference.events import EPOCH
 
+        when = at or EPOCH
+        self._at = when
         events = self._handle(command)
         if not events:
             return events
         by = command.by or f"site:{getattr(command, 'site_id', '?')}"
         cause = command_name(command)
-        when = at or EPOCH
         return [replace(e, by=by, at=when, cause=cause) for e in events]
 
     def _handle(self, command: Command) -> list[Event]:
@@ -239,6 +248,8 @@ class Conference:
                 return self._add_to_roster(site)
             case c.RemoveFromRoster(site_id):
                 return self._remove_from_roster(site_id)
+            case c.SetRecording(on):
+                return self._set_recording(on)
             case c.CloseSession():
                 return self._close()
         raise TypeError(f"not a command: {command!r}")  # pragma: no cover
@@ -261,6 +272,7 @@ class Conference:
             hands=self._hands,
             floor=self.floor,
             shown=self.shown.state,
+            recording=self.recording,
         )
 
     def restore(self, snapshot: ConferenceSnapshot) -> None:
@@ -277,6 +289,10 @@ class Conference:
             if saved.hand_seq is not None and saved.id != snapshot.floor:
                 self._held_hands[saved.id] = saved.hand_seq
         self._hands = max([snapshot.hands, *self._held_hands.values()])
+        # A recording that was on goes on, in a new file (the old one ended with the process):
+        # since when is the live shell's to say once it writes again.
+        self.recording = snapshot.recording
+        self.recording_since = None
         floor = snapshot.floor
         self.floor = floor if floor in self._sites and not self.is_muted(floor) else None
         shown = snapshot.shown
@@ -367,11 +383,21 @@ class Conference:
             return []
         return [ShownChanged(self.shown.state)]
 
+    def _set_recording(self, on: bool) -> list[Event]:
+        from bridge.conference.events import RecordingChanged
+
+        if on == self.recording:
+            return []
+        self.recording = on
+        self.recording_since = self._at if on else None
+        return [RecordingChanged(on)]
+
     def _close(self) -> list[Event]:
         from bridge.conference.events import SessionChanged
 
+        events: list[Event] = self._set_recording(False)  # the file ends first
         self.state = "closed"
-        events: list[Event] = [SessionChanged("closed")]
+        events.append(SessionChanged("closed"))
         return events + self._update_many(
             {s: {"state": ConnectionState.OFFLINE, "hand_seq": None} for s in self._sites}
         )

@@ -2,7 +2,7 @@
 
 A restarted bridge (a crash, ``kill -9``, an update) takes up each open session where it
 was: who is muted, the raised hands in their order, the floor, the shown site and the
-switching mode. Not part of it, on purpose:
+switching mode, whether it was being recorded. Not part of it, on purpose:
 - connection states: after a restart every site is offline until it joins again;
 - a voice-activation hold in progress: its times are the dead process's loop times, so
   the hold starts over (a site must be dominant for a whole hold after the restart).
@@ -44,6 +44,7 @@ class ConferenceSnapshot:
     hands: int  # the last hand's sequence number: new hands queue after the restored ones
     floor: int | None
     shown: ShownState
+    recording: bool = False  # the session was being recorded
 
 
 def to_json(snapshot: ConferenceSnapshot) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def to_json(snapshot: ConferenceSnapshot) -> dict[str, Any]:
             "mode": str(shown.mode),
             "hold_s": shown.hold_s,
         },
+        "recording": snapshot.recording,
     }
 
 
@@ -92,6 +94,8 @@ def from_json(data: object) -> ConferenceSnapshot:
             mode=ShownMode(mode),
             hold_s=float(hold_s),
         ),
+        # Absent in a snapshot saved before recordings existed: not recording.
+        recording=_bool(doc.get("recording", False), "recording"),
     )
 
 

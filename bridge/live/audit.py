@@ -20,6 +20,7 @@ from typing import Any
 from bridge.conference import (
     Event,
     FloorChanged,
+    RecordingChanged,
     RosterChanged,
     SessionChanged,
     ShownChanged,
@@ -66,6 +67,7 @@ _DETAIL: dict[type, Callable[[Any], dict[str, Any]]] = {
     SessionChanged: lambda e: {"state": e.state},
     ShownChanged: lambda e: {"site_id": e.shown.site_id, "mode": str(e.shown.mode)},
     FloorChanged: lambda e: {"site_id": e.site_id},
+    RecordingChanged: lambda e: {"recording": e.recording},
 }
 
 

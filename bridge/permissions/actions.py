@@ -83,6 +83,11 @@ class Action(StrEnum):
     # Issue 14: attendance, the roll call and link quality per window (HTTP).
     ATTENDANCE_VIEW = "attendance.view"
     ATTENDANCE_ROLL_CALL = "attendance.roll_call"
+    # Issue 14: recording. Starting and stopping it (HTTP and the console's `record`), a
+    # session's recordings listed (and their manifests), a file downloaded.
+    RECORDING_CONTROL = "recording.control"
+    RECORDING_LIST = "recording.list"
+    RECORDING_DOWNLOAD = "recording.download"
 
 
 @dataclass(frozen=True)
@@ -172,4 +177,9 @@ INFO: dict[Action, ActionInfo] = {
         True, False, "read a session's attendance, roll call and link quality per window"
     ),
     A.ATTENDANCE_ROLL_CALL: ActionInfo(True, True, "mark a hall at the roll call"),
+    # Issue 14: recording. A download is logged (recording_access, the audit log), so it
+    # writes: an observer, who only reads, never downloads.
+    A.RECORDING_CONTROL: ActionInfo(True, True, "start or stop recording a session"),
+    A.RECORDING_LIST: ActionInfo(True, False, "list a session's recordings and manifests"),
+    A.RECORDING_DOWNLOAD: ActionInfo(True, True, "download a session's recording"),
 }

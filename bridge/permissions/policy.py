@@ -119,6 +119,15 @@ _BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _INVITATIONS
 _ROLL_CALL = frozenset({A.ATTENDANCE_ROLL_CALL})
 _BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _ROLL_CALL
 _BY_ROLE[Role.OPERATOR] = _BY_ROLE[Role.OPERATOR] | _ROLL_CALL
+# Issue 14: recording. Starting and stopping it is the operator's (it runs the session)
+# and the organiser's (its own session; a booking may ask for it), the office's and an
+# admin's. Downloading a recording is the organiser's (its own), the office's and an
+# admin's only: an operator runs the hall's sound, the file is the body's record — not an
+# operator's by default, never a hall's or an observer's. Listing them (what exists, its
+# manifest) is a console read, for whoever may see the session.
+_RECORDING_CONTROL = frozenset({A.RECORDING_CONTROL})
+_BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _RECORDING_CONTROL | {A.RECORDING_DOWNLOAD}
+_BY_ROLE[Role.OPERATOR] = _BY_ROLE[Role.OPERATOR] | _RECORDING_CONTROL
 _EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})
 
 

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from bridge.live import LiveSessions
 from bridge.live.audit import AuditLog
+from bridge.live.recording import LiveRecordings
 from bridge.mail import Mailer, MailSettings
 from bridge.permissions import Action, Principal, SessionScope, authorize
 from bridge.settings import Settings
@@ -46,6 +47,7 @@ from bridge.signaling.openapi import document
 from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
 from bridge.signaling.readiness_api import ReadinessRoutes
+from bridge.signaling.recording_api import RecordingRoutes
 from bridge.signaling.roster_api import RosterRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
@@ -315,6 +317,20 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/sessions/{id:int}/quality", Action.ATTENDANCE_VIEW, "get_quality",
              s.QualityReply,
              summary="Each site's link quality per 20 s window, the worst windows, a summary"),
+    # Issue 14: recordings (recording_api.py). ``recording_id`` is a recording's; the policy
+    # decides on its session.
+    ApiRoute("POST", "/api/sessions/{id:int}/recording", Action.RECORDING_CONTROL,
+             "set_recording", s.RecordingControlReply, body=m.RecordingBody, conflicts=True,
+             summary="Start (on: true) or stop recording the session (an open one)"),
+    ApiRoute("GET", "/api/sessions/{id:int}/recordings", Action.RECORDING_LIST,
+             "list_recordings", s.RecordingsReply,
+             summary="Whether the session is being recorded, and its recordings"),
+    ApiRoute("GET", "/api/recordings/{recording_id:int}", Action.RECORDING_DOWNLOAD,
+             "download_recording", str, conflicts=True, media_type="video/webm",
+             summary="A complete recording's file, as an attachment (every download logged)"),
+    ApiRoute("GET", "/api/recordings/{recording_id:int}/manifest", Action.RECORDING_LIST,
+             "recording_manifest", s.ManifestReply, conflicts=True,
+             summary="A complete recording's SHA-256 manifest (logged)"),
 ]
 # fmt: on
 
@@ -327,6 +343,7 @@ class Api(
     InvitationRoutes,
     NoticeRoutes,
     AttendanceRoutes,
+    RecordingRoutes,
 ):
     def __init__(
         self,
@@ -335,6 +352,7 @@ class Api(
         audit: AuditLog,
         settings: Settings,
         mailer: Mailer | None = None,
+        recordings: LiveRecordings | None = None,
     ) -> None:
         self.store = store
         self.sessions = sessions
@@ -342,6 +360,10 @@ class Api(
         self.settings = settings
         # Issue 13 B: the e-mails of bookings (none sent without a mail server).
         self.mailer = mailer or Mailer(MailSettings(None))
+        # Issue 14: the live sessions' recordings (where their files are).
+        self.recordings = recordings or LiveRecordings(
+            store, settings.recordings_dir, audit.record, settings.recording_retention_days
+        )
         self._throttle = LoginThrottle()
         # One argon2 verification at a time: however many logins arrive, they take at
         # most one core, and the mixer's clock keeps the other.
@@ -426,6 +448,9 @@ class Api(
             if not 1 <= session_id <= MAX_ID:
                 raise SignalingError(ErrorCode.NOT_FOUND, "id", field="id")
             session = await asyncio.to_thread(self.store.sessions.get, session_id)
+            scope = session_scope(session)
+        elif "recording_id" in request.path_params:  # issue 14: a recording's session
+            session = await self.recording_session(request)
             scope = session_scope(session)
         decision = authorize(principal, action, scope)
         if not decision.allowed:

@@ -22,6 +22,7 @@ from bridge.attendance import LIVE_OPEN
 from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
 from bridge.live.quality_log import QualityLog
+from bridge.live.recording import LiveRecordings
 from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
@@ -102,6 +103,13 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     quality_log = QualityLog(store.quality.append)
     sessions.on_open.append(quality_log.subscribe)
+    # Issue 14: recordings (after the audit: a recording's own records follow its event).
+    # A recording the last run left unfinished was cut off: failed, before any is resumed.
+    store.recordings.fail_unfinished()
+    recordings = LiveRecordings(
+        store, settings.recordings_dir, audit.record, settings.recording_retention_days
+    )
+    sessions.on_open.append(recordings.attach)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.
     mailer = Mailer(
         MailSettings(
@@ -114,7 +122,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             settings.smtp_timeout_s,
         )
     )
-    api = Api(store, sessions, audit, settings, mailer)
+    api = Api(store, sessions, audit, settings, mailer, recordings)
     api.quality_log = quality_log
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
@@ -151,11 +159,14 @@ def create_app(settings: Settings, store: Store) -> Starlette:
             )
         )
         mails = loop.create_task(mailer.run())
+        purge = loop.create_task(recordings.follow_retention())  # issue 14
         yield
         opener.cancel()
         mails.cancel()
         follow.cancel()
+        purge.cancel()
         await sessions.close_all()
+        await recordings.drain()  # issue 14: the files of the sessions just closed
         writer.cancel()
         quality_writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -199,4 +210,5 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.state.audit = audit
     app.state.quality_log = quality_log
     app.state.mailer = mailer
+    app.state.recordings = recordings
     return app

@@ -457,6 +457,9 @@ class BookingRoutes:
             repeat=repeat,
             lead_override_reason=body.lead_override_reason,
         )
+        if body.record:  # issue 14: each session made from it is recorded from its opening
+            for booking in outcome.bookings:
+                await asyncio.to_thread(self.store.recordings.set_booking_record, booking.id, True)
         await self._told(caller, "booking_request", outcome)
         who = self._who(caller)
         made = await asyncio.to_thread(self._bookings_json, outcome.bookings, who)
@@ -609,6 +612,10 @@ class BookingRoutes:
                     "site_ids": list(session.roster),
                 }
             )
+        # Issue 14: the sessions being recorded now are marked.
+        recorded = self.store.recordings.recording_now([i["id"] for i in items])
+        for item in items:
+            item["recording"] = item["id"] in recorded
         pending = use.visible(self.store.bookings.pending_between(start, end), who)
         for booking in pending:
             t = use.booking_times(booking)

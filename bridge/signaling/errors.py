@@ -53,6 +53,8 @@ class ErrorCode(StrEnum):
     # D (issue 13): a notice's document refused.
     FILE_TOO_LARGE = "file_too_large"
     UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
+    # Issue 14: a recording still being written, failed, or deleted after its retention.
+    RECORDING_UNAVAILABLE = "recording_unavailable"
 
 
 # WebSocket close codes (4000-4999 are the application's own, RFC 6455 section 7.4.2).
@@ -96,6 +98,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     # D: notices' documents.
     ErrorCode.FILE_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_FILE_TYPE: 415,
+    # Issue 14.
+    ErrorCode.RECORDING_UNAVAILABLE: 409,
 }
 
 _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -222,6 +226,11 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         " với tên tệp.",
         "Only PDF, Word, Excel, PowerPoint or OpenDocument files whose content matches their"
         " name are accepted.",
+    ),
+    ErrorCode.RECORDING_UNAVAILABLE: (
+        "Bản ghi chưa sẵn sàng: đang ghi, ghi bị lỗi hoặc đã xoá khi hết thời hạn lưu trữ.",
+        "The recording is not available: still being recorded, failed, or deleted after its"
+        " retention.",
     ),
 }
 

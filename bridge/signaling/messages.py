@@ -338,6 +338,16 @@ class NoticeReadMessage(_Message):
     notice_id: Id
 
 
+# ---- issue 14: recording ----------------------------------------------------------------
+
+
+class RecordMessage(_Message):
+    """An operator starts (``on``) or stops recording the session."""
+
+    type: Literal["record"]
+    on: bool
+
+
 ClientMessage = (
     JoinMessage
     | OperatorMessage
@@ -367,6 +377,8 @@ ClientMessage = (
     | TestRunMessage
     # D: notices.
     | NoticeReadMessage
+    # Issue 14: recording.
+    | RecordMessage
 )
 # Derived from the union, so a new message type cannot be forgotten here.
 _MODELS: dict[str, type[_Message]] = {
@@ -592,8 +604,16 @@ class BookingBody(_Body):
 
 class BookingRequestBody(BookingBody):
     repeat: RepeatBody | None = None
+    # Issue 14: record the session from its opening (every session of a series).
+    record: bool = False
     # The office only: booking with less than the lead time, and why.
     lead_override_reason: Reason | None = None
+
+
+class RecordingBody(_Body):
+    """Issue 14: start (``on: true``) or stop recording a session."""
+
+    on: bool
 
 
 class ApproveBody(_Body):

@@ -20,6 +20,7 @@ from bridge.conference import (
     Conference,
     Event,
     FloorChanged,
+    RecordingChanged,
     RosterChanged,
     SessionChanged,
     ShownChanged,
@@ -61,6 +62,14 @@ class IceServer(TypedDict):
     credential: NotRequired[str]
 
 
+class RecordingEntry(TypedDict):
+    """Whether the session is being recorded, and since when (ISO 8601, UTC; None when
+    off, or just after a restart until the new file starts)."""
+
+    on: bool
+    since: str | None
+
+
 class JoinedMessage(TypedDict):
     type: Literal["joined"]
     ref_id: RefId
@@ -69,6 +78,8 @@ class JoinedMessage(TypedDict):
     ice_servers: list[IceServer]
     # The session is in its test window (scheduled, not yet open): the hall tests itself.
     testing: bool
+    # Issue 14: every page shows that the session is being recorded.
+    recording: RecordingEntry
 
 
 class StaffEntry(TypedDict):
@@ -84,6 +95,7 @@ class ReadyMessage(TypedDict):
     # The actions this account may take in this session (bridge.permissions.Action
     # values): the console hides or disables the rest.
     actions: list[str]
+    recording: RecordingEntry
 
 
 class AnswerMessage(TypedDict):
@@ -131,6 +143,14 @@ class ShownMessage(TypedDict):
 class FloorMessage(TypedDict):
     type: Literal["floor"]
     site_id: int | None
+
+
+class RecordingMessage(TypedDict):
+    """To everyone: the session started or stopped being recorded."""
+
+    type: Literal["recording"]
+    on: bool
+    since: str | None
 
 
 class VideoMessage(TypedDict):
@@ -365,6 +385,7 @@ ServerMessage = (
     | SessionMessage
     | ShownMessage
     | FloorMessage
+    | RecordingMessage
     | VideoMessage
     | QualityMessage
     | MetersMessage
@@ -418,6 +439,14 @@ def session_entry(conference: Conference) -> SessionEntry:
     }
 
 
+def recording_entry(conference: Conference) -> RecordingEntry:
+    since = conference.recording_since
+    return {
+        "on": conference.recording,
+        "since": since.isoformat() if since is not None and conference.recording else None,
+    }
+
+
 # ---- messages --------------------------------------------------------------------------
 
 
@@ -434,6 +463,7 @@ def joined(
         "session": session_entry(conference),
         "ice_servers": [dict(s) for s in ice_servers],  # type: ignore[misc]
         "testing": conference.state == "scheduled",
+        "recording": recording_entry(conference),
     }
 
 
@@ -446,6 +476,7 @@ def ready(
         "operator": {"username": username, "role": role},
         "session": session_entry(conference),
         "actions": sorted(actions),
+        "recording": recording_entry(conference),
     }
 
 
@@ -507,6 +538,10 @@ def shown(state: ShownState) -> ShownMessage:
 
 def floor(site_id: int | None) -> FloorMessage:
     return {"type": "floor", "site_id": site_id}
+
+
+def recording(conference: Conference) -> RecordingMessage:
+    return {"type": "recording", **recording_entry(conference)}
 
 
 def video(send: VideoSend) -> VideoMessage:
@@ -620,6 +655,8 @@ _FOR_EVENT: dict[type, Callable[[Any, Conference], ServerMessage]] = {
     ShownChanged: lambda e, c: shown(e.shown),
     # Issue 13, part C: a site put on the roster or taken off it: the whole roster again.
     RosterChanged: lambda e, c: roster(c),
+    # Issue 14: the recording's state as the conference holds it now.
+    RecordingChanged: lambda e, c: recording(c),
 }
 
 

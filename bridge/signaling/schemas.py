@@ -498,6 +498,8 @@ class CalendarItemJson(TypedDict):
     test_from: str | None
     test_until: str | None
     site_ids: list[int]
+    # Issue 14: a session being recorded now (sessions only).
+    recording: NotRequired[bool]
 
 
 @_closed
@@ -713,3 +715,67 @@ class QualityReply(TypedDict):
     sites: list[SiteWindowsJson]
     worst: list[QualityWindowJson]
     summary: list[SiteQualityJson]
+
+
+# ---- Issue 14: recordings ----------------------------------------------------------------
+
+RecordingState = Literal["recording", "complete", "failed", "deleted"]
+
+
+@_closed
+class RecordingStateJson(TypedDict):
+    """Whether the session is being recorded now, and since when (ISO 8601 UTC, or null)."""
+
+    on: bool
+    since: str | None
+
+
+@_closed
+class ChapterJson(TypedDict):
+    start_s: float
+    end_s: float
+    title: str
+
+
+@_closed
+class RecordingJson(TypedDict):
+    id: int
+    session_id: int
+    file: str
+    state: RecordingState
+    started_at: str
+    ended_at: str | None
+    bytes: int | None
+    sha256: str | None
+    duration_s: float | None
+    codec: str | None
+    started_by: str
+    chapters: list[ChapterJson]
+    # Where to fetch it and its manifest (a complete recording only), and whether the
+    # caller may download it (its role: the organiser of the session, office, admin).
+    download_url: str | None
+    manifest_url: str | None
+    may_download: bool
+
+
+@_closed
+class RecordingControlReply(TypedDict):
+    recording: RecordingStateJson
+
+
+@_closed
+class RecordingsReply(TypedDict):
+    recording: RecordingStateJson
+    recordings: list[RecordingJson]
+
+
+@_closed
+class ManifestReply(TypedDict):
+    file: str
+    bytes: int
+    sha256: str
+    tracks: list[dict[str, Any]]
+    started_at: str
+    ended_at: str
+    duration_s: float
+    chapters: list[ChapterJson]

@@ -32,6 +32,7 @@ from bridge.conference import (
     Mute,
     MuteAllExceptHost,
     RaiseHand,
+    SetRecording,
     SetVoiceActivated,
     ShowSite,
     SiteOffline,
@@ -377,6 +378,14 @@ async def _end_session(h: SignalingHandler, conn: Connection, j: _Joined, msg: A
     await h.sessions.close(session_id, j.by)
 
 
+async def _record(h: SignalingHandler, conn: Connection, j: _Joined, msg: Any) -> None:
+    """Issue 14: start or stop recording, as ``POST /api/sessions/{id}/recording`` does; a
+    session in its test window (not yet open) is not recorded."""
+    if msg.on and j.live.conference.state != "open":
+        raise SignalingError(ErrorCode.SESSION_NOT_OPEN, "record")
+    j.live.command(SetRecording(msg.on, j.by))
+
+
 # The dispatch tables: message type → action → handler. The policy decides who may take
 # each action; these decide what it means for each kind of connection.
 SITE_ROUTES: dict[str, Route] = {
@@ -415,6 +424,8 @@ STAFF_ROUTES: dict[str, Route] = {
     "remove": Route(Action.SITE_REMOVE, _remove),
     "end_session": Route(Action.SESSION_END, _end_session),
     "test_run": Route(Action.READINESS_TEST, _test_run),
+    # Issue 14: recording.
+    "record": Route(Action.RECORDING_CONTROL, _record),
 }
 # Before joining: the message that makes a connection a hall's or a console's.
 JOIN_ACTIONS = {"join": Action.SITE_JOIN, "operator": Action.CONSOLE_JOIN, "ping": Action.PING}

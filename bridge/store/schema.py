@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -113,6 +114,8 @@ sessions = Table(
     Column("ends_at", UTCDateTime),
     Column("test_from", UTCDateTime),
     Column("test_until", UTCDateTime),
+    # Issue 14: the session is recorded from its opening (its booking asked for it).
+    Column("record", Boolean, nullable=False, server_default="0"),
     CheckConstraint(_one_of("state", SESSION_STATES), name="state"),
     Index("ix_sessions_created_at", "created_at"),
     Index("ix_sessions_organiser_id", "organiser_id"),
@@ -345,6 +348,8 @@ bookings = Table(
     Column("series_id", Integer, ForeignKey("booking_series.id", ondelete="SET NULL")),
     Column("requested_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Issue 14: the organiser asks for the session to be recorded from its opening.
+    Column("record", Boolean, nullable=False, server_default="0"),
     CheckConstraint(_one_of("state", BOOKING_STATES), name="state"),
     Index("ix_bookings_starts_at", "starts_at"),
     Index("ix_bookings_organiser_id", "organiser_id"),
@@ -483,4 +488,47 @@ quality_windows = Table(
     CheckConstraint(_one_of("grade", QUALITY_GRADES), name="grade"),
     PrimaryKeyConstraint("session_id", "site_id", "start"),
     Index("ix_quality_windows_site_id", "site_id"),
+)
+
+
+# ---- Issue 14: recordings and who fetched them -------------------------------------------
+
+RECORDING_STATES = ["recording", "complete", "failed", "deleted"]
+
+# A session's recording: one file (WebM or Matroska) under the recordings folder, written by
+# bridge/recording while ``recording``; ``complete`` once closed and hashed (its manifest
+# beside it), ``failed`` if the writer gave up, ``deleted`` once the retention purge took the
+# file (the row stays: that a recording existed, and its hash, remain on record).
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("file", String(500), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("bytes", Integer),
+    Column("sha256", String(64)),
+    Column("duration_s", Float),
+    Column("started_by", String(200), nullable=False),
+    Column("codec", String(16)),
+    Column("chapters", Text, nullable=False),
+    CheckConstraint(_one_of("state", RECORDING_STATES), name="state"),
+    Index("ix_recordings_session_id", "session_id"),
+    Index("ix_recordings_state_started_at", "state", "started_at"),
+)
+
+# Every time a recording's file (or its manifest) was fetched, and by whom.
+recording_access = Table(
+    "recording_access",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "recording_id", Integer, ForeignKey("recordings.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Index("ix_recording_access_recording_id", "recording_id"),
 )

@@ -76,6 +76,9 @@ HTTP_EXPECTED: dict[str, set[str]] = {
     },
     # Issue 13, part C: the roster is its organiser's, the office's and an admin's.
     "session.roster": {"admin", "office", "organiser"},
+    # Issue 14: recording — the session's runners start and stop it; consoles list them.
+    "recording.control": RUNS,
+    "recording.list": STAFF_READ,
 }
 WS_EXPECTED: dict[str, set[str]] = {
     "console.join": STAFF_READ,
@@ -89,6 +92,7 @@ WS_EXPECTED: dict[str, set[str]] = {
     "unmute_all": CONTROLS,
     "remove": CONTROLS,
     "end_session": RUNS,
+    "record": RUNS,  # issue 14
 }
 
 
@@ -205,6 +209,8 @@ def test_every_role_on_every_http_route(world: World) -> None:
             {"starts_at": "2026-12-14T09:00:00+07:00"},
         ),
         "site.tests.view": ("GET", f"/api/sites/{world.sites[1]}/connection-tests", None),
+        "recording.list": ("GET", f"/api/sessions/{session_id}/recordings", None),
+        "recording.control": ("POST", f"/api/sessions/{session_id}/recording", {"on": False}),
         "metrics.reset": ("POST", "/api/metrics/reset", None),
         "session.create": (
             "POST",
@@ -322,6 +328,7 @@ async def test_every_role_on_every_websocket_message(world: World) -> None:
         "mute_all_except_host": {},
         "unmute_all": {},
         "remove": {"site_id": province},
+        "record": {"on": False},  # issue 14: nothing changes, but who may is checked
     }
     for role in ROLES:
         session_id = world.session()
@@ -371,8 +378,9 @@ async def test_a_hall_may_send_only_its_own_messages(world: World, bridge: Runni
     async with websockets.connect(bridge.url.replace("http", "ws") + "/ws") as ws:
         await ws.send(json.dumps({"type": "join", "session_id": session_id, "token": token}))
         assert json.loads(await ws.recv())["type"] == "joined"
-        for kind in ("mute", "show", "give_floor", "remove", "end_session", "unmute_all"):
+        for kind in ("mute", "show", "give_floor", "remove", "end_session", "unmute_all", "record"):
             body = {} if kind in ("end_session", "unmute_all") else {"site_id": 1}
+            body = {"on": True} if kind == "record" else body
             await ws.send(json.dumps({"type": kind, "id": kind, **body}))
             error = await _answer(ws, kind)
             assert error is not None and error["code"] == "forbidden", kind

@@ -68,6 +68,9 @@ READS = READS | {A.NOTICE_VIEW}
 # organiser's (and the office's and admin's).
 READS = READS | {A.ATTENDANCE_VIEW}
 RUN = RUN | {A.ATTENDANCE_ROLL_CALL}
+# Issue 14: recordings — every console lists them; the session's runners start and stop
+# recording; only the organiser (own), the office and admin download.
+READS = READS | {A.RECORDING_LIST}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -85,7 +88,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | RUN
         | PROFILE_READ
         | BOOKING
-        | {A.NOTICE_POST},
+        | {A.NOTICE_POST}
+        | {A.RECORDING_CONTROL, A.RECORDING_DOWNLOAD},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -93,7 +97,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | RUN
         | CONTROLS
         | PROFILE_READ
-        | PROFILE_ASSIGN,
+        | PROFILE_ASSIGN
+        | {A.RECORDING_CONTROL},
         OBSERVER: ANYONE | {A.LOGOUT, A.SESSION_LIST} | READS | PROFILE_READ,
         HALL: ANYONE | HALL_ACTIONS,
     }
@@ -229,6 +234,8 @@ def test_action_values_are_the_wire_strings():
         *("notice.post", "notice.view", "site.notices"),
         # Issue 14: attendance and the roll call.
         *("attendance.view", "attendance.roll_call"),
+        # Issue 14: recording.
+        *("recording.control", "recording.list", "recording.download"),
     }
 
 
@@ -418,3 +425,17 @@ def test_the_roll_call_is_taken_by_who_runs_the_session_and_read_by_every_consol
         assert authorize(HALL, action, SESSION).reason == "role"
     assert authorize(ORGANISER, A.ATTENDANCE_ROLL_CALL, OTHER).reason == "not_organiser"
     assert authorize(OPERATOR, A.ATTENDANCE_VIEW, OTHER).reason == "not_assigned"
+
+
+def test_a_recording_is_downloaded_only_by_its_organiser_the_office_and_admin():
+    for principal in (ORGANISER, OFFICE, ADMIN):
+        assert authorize(principal, A.RECORDING_DOWNLOAD, SESSION).allowed, principal.role
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert not authorize(principal, A.RECORDING_DOWNLOAD, SESSION).allowed, principal.role
+    # Another organiser's session's recording is not one's own.
+    assert authorize(ORGANISER, A.RECORDING_DOWNLOAD, OTHER).reason == "not_organiser"
+    # Starting and stopping: the session's operator too, never an observer or a hall.
+    assert authorize(OPERATOR, A.RECORDING_CONTROL, SESSION).allowed
+    assert not authorize(OPERATOR, A.RECORDING_CONTROL, OTHER).allowed
+    assert not authorize(OBSERVER, A.RECORDING_CONTROL, SESSION).allowed
+    assert not authorize(HALL, A.RECORDING_CONTROL, SESSION).allowed

@@ -48,6 +48,7 @@ def test_every_route_is_in_it_with_its_method_and_action() -> None:
         # Issue 13: a booking's ``booking_id``, a notification's ``notification_id``, a
         # notice's ``notice_id`` (after its session's).
         named = ("id", "site_id", "profile_id", "booking_id", "notification_id", "notice_id")
+        named += ("recording_id",)  # issue 14: a recording's
         expected = [n for n in named if "{" + n + ":" in route.path]
         assert names == expected
         for p in op.get("parameters", []):

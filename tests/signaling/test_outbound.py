@@ -87,6 +87,8 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
         outbound.notices([_notice_entry()]),
         outbound.notice(_notice_entry(withdrawn=True)),
         outbound.notice_read(4, 1, "2026-12-09T02:00:00+00:00"),
+        # Issue 14: recording.
+        outbound.recording(conf),
     ]
     assert {m["type"] for m in built} == outbound.OUTBOUND_TYPES
     for message in built:

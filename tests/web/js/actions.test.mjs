@@ -32,6 +32,7 @@ const PERMISSIONS = [
   "site.remove",
   "session.end",
   "readiness.test",
+  "recording.control",
 ];
 
 test("nothing that sends is enabled before the board is ready", () => {
@@ -114,6 +115,18 @@ test("a connection test: any hall on the line, or all; the message the bridge ru
   assert.equal(enabled("test_run_all", null, READY, ["readiness.test"]), true);
   assert.deepEqual(action("test_run").message(site(7)), { type: "test_run", site_id: 7 });
   assert.deepEqual(action("test_run_all").message(null), { type: "test_run" });
+});
+
+test("recording: start while not recording, stop while recording; both ask first", () => {
+  const recording = { ...READY, recording: true };
+  assert.equal(enabled("record_start", null, READY, ALL), true);
+  assert.equal(enabled("record_stop", null, READY, ALL), false);
+  assert.equal(enabled("record_start", null, recording, ALL), false);
+  assert.equal(enabled("record_stop", null, recording, ALL), true);
+  assert.equal(enabled("record_start", null, READY, ["site.mute"]), false, "an observer may not");
+  assert.deepEqual(action("record_start").message(null), { type: "record", on: true });
+  assert.deepEqual(action("record_stop").message(null), { type: "record", on: false });
+  assert.ok(action("record_start").confirm && action("record_stop").confirm);
 });
 
 test("the hands queue: who asked first first; the next hand skips offline sites", () => {

@@ -97,6 +97,11 @@ test("the form's values become the API's BookingBody; what is missing is named",
     kind: "monthly_nth_weekday", n: 2, weekday: 0,
   });
   assert.equal(repeatRule({ repeat: "none" }), null);
+  // Issue 14: asked to be recorded, the request says so; the check (no repeat) does not.
+  const recorded = { title: "x", host_site_id: "1", starts: "2026-12-10T08:00", ends: "2026-12-10T09:00", record: true };
+  assert.equal(bookingBody(recorded, { withRepeat: true }).body.record, true);
+  assert.equal("record" in bookingBody(recorded).body, false);
+  assert.equal("record" in bookingBody({ ...recorded, record: false }, { withRepeat: true }).body, false);
 });
 
 test("the roster filter folds case and diacritics and needs every word", () => {

@@ -9,6 +9,7 @@ import { resolve } from "./actions.js";
 import { applyControl } from "./controls.js";
 import { dom } from "./elements.js";
 import { model, siteById } from "./model.js";
+import { renderRecordButton } from "./recording.js";
 
 const SESSION_BUTTONS = () => [
   [dom.muteAll, "mute_all_except_host"],
@@ -28,6 +29,7 @@ export function renderActionBar() {
     applyControl(button, name, site);
   }
   for (const [button, name] of SESSION_BUTTONS()) applyControl(button, name);
+  renderRecordButton(); // issue 14
   if (dom.voice) {
     applyControl(dom.voice, "voice_activated");
     // The tooltip belongs on the label, the part one points at.

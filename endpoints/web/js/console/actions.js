@@ -163,6 +163,36 @@ export const ACTIONS = [
     },
   },
   {
+    // Issue 14: recording the session (the shared mix and the shown hall's video, one file).
+    // Both ask first: every hall is told at once, and a recording is the body's record.
+    name: "record_start",
+    scope: "session",
+    label: "console.action.record_start",
+    permission: "recording.control",
+    when: (site, board) => board.ready && !board.recording,
+    message: () => ({ type: "record", on: true }),
+    control: true,
+    confirm: {
+      title: "console.confirm.record_start_title",
+      text: "console.confirm.record_start_text",
+      ok: "console.action.record_start",
+    },
+  },
+  {
+    name: "record_stop",
+    scope: "session",
+    label: "console.action.record_stop",
+    permission: "recording.control",
+    when: (site, board) => board.ready && Boolean(board.recording),
+    message: () => ({ type: "record", on: false }),
+    control: true,
+    confirm: {
+      title: "console.confirm.record_stop_title",
+      text: "console.confirm.record_stop_text",
+      ok: "console.action.record_stop",
+    },
+  },
+  {
     // A connection test of one hall now (the readiness board's "Kiểm tra lại"): a hall not
     // on the line cannot be tested (one still connecting can: its media path is the first
     // check); the bridge refuses one already testing.

@@ -67,6 +67,9 @@ export const dom = {
   density: $("board-density"),
   help: $("board-help"),
   end: $("board-end"),
+  record: $("board-record"), // issue 14: start / stop recording
+  recording: $("board-recording"),
+  recordingSince: $("board-recording-since"),
   handsPanel: $("hands-panel"),
   handsCount: $("hands-count"),
   handList: $("hand-list"),

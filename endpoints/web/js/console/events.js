@@ -2,7 +2,7 @@
  * events.js — what the bridge tells the console: `ready` (with the actions this account
  * may take), `roster`, `site` / `sites` (batches) / `session` / `shown` / `floor` events,
  * `meters` (10 Hz), `quality` (1 Hz), `profile_status` and `health` (1 Hz: hall-detail.js),
- * `readiness` (the readiness board's changed rows: readiness.js),
+ * `readiness` (the readiness board's changed rows: readiness.js), `recording` (recording.js),
  * the previews' `answer` and errors; each kept in the
  * model, drawn, and logged in the operator's words.
  */
@@ -19,6 +19,7 @@ import { logout } from "./navigation.js";
 import { onPreviewsAnswer, restartPreviews } from "./previews.js";
 import { onHealth, onProfileStatus } from "./hall-detail.js";
 import { onReadiness, onReadyAgain } from "./readiness.js";
+import { onRecording } from "./recording.js";
 import { onMeters, onQuality } from "./roster.js";
 import { render, setState } from "./views.js";
 
@@ -30,6 +31,7 @@ export function handleMessage(message) {
       if (message.session) model.session = message.session;
       // An older bridge does not say what this account may do: then everything.
       model.actions = Array.isArray(message.actions) ? message.actions : null;
+      onRecording(message.recording, false); // issue 14
       setState("ready");
       logEvent("info", () => t("console.log.ready"));
       onReadyAgain(); // the readiness board, read again (what changed while away is lost)
@@ -76,6 +78,10 @@ export function handleMessage(message) {
       break;
     case "session":
       if (message.session) onSession(message.session);
+      break;
+    case "recording": // issue 14
+      onRecording(message, true);
+      render();
       break;
     case "error":
       onError(message);

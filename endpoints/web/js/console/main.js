@@ -93,6 +93,9 @@ async function main() {
   bindFinders();
   dom.help.addEventListener("click", showHelp);
   dom.end.addEventListener("click", () => runAction("end_session"));
+  dom.record.addEventListener("click", () => // issue 14: start or stop, as it stands now
+    runAction(model.recording.on ? "record_stop" : "record_start"),
+  );
   document.addEventListener("keydown", onKeyDown);
 
   const saved = loadAuth();

@@ -11,7 +11,8 @@
  *   the last `profile_status` / `health` entry), screen ("board" | "profiles" | "readiness":
  *   what the board view shows while connected), profiles (the list from GET /api/profiles),
  *   readiness (site id → its readiness board row, readiness-rows.js), readinessInfo (the
- *   board's {window, testing} from GET …/readiness, or null), readinessSort ({key, dir})
+ *   board's {window, testing} from GET …/readiness, or null), readinessSort ({key, dir}),
+ *   recording ({on, since}: the session is being recorded, since when; recording.js)
  */
 
 import { handQueue } from "./actions.js";
@@ -43,6 +44,7 @@ export const model = {
   readiness: new Map(), // site id -> its readiness board row (GET …/readiness, WS `readiness`)
   readinessInfo: null, // {window, testing} of the last GET …/readiness
   readinessSort: { key: "state", dir: "asc" }, // the readiness board's order (readiness-rows.js)
+  recording: { on: false, since: null }, // issue 14: `ready.recording`, then `recording`
 };
 window.bridgeConsole = model;
 
@@ -69,6 +71,7 @@ export function boardNow() {
     ready: model.state === "ready",
     floor: model.floor,
     shownId: model.shown ? model.shown.site_id : null,
+    recording: model.recording.on,
   };
 }
 

@@ -11,7 +11,7 @@ export const MAX_ROSTER = 1000;
 /**
  * `values`: {title, agenda, notes, host_site_id, roster: [ids], starts, ends, test_from,
  * test_until (datetime-local strings), repeat: "none"|"weekly"|"monthly_after"|
- * "monthly_nth", repeat_day, repeat_until, repeat_count, lead_override_reason}.
+ * "monthly_nth", repeat_day, repeat_until, repeat_count, lead_override_reason, record}.
  * Returns {body, missing: [fields]}: the check and the request send `body` once nothing
  * the API requires is missing.
  */
@@ -49,6 +49,7 @@ export function bookingBody(values, { withRepeat = false } = {}) {
     }
     const reason = (values.lead_override_reason || "").trim();
     if (reason) body.lead_override_reason = reason;
+    if (values.record) body.record = true; // issue 14: recorded from its opening
   }
   return { body, missing };
 }

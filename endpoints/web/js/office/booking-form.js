@@ -36,6 +36,7 @@ function values() {
     repeat_until: get("repeat_until"),
     repeat_count: get("repeat_count"),
     lead_override_reason: get("lead_override_reason"),
+    record: form.elements.record.checked, // issue 14
   };
 }
 

@@ -133,6 +133,7 @@ function itemEntry(item) {
     element("span", { className: "cal-item-title", text: item.title }),
     element("span", { className: "cal-item-meta" },
       element("span", { className: "pill", dataset: { state: item.state }, text: t(`office.state.${item.state}`) }),
+      item.recording ? element("span", { className: "pill pill-recording", text: t("office.recording.badge") }) : "",
       element("span", { className: "cal-item-halls", text: t("office.calendar.halls", { count: halls }) }))));
 }
 

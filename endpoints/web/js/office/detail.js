@@ -2,13 +2,15 @@
  * detail.js — the panel beside the calendar for the item clicked: a session's roster
  * (its organiser or the office adds and removes halls: POST/DELETE
  * /api/sessions/{id}/roster), its notices with every hall's read receipt, posted and
- * withdrawn there (notices.js), and each hall's invitation (print, .ics); a booking's
+ * withdrawn there (notices.js), its recordings (recordings.js), and each hall's invitation
+ * (print, .ics); a booking's
  * request as the office sees it.
  */
 
 import { byId, element } from "../common/dom.js";
 import { t } from "../common/i18n.js";
 import { bindNotices, noticesSection } from "./notices.js";
+import { recordingsSection } from "./recordings.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
 import { api, errorMessage, office, siteName } from "./state.js";
 import { officeSpan } from "./time.js";
@@ -98,9 +100,10 @@ async function showSession(id) {
       ...others.map((s) => element("option", { value: String(s.id), text: s.name }))),
     element("button", { type: "button", className: "button button-small", dataset: { do: "add" }, text: t("office.roster.add"), disabled: !open || !others.length }));
   const notices = await noticesSection(session);
+  const recordings = await recordingsSection(session); // issue 14
   byId("detail-body").replaceChildren(facts,
     element("h3", { text: t("office.detail.roster", { count: session.roster.length }) }),
-    element("ul", { className: "detail-halls" }, ...halls), add, notices);
+    element("ul", { className: "detail-halls" }, ...halls), add, notices, recordings);
 }
 
 async function showBooking(id) {

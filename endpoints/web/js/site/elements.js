@@ -68,4 +68,5 @@ export const dom = {
   testReasons: $("site-test-reasons"),
   testAgain: $("site-test-again"),
   testDismiss: $("site-test-dismiss"),
+  recording: $("site-recording"), // issue 14
 };

@@ -26,6 +26,7 @@
  *   test-report.js the report's figures from getStats, the verdict's view (pure)
  *   probe.js       the bitrate probe's packets, pacing and counting (pure)
  *   notices.js     the session's notices: the corner's button, the panel, read receipts
+ *   recording.js   the "● ĐANG GHI" badge while the session is being recorded (issue 14)
  *
  * Request to speak: one big toggle button sends `hand {raised}`; the hall's own site entry
  * (`hand_raised`, `hand_seq`) says whether its hand is up and its place in the queue. Who has

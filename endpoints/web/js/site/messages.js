@@ -18,6 +18,7 @@ import { loweredByOperator, NOTICE_MS } from "./hand.js";
 import { applyVideoSend, startMedia } from "./media.js";
 import { onProfile } from "./profile.js";
 import { loadWaitingNotices, onNoticeMessage } from "./notices.js";
+import { onRecording } from "./recording.js";
 import { render } from "./render.js";
 import { diag } from "./state.js";
 
@@ -46,6 +47,7 @@ export function handleMessage(message, gen) {
         return;
       }
       if (message.site) updateSite(message.site);
+      onRecording(message.recording);
       if (diag.state === "waiting") diag.state = "connecting";
       render();
       startMedia(gen, message.ice_servers || []).catch((err) => {
@@ -87,6 +89,10 @@ export function handleMessage(message, gen) {
       break;
     case "shown":
       diag.shown = message;
+      render();
+      break;
+    case "recording": // issue 14: the session started or stopped being recorded
+      onRecording(message);
       render();
       break;
     case "video":

@@ -13,6 +13,7 @@ import { seenSiteId } from "./seen.js";
 import { diag, isFinal } from "./state.js";
 import { renderTest } from "./test-panel.js";
 import { renderNotices } from "./notices.js";
+import { renderRecording } from "./recording.js";
 
 export function setState(state) {
   diag.state = state;
@@ -24,6 +25,7 @@ export function render() {
   dom.body.dataset.state = state;
   dom.body.dataset.kiosk = String(diag.kiosk);
   dom.status.dataset.state = state;
+  renderRecording();
 
   if (state === "invalid_link" || state === "unsupported") {
     dom.statusText.textContent = errorText(diag.lastError, diag.lastErrorMessage);

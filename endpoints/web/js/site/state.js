@@ -21,7 +21,8 @@
  *   profile's missing devices, as shown), deviceHealth (the last `device_health` sent),
  *   deviceHealthSent (how many), feed(message) (messages.js: a message as if from the bridge),
  *   connectionTest (the connection test's phase, last result and report: connection-test.js),
- *   probe (the `probe` data channel of the current peer connection, or null)
+ *   probe (the `probe` data channel of the current peer connection, or null),
+ *   recording ({on, since}: the session is being recorded; recording.js)
  */
 
 import { kioskRequested } from "./link.js";
