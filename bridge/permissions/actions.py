@@ -83,6 +83,9 @@ class Action(StrEnum):
     # Issue 14: attendance, the roll call and link quality per window (HTTP).
     ATTENDANCE_VIEW = "attendance.view"
     ATTENDANCE_ROLL_CALL = "attendance.roll_call"
+    # Issue 14: reports, per session and over a period (HTTP).
+    REPORTS_SESSION = "reports.session"
+    REPORTS_PERIOD = "reports.period"
 
 
 @dataclass(frozen=True)
@@ -172,4 +175,9 @@ INFO: dict[Action, ActionInfo] = {
         True, False, "read a session's attendance, roll call and link quality per window"
     ),
     A.ATTENDANCE_ROLL_CALL: ActionInfo(True, True, "mark a hall at the roll call"),
+    # Issue 14: a session's report is a console read (its staff, its organiser, the office,
+    # admin); the period report is not about one session: the route keeps an organiser to
+    # its own sessions.
+    A.REPORTS_SESSION: ActionInfo(True, False, "read a session's report (JSON, CSV, printable)"),
+    A.REPORTS_PERIOD: ActionInfo(False, False, "read the report over a period or a quarter"),
 }

@@ -26,6 +26,7 @@ from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig
+from bridge.reports.summaries import SummaryWriter
 from bridge.settings import Settings
 from bridge.signaling import broadcast
 from bridge.signaling.api import Api, error_response
@@ -102,6 +103,12 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     quality_log = QualityLog(store.quality.append)
     sessions.on_open.append(quality_log.subscribe)
+    # Issue 14: a session closed for good gets its report's summaries, once its audit log
+    # and quality windows are written.
+    summaries = SummaryWriter(
+        store, settings.attendance_present_share, [audit.flush, quality_log.flush]
+    )
+    sessions.on_closed.append(summaries.session_closed)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.
     mailer = Mailer(
         MailSettings(
@@ -116,6 +123,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     api = Api(store, sessions, audit, settings, mailer)
     api.quality_log = quality_log
+    api.summaries = summaries
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
@@ -198,5 +206,6 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.state.sessions = sessions
     app.state.audit = audit
     app.state.quality_log = quality_log
+    app.state.summaries = summaries
     app.state.mailer = mailer
     return app

@@ -17,6 +17,7 @@
     store.notices    a session's official notices and the halls' read receipts (D)
     store.attendance each session's roll call (issue 14)
     store.quality    each site's link quality per 20 s window of a session (issue 14)
+    store.reports    closed sessions' summaries, per session and per site (issue 14)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -43,6 +44,7 @@ from bridge.store.office import Emails, Notifications, OfficeDays
 from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.quality import QualityWindows
 from bridge.store.readiness import ConnectionTests
+from bridge.store.reports import Reports
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
 from bridge.store.sites import Sites
@@ -83,6 +85,7 @@ class Store:
         # Issue 14: the roll call, and link quality per window.
         self.attendance = Attendance(self.db)
         self.quality = QualityWindows(self.db)
+        self.reports = Reports(self.db)
 
     @property
     def path(self) -> Path:

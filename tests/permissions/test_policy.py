@@ -68,6 +68,9 @@ READS = READS | {A.NOTICE_VIEW}
 # organiser's (and the office's and admin's).
 READS = READS | {A.ATTENDANCE_VIEW}
 RUN = RUN | {A.ATTENDANCE_ROLL_CALL}
+# Issue 14: a session's report is read by every console of it; the period report is the
+# office's, admin's and (over its own sessions) an organiser's.
+READS = READS | {A.REPORTS_SESSION}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -85,7 +88,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | RUN
         | PROFILE_READ
         | BOOKING
-        | {A.NOTICE_POST},
+        | {A.NOTICE_POST}
+        | {A.REPORTS_PERIOD},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -229,6 +233,8 @@ def test_action_values_are_the_wire_strings():
         *("notice.post", "notice.view", "site.notices"),
         # Issue 14: attendance and the roll call.
         *("attendance.view", "attendance.roll_call"),
+        # Issue 14: reports.
+        *("reports.session", "reports.period"),
     }
 
 
@@ -418,3 +424,15 @@ def test_the_roll_call_is_taken_by_who_runs_the_session_and_read_by_every_consol
         assert authorize(HALL, action, SESSION).reason == "role"
     assert authorize(ORGANISER, A.ATTENDANCE_ROLL_CALL, OTHER).reason == "not_organiser"
     assert authorize(OPERATOR, A.ATTENDANCE_VIEW, OTHER).reason == "not_assigned"
+
+
+def test_reports_by_role():
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR, OBSERVER):
+        assert authorize(principal, A.REPORTS_SESSION, SESSION).allowed, principal
+    assert authorize(ORGANISER, A.REPORTS_SESSION, OTHER).reason == "not_organiser"
+    assert authorize(OBSERVER, A.REPORTS_SESSION, OTHER).reason == "not_assigned"
+    assert authorize(HALL, A.REPORTS_SESSION, SESSION).reason == "role"
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert authorize(principal, A.REPORTS_PERIOD, None).allowed, principal
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.REPORTS_PERIOD, None).reason == "role", principal
