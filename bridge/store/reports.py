@@ -144,7 +144,7 @@ class Reports:
         c = t.site_session_summaries.c
         query = select(*(c[n] for n in _SITE_COLUMNS)).where(c.session_id == session_id)
         with self._db.read() as conn:
-            return [_site_of(row) for row in conn.execute(query.order_by(c.site_id)).tuples()]
+            return [_site_of(row) for row in conn.execute(query.order_by(c.site_id))]
 
     def missing(self) -> builtins.list[int]:
         """The closed sessions that have no summary yet, oldest first."""
@@ -174,7 +174,7 @@ class Reports:
         with self._db.read() as conn:
             found = [_session_of(r) for r in conn.execute(sessions.order_by(s.started_at))]
             # Plain tuples into the value type: 100,000 rows in well under a second.
-            rows = conn.execute(sites.order_by(x.session_id, x.site_id)).tuples()
+            rows = conn.execute(sites.order_by(x.session_id, x.site_id))
             site_rows = [_site_of(r) for r in rows]
         return found, site_rows
 
