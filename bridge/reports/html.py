@@ -205,10 +205,12 @@ def timeline_svgs(report: dict[str, Any], zone: ZoneInfo) -> list[str]:
         ]
         for tick in ticks:
             x = PLOT_X + (tick - start).total_seconds() / 60 / minutes * PLOT_W
+            # The last label ends at its tick rather than spill out of the sheet.
+            css = "tl-time tl-time-end" if x > WIDTH - 16 else "tl-time"
             parts.append(
                 f'<line class="tl-tick" x1="{x:.1f}" y1="{AXIS_H - 4:.1f}" x2="{x:.1f}" '
                 f'y2="{height - 4:.1f}"/>'
-                f'<text class="tl-time" x="{x:.1f}" y="{AXIS_H - 7:.1f}">{_hm(tick)}</text>'
+                f'<text class="{css}" x="{x:.1f}" y="{AXIS_H - 7:.1f}">{_hm(tick)}</text>'
             )
         for k, row in enumerate(chunk):
             y = AXIS_H + k * ROW_H
