@@ -167,3 +167,45 @@ async def test_the_printed_reports_read_back_whole(
         assert squeeze(expected) in text, expected
     assert problems == []
     await context.close()
+
+
+async def test_the_office_page_shows_the_quarter_and_a_closed_sessions_report(
+    bridge: RunningBridge, chromium: Browser
+) -> None:
+    token = bridge.login()
+    auth = {"authorization": f"Bearer {token}"}
+    an_hour_of_briefing(str(bridge.database))
+    assert httpx.post(f"{bridge.url}/api/sessions/1/close", headers=auth).status_code == 200
+
+    context = await chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    problems = watch(page, "office")
+    await page.goto(f"{bridge.url}/office")
+    await page.fill("#login-username", "admin")
+    await page.fill("#login-password", str(bridge.password))
+    await page.click("#login-submit")
+    await page.wait_for_function("() => bridgeOffice.state === 'ready'", timeout=10_000)
+
+    await page.click("#tab-reports")
+    await page.fill("#reports-year", "2026")
+    await page.select_option("#reports-quarter", "4")
+    await page.click("#reports-submit")
+    summary = page.locator("#reports-summary")
+    await summary.locator("h2").wait_for(timeout=10_000)
+    text = await summary.inner_text()
+    assert "2026-Q4" in text and "1 phiên" in text and "50.0 %" in text  # 2 of 4 present
+    await summary.locator('button[data-report="print"][data-report-period]').click()
+    await page.locator("#print-view article.report.period-report").wait_for(timeout=10_000)
+    assert "Quý IV năm 2026" in await page.locator("#print-sheet").inner_text()
+    await page.click("#print-close")
+
+    # The period's closed sessions are listed, each with its own report.
+    listed = summary.locator('.report-session[data-session-id="1"]')
+    assert "Giao ban" in await listed.inner_text()
+    await listed.locator('button[data-report="print"]').click()
+    sheet = page.locator("#print-view article.report.session-report")
+    await sheet.wait_for(timeout=10_000)
+    for hall in HALLS:
+        assert hall in await sheet.inner_text()
+    assert problems == []
+    await context.close()

@@ -10,6 +10,7 @@ import { byId, element } from "../common/dom.js";
 import { t } from "../common/i18n.js";
 import { bindNotices, noticesSection } from "./notices.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
+import { sessionReportSection } from "./reports.js";
 import { api, errorMessage, office, siteName } from "./state.js";
 import { officeSpan } from "./time.js";
 
@@ -98,7 +99,7 @@ async function showSession(id) {
       ...others.map((s) => element("option", { value: String(s.id), text: s.name }))),
     element("button", { type: "button", className: "button button-small", dataset: { do: "add" }, text: t("office.roster.add"), disabled: !open || !others.length }));
   const notices = await noticesSection(session);
-  byId("detail-body").replaceChildren(facts,
+  byId("detail-body").replaceChildren(facts, sessionReportSection(session),
     element("h3", { text: t("office.detail.roster", { count: session.roster.length }) }),
     element("ul", { className: "detail-halls" }, ...halls), add, notices);
 }
