@@ -26,11 +26,11 @@ from sqlalchemy import insert
 from bridge.reports.csv_export import period_csv
 from bridge.reports.html import render_period_html
 from bridge.reports.period import quarter
+from bridge.reports.summaries import SessionSummary, SiteSessionSummary
 from bridge.settings import Settings
 from bridge.signaling.report_api import build_period_report
 from bridge.store import SiteLevel, Store
 from bridge.store import schema as t
-from bridge.store.reports import SessionSummary, SiteSessionSummary
 
 SESSIONS = 1000
 SITES = 100

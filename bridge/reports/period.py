@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bridge.reports.quality import repeated_problems
-from bridge.store.reports import SessionSummary, SiteSessionSummary
+from bridge.reports.summaries import SessionSummary, SiteSessionSummary
 
 QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 MAX_DAYS = 3660  # a range of at most ten years

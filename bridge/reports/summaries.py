@@ -3,11 +3,12 @@ roster site), computed from what the per-session report is built from — the au
 (``bridge.attendance``), the roll call and the quality windows — and kept in the store
 (``store.reports``).
 
-``summarise`` is pure. The shell around it: ``write_summary`` (one session, from the
-store), ``ensure_summaries`` (every closed session still without one: the report routes
-call it first, so a session closed while the bridge was down, or before this existed, is
-counted too), and ``SummaryWriter``, the hook a closing session runs (its audit log and
-quality windows written first, then its summary, off the event loop).
+The values and ``summarise`` are pure. The shell around them is
+``bridge.live.summaries``: ``write_summary`` (one session, from the store),
+``ensure_summaries`` (every closed session still without one: the report routes call it
+first, so a session closed while the bridge was down, or before this existed, is counted
+too), and ``SummaryWriter``, the hook a closing session runs (its audit log and quality
+windows written first, then its summary, off the event loop).
 
 **Agency.** Accounts carry no organisation, so a session's agency is its host site's
 province: the host's ancestor just below the central level (the host itself when it is a
@@ -16,25 +17,84 @@ province, or central, or has no parent). docs/reports.md, "Period report".
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
-from bridge.attendance import PresentRule, attendance, session_span
 from bridge.attendance.model import SiteAttendance
 from bridge.reports.windows import QualityWindow
-from bridge.store import Session, SessionState, Site, SiteLevel, Store
-from bridge.store.audit import MAX_PAGE
-from bridge.store.records import AuditEntry
-from bridge.store.reports import SessionSummary, SiteSessionSummary
-
-log = logging.getLogger(__name__)
 
 POOR = "poor"
+CENTRAL = "central"
 
 
-def agency_of(host_site_id: int, sites: Mapping[int, Site]) -> str:
+class SiteLike(Protocol):
+    """A site as ``agency_of`` reads it (``bridge.store.Site``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
+class SessionLike(Protocol):
+    """A session as ``summarise`` reads it (``bridge.store.Session``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def organiser_id(self) -> int | None: ...
+    @property
+    def host_site_id(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: int
+    title: str
+    organiser_id: int | None
+    agency: str  # docs/reports.md, "Period report": the host site's province (or itself)
+    host_site_id: int
+    booked: bool  # it came from a booking
+    held_online: bool  # at least one hall was connected
+    started_at: datetime  # the session's span (bridge.attendance.session_span)
+    ended_at: datetime
+    length_s: float
+    halls: int  # roster sites
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSessionSummary:
+    """One roster site in one closed session (its session's organiser, agency and start
+    are the session summary's)."""
+
+    session_id: int
+    site_id: int
+    length_s: float  # the session's
+    connected_s: float
+    present: bool
+    late_s: float
+    left_early_s: float
+    reconnections: int
+    windows: int  # quality windows
+    poor_windows: int
+    mos_windows: int  # windows with a MOS: the weight of ``mean_mos``
+    mean_mos: float | None
+
+    @property
+    def poor(self) -> int:
+        """As ``bridge.reports.quality.repeated_problems`` reads a row."""
+        return self.poor_windows
+
+
+def agency_of(host_site_id: int, sites: Mapping[int, SiteLike]) -> str:
     """The name of the host site's province (see the module's docstring)."""
     site = sites.get(host_site_id)
     if site is None:
@@ -42,7 +102,7 @@ def agency_of(host_site_id: int, sites: Mapping[int, Site]) -> str:
     seen = {site.id}
     while site.parent_id is not None and site.parent_id in sites:
         parent = sites[site.parent_id]
-        if parent.level is SiteLevel.CENTRAL or parent.id in seen:
+        if str(parent.level) == CENTRAL or parent.id in seen:
             break
         seen.add(parent.id)
         site = parent
@@ -50,7 +110,7 @@ def agency_of(host_site_id: int, sites: Mapping[int, Site]) -> str:
 
 
 def summarise(
-    session: Session,
+    session: SessionLike,
     agency: str,
     booked: bool,
     start: datetime,
@@ -97,98 +157,3 @@ def summarise(
         halls=len(sites),
     )
     return summary, rows
-
-
-# ---- the shell -------------------------------------------------------------------------
-
-
-def all_entries(store: Store, session_id: int) -> list[AuditEntry]:
-    """The session's whole audit log, oldest first, a page at a time."""
-    entries: list[AuditEntry] = []
-    after: int | None = None
-    while True:
-        page = store.audit.for_session(session_id, MAX_PAGE, after)
-        entries += page
-        if len(page) < MAX_PAGE:
-            return entries
-        after = page[-1].id
-
-
-def session_inputs(
-    store: Store, session: Session, present_share: float, now: datetime | None = None
-) -> tuple[datetime, datetime, list[AuditEntry], list[SiteAttendance]]:
-    """A session's span, audit log and attendance, from the store (blocking)."""
-    entries = all_entries(store, session.id)
-    schedule = store.sessions.schedule(session.id)
-    start, end = session_span(session, entries, now or datetime.now(UTC), schedule)
-    marks = store.attendance.roll_calls(session.id)
-    sites = attendance(entries, list(session.roster), start, end, PresentRule(present_share), marks)
-    return start, end, entries, sites
-
-
-def write_summary(store: Store, session_id: int, present_share: float) -> SessionSummary | None:
-    """Compute and keep a closed session's summaries (None: it is not closed)."""
-    session = store.sessions.get(session_id)
-    if session.state is not SessionState.CLOSED:
-        return None
-    start, end, _, sites = session_inputs(store, session, present_share)
-    known = {site.id: site for site in store.sites.list()}
-    summary, rows = summarise(
-        session,
-        agency_of(session.host_site_id, known),
-        store.reports.booked(session.id),
-        start,
-        end,
-        sites,
-        store.quality.for_session(session.id),
-    )
-    store.reports.save(summary, rows)
-    return summary
-
-
-def ensure_summaries(store: Store, present_share: float) -> int:
-    """Summarise every closed session that has no summary yet; how many were."""
-    done = 0
-    for session_id in store.reports.missing():
-        try:
-            if write_summary(store, session_id, present_share) is not None:
-                done += 1
-        except Exception:  # one broken log must not keep every report from the office
-            log.exception("session %s: summary not computed", session_id)
-    return done
-
-
-class SummaryWriter:
-    """Writes a session's summary when it closes. ``flushers`` are awaited first (the
-    audit log's and the quality log's queues), so the summary counts everything; the
-    computation runs in a worker thread, one task per closed session (a closed session
-    closes once, so the tasks are bounded by the sessions)."""
-
-    def __init__(
-        self,
-        store: Store,
-        present_share: float,
-        flushers: Sequence[Callable[[], Awaitable[None]]] = (),
-    ) -> None:
-        self._store = store
-        self._share = present_share
-        self.flushers = list(flushers)
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def session_closed(self, session_id: int) -> None:
-        task = asyncio.get_running_loop().create_task(self.write(session_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def write(self, session_id: int) -> None:
-        try:
-            for flush in self.flushers:
-                await flush()
-            await asyncio.to_thread(write_summary, self._store, session_id, self._share)
-        except Exception:  # the report routes compute it lazily instead
-            log.exception("session %s: summary not written at close", session_id)
-
-    async def idle(self) -> None:
-        """Wait for the summaries being written (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)

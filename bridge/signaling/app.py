@@ -22,11 +22,11 @@ from bridge.attendance import LIVE_OPEN
 from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
 from bridge.live.quality_log import QualityLog
+from bridge.live.summaries import SummaryWriter
 from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
 from bridge.mixer.mixer import EncodingConfig
-from bridge.reports.summaries import SummaryWriter
 from bridge.settings import Settings
 from bridge.signaling import broadcast
 from bridge.signaling.api import Api, error_response

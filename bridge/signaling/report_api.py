@@ -21,17 +21,13 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bridge.live.summaries import SummaryWriter, ensure_summaries, session_inputs
 from bridge.permissions import Role
 from bridge.reports.csv_export import period_csv, session_csv
 from bridge.reports.html import render_period_html, render_session_html
 from bridge.reports.period import Period, PeriodError, date_range, period_report, quarter
 from bridge.reports.session_report import ReportSession, session_report
-from bridge.reports.summaries import (
-    SummaryWriter,
-    agency_of,
-    ensure_summaries,
-    session_inputs,
-)
+from bridge.reports.summaries import agency_of
 from bridge.settings import Settings
 from bridge.signaling import schemas as s
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError, pick_lang

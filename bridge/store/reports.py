@@ -11,56 +11,17 @@ have none yet (computed lazily by the report routes).
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select
 
+from bridge.reports.summaries import SessionSummary, SiteSessionSummary
 from bridge.store import schema as t
 from bridge.store.engine import Database
 from bridge.store.records import SessionState
 
 CHUNK = 500  # session ids per IN (…): SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSummary:
-    session_id: int
-    title: str
-    organiser_id: int | None
-    agency: str  # docs/reports.md, "Period report": the host site's province (or itself)
-    host_site_id: int
-    booked: bool  # it came from a booking
-    held_online: bool  # at least one hall was connected
-    started_at: datetime  # the session's span (bridge.attendance.session_span)
-    ended_at: datetime
-    length_s: float
-    halls: int  # roster sites
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSessionSummary:
-    """One roster site in one closed session (its session's organiser, agency and start
-    are the session summary's)."""
-
-    session_id: int
-    site_id: int
-    length_s: float  # the session's
-    connected_s: float
-    present: bool
-    late_s: float
-    left_early_s: float
-    reconnections: int
-    windows: int  # quality windows
-    poor_windows: int
-    mos_windows: int  # windows with a MOS: the weight of ``mean_mos``
-    mean_mos: float | None
-
-    @property
-    def poor(self) -> int:
-        """As ``bridge.reports.quality.repeated_problems`` reads a row."""
-        return self.poor_windows
 
 
 def _session_of(r: Row[Any]) -> SessionSummary:

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.reports.period import Period, PeriodError, date_range, period_report, quarter
+from bridge.reports.summaries import SessionSummary, SiteSessionSummary
 from bridge.store import SiteLevel, Store
-from bridge.store.reports import SessionSummary, SiteSessionSummary
 
 TZ = "Asia/Ho_Chi_Minh"
 ZONE = ZoneInfo(TZ)
