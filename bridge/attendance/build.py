@@ -16,7 +16,9 @@ disagree. The rules, in the order they apply:
   — or, in a log without that marker, a hall joins while it still counts as connected.
   Either way the interval still open is closed at **the last entry seen before** the
   marker (or that join): the bridge was last known alive then, and time it was down is not
-  counted as anyone's connection.
+  counted as anyone's connection — or, when the caller knows a later time the site was
+  seen connected before the restart (``seen``: its quality windows' ends, written every
+  20 s), at that time.
 - **Clipping.** Intervals are clipped to the session's span ``[start, end]``
   (``session_span``); what lies wholly outside (a test before the start) is not kept.
   ``first_join`` is the real time the first kept connection began (it may be before the
@@ -35,6 +37,7 @@ disagree. The rules, in the order they apply:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,11 +92,22 @@ class _Site:
     mute_count: int = 0
     hand_count: int = 0
     shown_count: int = 0
+    seen: list[datetime] = field(default_factory=list)  # known connected then (sorted)
 
     def close(self, at: datetime) -> None:
         if self.since is not None:
             self.raw.append((self.since, max(at, self.since)))
             self.since = None
+
+    def crashed(self, last_entry: datetime, back: datetime) -> None:
+        """The bridge died after ``last_entry`` and came back at ``back``: the connection
+        ends at the last sign of it before the restart (an entry, or a time it was seen)."""
+        if self.since is None:
+            return
+        i = bisect_right(self.seen, back)
+        last_seen = self.seen[i - 1] if i else None
+        until = last_entry if last_seen is None else max(last_entry, min(last_seen, back))
+        self.close(until)
 
 
 def _states(detail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -105,6 +119,11 @@ def _states(detail: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         for site in sites:
             if isinstance(site, Mapping) and "site_id" in site and "state" in site:
                 yield site
+
+
+def _id(value: object) -> int | None:
+    """A site id as the log holds it (a hand-edited or foreign entry names nothing)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _is_floor(entry: Entry) -> bool:
@@ -127,10 +146,19 @@ def attendance(
     end: datetime,
     rule: PresentRule = PresentRule(),  # noqa: B008 - frozen, shared safely
     roll_calls: Mapping[int, RollCall] | None = None,
+    seen: Iterable[tuple[int, datetime]] = (),
 ) -> list[SiteAttendance]:
-    """Each roster site's attendance over ``[start, end]``, in roster order."""
+    """Each roster site's attendance over ``[start, end]``, in roster order. ``seen``:
+    (site id, time) pairs a site is known to have been connected at besides the log (the
+    ends of its stored quality windows), so a crash in a quiet stretch costs it only the
+    time since it was last seen, not since the last entry."""
     roll_calls = roll_calls or {}
     sites = {site_id: _Site() for site_id in roster_ids}
+    for seen_id, seen_at in seen:
+        if seen_id in sites:
+            sites[seen_id].seen.append(seen_at)
+    for site in sites.values():
+        site.seen.sort()
     floor: tuple[int, datetime] | None = None  # who holds the floor, since when
     shown: int | None = None
     last_at: datetime | None = None
@@ -140,15 +168,16 @@ def attendance(
             # A live session opened afresh: whoever still counts as connected was cut by a
             # crash; the bridge was last known alive at the entry before.
             for each in sites.values():
-                each.close(last_at or at)
+                each.crashed(last_at or at, at)
         for change in _states(detail):
-            found = sites.get(change["site_id"])
+            changed_id = _id(change["site_id"])
+            found = sites.get(changed_id) if changed_id is not None else None
             if found is None:
                 continue
             site = found
             state = change["state"]
             if entry.action == "join" and site.since is not None:
-                site.close(last_at or at)  # a crash without the marker: the same rule
+                site.crashed(last_at or at, at)  # a crash without the marker: the same rule
             if state == CONNECTED:
                 if site.since is None:
                     site.since = at
@@ -162,7 +191,7 @@ def attendance(
             if entry.action == "raise_hand" and change.get("hand_raised") is True:
                 site.hand_count += 1
         if _is_floor(entry):
-            holder = detail["site_id"]
+            holder = _id(detail["site_id"])
             if floor is not None and floor[0] != holder:
                 sites[floor[0]].floor.append((floor[1], at))
                 floor = None
@@ -170,10 +199,10 @@ def attendance(
                 sites[holder].floor_count += 1
                 floor = (holder, at)
         elif _is_shown(entry):
-            site_id = detail["site_id"]
-            if site_id != shown and site_id in sites:
-                sites[site_id].shown_count += 1
-            shown = site_id
+            shown_id = _id(detail["site_id"])
+            if shown_id is not None and shown_id != shown and shown_id in sites:
+                sites[shown_id].shown_count += 1
+            shown = shown_id
         last_at = at
     for site in sites.values():
         site.close(max(end, last_at or end))  # still connected: to the end
@@ -253,8 +282,9 @@ def session_span(
       ``end_session`` not written by a ``shutdown``; for a session with no such entry, now
       while it is not closed (a live session), else its last entry.
 
-    The end is never before the start (a session closed before its scheduled start has a
-    span of length 0). ``now`` defaults to the last entry's time when not given."""
+    While the session is not closed the end is never later than ``now`` (a live read gives
+    the figures so far, not a share of time still to come). The end is never before the
+    start (a session closed before its scheduled start has a span of length 0)."""
     source = schedule if schedule is not None else session_record
     starts_at: datetime | None = getattr(source, "starts_at", None)
     ends_at: datetime | None = getattr(source, "ends_at", None)
@@ -276,4 +306,6 @@ def session_span(
             end = log[-1].at if log else now
     if start is None or end is None:
         raise ValueError("a session with no schedule and no entries has no span: give now")
+    if state != "closed" and now is not None and end > now:
+        end = now  # a session still running: its figures so far
     return start, max(start, end)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -57,7 +57,15 @@ def session_attendance(
     schedule = store.sessions.schedule(session.id)
     start, end = session_span(session, entries, now or datetime.now(UTC), schedule)
     marks = store.attendance.roll_calls(session.id)
-    sites = attendance(entries, list(session.roster), start, end, PresentRule(present_share), marks)
+    # A stored window was closed once its 20 s were over (or at a close, which the log
+    # records anyway): the bridge was alive at its end, the hall connected — no entry said
+    # otherwise. What a crash in a quiet stretch would otherwise lose.
+    seen = [
+        (w.site_id, w.start + timedelta(seconds=WINDOW_S))
+        for w in store.quality.for_session(session.id)
+    ]
+    rule = PresentRule(present_share)
+    sites = attendance(entries, list(session.roster), start, end, rule, marks, seen)
     return start, end, sites
 
 

@@ -86,6 +86,26 @@ def test_a_crash_ends_connections_at_the_last_entry_before_the_restart() -> None
     assert b.intervals == (Interval(at(2), at(50)),)
 
 
+def test_a_crash_in_a_quiet_stretch_ends_at_the_last_time_the_site_was_seen() -> None:
+    log = [
+        join(0, A),
+        connected(1, A),
+        join(0, B),
+        connected(2, B),  # then nothing for minutes
+        live_open(600),
+        join(605, A),
+        connected(606, A),
+        *close(700, [A, B]),
+    ]
+    seen = [(A, at(20)), (A, at(580)), (A, at(650)), (B, at(1)), (9, at(300))]
+    a, b = attendance(log, [A, B], at(0), at(700), seen=seen)
+    # A was seen at 580 s (a quality window's end), not after the restart's 650 s.
+    assert a.intervals == (Interval(at(1), at(580)), Interval(at(606), at(700)))
+    # B's only sign is older than the last entry before the restart (its own connection,
+    # at 2 s): that entry stands, and without a later sign B has nothing to show.
+    assert b.intervals == () and b.connected_s == 0
+
+
 def test_a_crash_without_the_marker_is_seen_by_a_join_while_connected() -> None:
     log = [
         join(0, A),
@@ -175,6 +195,10 @@ def test_the_span_is_the_schedule_or_the_log() -> None:
     # The schedule can come apart from the record; an end before the start is the start.
     assert session_span(Rec("open"), live, schedule=Rec("", at(60), at(0))) == (at(60), at(60))
     assert session_span(Rec("open"), [], now=at(5)) == (at(5), at(5))
+    # A session still running is read so far: its scheduled end not yet come is now.
+    assert session_span(Rec("open", at(10), at(400)), live, now=at(100)) == (at(10), at(100))
+    assert session_span(Rec("open", at(10), at(400)), live, now=at(5)) == (at(10), at(10))
+    assert session_span(Rec("closed", at(10), at(400)), log, now=at(100)) == (at(10), at(400))
     with pytest.raises(ValueError):
         session_span(Rec("open"), [])
 
@@ -206,3 +230,17 @@ def test_a_roll_call_mark_is_checked() -> None:
             field,
             problem,
         )
+
+
+def test_an_entry_naming_no_site_is_passed_over() -> None:
+    log = [
+        join(0, A),
+        connected(0, A),
+        E(at(5), "x", "join", {"site_id": [A], "state": "connected"}),
+        E(at(6), "x", "give_floor", {"site_id": {"a": 1}}),
+        E(at(7), "x", "show_site", {"site_id": True, "mode": "manual"}),
+        E(at(8), "x", "media_connected", {"sites": ["junk", {"site_id": "2", "state": "x"}]}),
+        leave(10, A),
+    ]
+    (a,) = attendance(log, [A], at(0), at(10))
+    assert a.connected_s == 10 and (a.floor_count, a.shown_count) == (0, 0)

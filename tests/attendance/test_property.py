@@ -1,6 +1,7 @@
 """Attendance against a second-by-second oracle: random streams of joins, media up and
-down, leaves, removals and crashed restarts; the oracle marks each second a site was
-connected and unmarks, at a restart, the seconds since the last entry before it."""
+down, leaves, removals and crashed restarts, and random times a site was seen connected
+(its quality windows); the oracle marks each second a site was connected, a crashed
+connection up to its last sign before the restart (the last entry, or a later sighting)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ STATE = {
 
 
 @st.composite
-def streams(draw: st.DrawFn) -> tuple[list[E], dict[int, set[int]], int]:
-    """Entries at distinct whole seconds, what each site's connected seconds were, and
-    the time of the last entry."""
+def streams(draw: st.DrawFn) -> tuple[list[E], dict[int, set[int]], int, list]:
+    """Entries at distinct whole seconds, what each site's connected seconds were, the
+    time of the last entry, and the times sites were seen connected besides the log."""
+    seen = draw(st.lists(st.tuples(st.sampled_from(SITES), st.integers(0, 1200)), max_size=8))
     steps = draw(
         st.lists(
             st.tuples(st.integers(1, 40), st.sampled_from(SITES), st.sampled_from(ACTIONS)),
@@ -42,7 +44,9 @@ def streams(draw: st.DrawFn) -> tuple[list[E], dict[int, set[int]], int]:
             # The bridge died after ``last`` and a live session opens afresh at ``t``.
             for x in SITES:
                 if since[x] is not None:
-                    truth[x] |= set(range(since[x], last))  # type: ignore[arg-type]
+                    # Its last sign before the restart: the last entry, or a later sighting.
+                    until = max([last, *(u for y, u in seen if y == x and u <= t)])
+                    truth[x] |= set(range(since[x], until))  # type: ignore[arg-type]
                     since[x] = None
                 state[x] = "offline"
             log.append(live_open(t))
@@ -68,7 +72,7 @@ def streams(draw: st.DrawFn) -> tuple[list[E], dict[int, set[int]], int]:
         if since[x] is not None:
             truth[x] |= set(range(since[x], end_at))  # type: ignore[arg-type]
     log += close(end_at, SITES)
-    return log, truth, end_at
+    return log, truth, end_at, [(x, at(u)) for x, u in seen]
 
 
 def _runs(seconds: set[int]) -> list[tuple[int, int]]:
@@ -84,15 +88,15 @@ def _runs(seconds: set[int]) -> list[tuple[int, int]]:
 @settings(max_examples=300, deadline=None)
 @given(streams(), st.data())
 def test_attendance_equals_the_oracle(stream, data: st.DataObject) -> None:
-    log, truth, last = stream
+    log, truth, last, seen = stream
     start = data.draw(st.integers(0, last))
     end = data.draw(st.integers(start, last + 5))
     rule = PresentRule(data.draw(st.sampled_from([0.5, 0.85, 1.0])))
-    got = attendance(log, SITES, at(start), at(end), rule)
+    got = attendance(log, SITES, at(start), at(end), rule, seen=seen)
     span = set(range(start, end))
     for a in got:
         seconds = truth[a.site_id]
-        runs = [r for r in _runs(seconds) if r[1] > start and r[0] < end]
+        runs = [r for r in _runs(seconds) if max(r[0], start) < min(r[1], end)]
         assert a.connected_s == len(seconds & span)
         assert len(a.intervals) == len(runs) and a.reconnections == max(0, len(runs) - 1)
         assert [(i.start, i.end) for i in a.intervals] == [

@@ -3,11 +3,18 @@ a real ``bridge serve``; one hall's link is torn down (``CuttableLink.drop``) an
 cut for a few seconds, and it rejoins by itself. ``GET /api/sessions/{id}/attendance``,
 read while the session is live and again once it is closed, says what the operator's
 console saw happen — each connection's start and end, the reconnection, the connected
-time — within 1 s; the quality log kept 20 s windows for both halls."""
+time — within 1 s; the quality log kept 20 s windows for both halls.
+
+Then a bridge killed (``kill -9``: nothing written, nobody told) and started again: the
+hall's first connection ends at its last sign of life before the kill (its last stored
+quality window, at most 20 s before), not at its join, and its second begins when it is
+back; the time the bridge was down is nobody's."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +23,7 @@ from typing import Any
 import httpx
 
 from endpoints.operator import OperatorClient, entries_of
-from tests.conftest import RunningBridge
+from tests.conftest import RunningBridge, free_port, start_bridge
 from tests.e2e.test_restart import FLOOR, HOST, TONES, start_hall, until
 from tests.endpoints.cuttable import CuttableLink
 
@@ -139,3 +146,76 @@ async def test_attendance_is_what_happened_to_halls_cut_off_and_back(
                 hall.kill()
             hall.wait(10)
         await link.close()
+
+
+def stored_windows(database: Path) -> int:
+    with sqlite3.connect(database) as raw:
+        return int(raw.execute("SELECT count(*) FROM quality_windows").fetchone()[0])
+
+
+async def test_attendance_across_a_crashed_bridge(tmp_path: Path) -> None:
+    database, port = tmp_path / "bridge.sqlite3", free_port()
+    first: RunningBridge | None = start_bridge(database, port)
+    second: RunningBridge | None = None
+    assert first is not None
+    token = first.login()
+    out = tmp_path / "hall"
+    out.mkdir()
+    hall = start_hall(first.links[FLOOR], TONES[FLOOR], out, seconds=120)
+    http = httpx.AsyncClient(
+        base_url=first.url, headers={"authorization": f"Bearer {token}"}, timeout=5
+    )
+
+    async def state() -> str:
+        try:
+            sites = (await http.get("/api/sessions/1/live")).json()["sites"]
+        except httpx.HTTPError:
+            return "down"
+        return next(s["state"] for s in sites if s["name"] == FLOOR)
+
+    try:
+        deadline = time.monotonic() + 30
+        while await state() != "connected":
+            assert time.monotonic() < deadline, "the hall never connected"
+            await asyncio.sleep(0.1)
+        connected = datetime.now(UTC)
+        # A stored window: the bridge has seen the hall after its last entry.
+        await until(lambda: stored_windows(database) > 0, 25, "a quality window stored")
+        await asyncio.sleep(1.5)
+        killed = datetime.now(UTC)
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait(10)
+        first = None
+        second = start_bridge(database, port)
+        deadline = time.monotonic() + 20
+        while await state() != "connected":
+            assert time.monotonic() < deadline, "the hall never came back"
+            await asyncio.sleep(0.1)
+        back = datetime.now(UTC)
+        await asyncio.sleep(1)
+
+        got = (await http.get("/api/sessions/1/attendance")).json()
+        site = next(s for s in got["sites"] if s["name"] == FLOOR)
+        (a, b), (c, d) = [(_at(i["start"]), _at(i["end"])) for i in site["intervals"]]
+        assert a is not None and b is not None and c is not None and d is not None
+        print(
+            f"\nconnected {connected:%T.%f}, killed {killed:%T.%f}, back {back:%T.%f}; "
+            f"attendance: {a:%T.%f}–{b:%T.%f}, {c:%T.%f}–{d:%T.%f}"
+        )
+        assert abs((a - connected).total_seconds()) <= WITHIN_S
+        # Its last stored window ends at most 20 s (and a second's write) before the kill,
+        # later than its last entry (its connection).
+        assert (killed - b).total_seconds() <= 21.5 and b <= killed
+        assert b.second % 20 == 0 and b.microsecond == 0 and b > a
+        assert abs((c - back).total_seconds()) <= WITHIN_S
+        assert site["reconnections"] == 1
+        entries = (await http.get("/api/sessions/1/audit")).json()["entries"]
+        assert [e["action"] for e in entries].count("live_open") >= 2
+    finally:
+        await http.aclose()
+        if hall.poll() is None:
+            hall.kill()
+        hall.wait(10)
+        for running in (first, second):
+            if running is not None:
+                running.stop()

@@ -16,6 +16,7 @@
  *   profiles.js, profile-fields.js, profiles-api.js   the hardware profiles screen
  *   readiness.js, readiness-rows.js, readiness-figures.js, readiness-api.js   the readiness
  *                   board (every hall's connection test) and its badge on the halls' cards
+ *   roll_call.js    the roll call panel (present / absent with a reason / elsewhere)
  *
  * Roles: `ready` says which actions this account may take in the session; every control
  * of an action not listed is disabled and says why (an observer's board is read-only).
@@ -30,6 +31,7 @@ import { dom } from "./elements.js";
 import { bindHallDetail } from "./hall-detail.js";
 import { bindProfiles } from "./profiles.js";
 import { bindReadiness } from "./readiness.js";
+import { bindRollCall } from "./roll_call.js";
 import { onKeyDown, showHelp } from "./keyboard.js";
 import { renderLog } from "./log.js";
 import { onLoginSubmit } from "./login.js";
@@ -79,6 +81,7 @@ async function main() {
   bindHallDetail(dom.rosterBody);
   bindProfiles();
   bindReadiness();
+  bindRollCall();
   dom.selectedBar.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-selected-action]");
     if (!button || button.disabled || model.selected === null) return;

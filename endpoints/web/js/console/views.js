@@ -9,6 +9,7 @@ import { renderBoard } from "./board.js";
 import { dom } from "./elements.js";
 import { model, page, viewOf } from "./model.js";
 import { renderReadiness } from "./readiness.js";
+import { renderRollCall } from "./roll_call.js";
 import { renderSessions } from "./sessions.js";
 
 export function setState(state) {
@@ -44,6 +45,7 @@ export function render() {
   renderSessions();
   renderBoard();
   renderReadiness();
+  renderRollCall();
 }
 
 function renderHeader() {
