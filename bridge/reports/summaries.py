@@ -3,12 +3,12 @@ roster site), computed from what the per-session report is built from — the au
 (``bridge.attendance``), the roll call and the quality windows — and kept in the store
 (``store.reports``).
 
-The values and ``summarise`` are pure. The shell around them is
-``bridge.live.summaries``: ``write_summary`` (one session, from the store),
-``ensure_summaries`` (every closed session still without one: the report routes call it
-first, so a session closed while the bridge was down, or before this existed, is counted
-too), and ``SummaryWriter``, the hook a closing session runs (its audit log and quality
-windows written first, then its summary, off the event loop).
+The values and ``summarise`` are pure. The shell around them: ``write_summary`` (one
+session, from the store) and ``ensure_summaries`` (every closed session still without one:
+the report routes call it first, so a session closed while the bridge was down, or from
+the command line, is counted too) in ``bridge.signaling.report_api``, and
+``bridge.live.summaries.SummaryWriter``, the hook a closing session runs (its audit log and
+quality windows written first, then its summary, off the event loop).
 
 **Agency.** Accounts carry no organisation, so a session's agency is its host site's
 province: the host's ancestor just below the central level (the host itself when it is a

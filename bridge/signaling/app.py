@@ -31,6 +31,7 @@ from bridge.settings import Settings
 from bridge.signaling import broadcast
 from bridge.signaling.api import Api, error_response
 from bridge.signaling.errors import ErrorCode, SignalingError, pick_lang
+from bridge.signaling.report_api import write_summary
 from bridge.signaling.websocket import SignalingHandler
 from bridge.store import Store
 from bridge.tls import HSTS
@@ -106,7 +107,8 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     # Issue 14: a session closed for good gets its report's summaries, once its audit log
     # and quality windows are written.
     summaries = SummaryWriter(
-        store, settings.attendance_present_share, [audit.flush, quality_log.flush]
+        lambda sid: write_summary(store, sid, settings.attendance_present_share),
+        [audit.flush, quality_log.flush],
     )
     sessions.on_closed.append(summaries.session_closed)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.

@@ -14,6 +14,7 @@ Reading a report changes nothing and is not audited, as reading the audit log is
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,17 +22,20 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bridge.live.summaries import SummaryWriter, ensure_summaries, session_inputs
+from bridge.live.summaries import SummaryWriter
 from bridge.permissions import Role
 from bridge.reports.csv_export import period_csv, session_csv
 from bridge.reports.html import render_period_html, render_session_html
 from bridge.reports.period import Period, PeriodError, date_range, period_report, quarter
 from bridge.reports.session_report import ReportSession, session_report
-from bridge.reports.summaries import agency_of
+from bridge.reports.summaries import SessionSummary, agency_of, summarise
 from bridge.settings import Settings
 from bridge.signaling import schemas as s
+from bridge.signaling.attendance_api import all_entries, session_attendance
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError, pick_lang
-from bridge.store import Session, Store
+from bridge.store import Session, SessionState, Store
+
+log = logging.getLogger(__name__)
 
 QUARTER_PATTERN = r"\d{4}-Q[1-4]"
 PERIOD_QUERY = ("from", "to")
@@ -63,13 +67,45 @@ def recordings_of(store: Store, session_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def write_summary(store: Store, session_id: int, present_share: float) -> SessionSummary | None:
+    """Compute and keep a closed session's summaries from its attendance (as
+    ``GET /attendance`` reads it) and quality windows; None: it is not closed."""
+    session = store.sessions.get(session_id)
+    if session.state is not SessionState.CLOSED:
+        return None
+    start, end, sites = session_attendance(store, session, present_share)
+    known = {site.id: site for site in store.sites.list()}
+    summary, rows = summarise(
+        session,
+        agency_of(session.host_site_id, known),
+        store.reports.booked(session.id),
+        start,
+        end,
+        sites,
+        store.quality.for_session(session.id),
+    )
+    store.reports.save(summary, rows)
+    return summary
+
+
+def ensure_summaries(store: Store, present_share: float) -> int:
+    """Summarise every closed session that has no summary yet; how many were."""
+    done = 0
+    for session_id in store.reports.missing():
+        try:
+            if write_summary(store, session_id, present_share) is not None:
+                done += 1
+        except Exception:  # one broken log must not keep every report from the office
+            log.exception("session %s: summary not computed", session_id)
+    return done
+
+
 def build_session_report(
     store: Store, settings: Settings, session: Session, now: datetime
 ) -> dict[str, Any]:
     """The session's report from the store (blocking: run it in a thread)."""
-    start, end, entries, sites = session_inputs(
-        store, session, settings.attendance_present_share, now
-    )
+    start, end, sites = session_attendance(store, session, settings.attendance_present_share, now)
+    entries = all_entries(store, session.id)
     roster = store.sessions.roster_sites(session.id)
     known = {site.id: site for site in store.sites.list()}
     organiser = ""
