@@ -13,6 +13,7 @@
 import { requestFile } from "../common/api.js";
 import { byId, element } from "../common/dom.js";
 import { formatDateTime, t } from "../common/i18n.js";
+import { percent, periodQuery, quarterOf } from "./report-model.js";
 import { api, errorMessage, office } from "./state.js";
 
 let summary = null; // the last period report's JSON
@@ -23,14 +24,6 @@ function token() {
 
 function say(text) {
   byId("reports-status").textContent = text;
-}
-
-/** The query of the period chosen in the form (a quarter, or from and to). */
-export function periodQuery(form) {
-  if (form.mode === "range") {
-    return `from=${encodeURIComponent(form.from)}&to=${encodeURIComponent(form.to)}`;
-  }
-  return `quarter=${encodeURIComponent(`${form.year}-Q${form.quarter}`)}`;
 }
 
 function chosen() {
@@ -94,10 +87,6 @@ export function sessionReportSection(session) {
     buttons({ reportSession: String(session.id) }));
 }
 
-function pct(value) {
-  return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)} %`;
-}
-
 function fact(label, value) {
   return element("div", { className: "detail-fact" },
     element("dt", { text: label }), element("dd", { text: value }));
@@ -113,9 +102,9 @@ export function renderReports() {
   const facts = element("dl", { className: "detail-facts" },
     fact(t("office.reports.sessions"), t("office.reports.sessions_value", { sessions: s.sessions, booked: s.booked, held: s.held_online })),
     fact(t("office.reports.halls"), t("office.reports.halls_value", { halls: s.halls, places: s.places })),
-    fact(t("office.reports.attendance"), pct(s.attendance_rate)),
+    fact(t("office.reports.attendance"), percent(s.attendance_rate)),
     fact(t("office.reports.hours"), t("office.reports.hours_value", { session: s.session_hours, halls: s.hall_hours })),
-    fact(t("office.reports.quality"), t("office.reports.quality_value", { mos: s.mean_mos === null ? "—" : s.mean_mos.toFixed(2), poor: pct(s.poor_share) })));
+    fact(t("office.reports.quality"), t("office.reports.quality_value", { mos: s.mean_mos === null ? "—" : s.mean_mos.toFixed(2), poor: percent(s.poor_share) })));
   const repeated = summary.repeated_problems.length
     ? element("ul", { className: "report-repeated" },
       ...summary.repeated_problems.map((p) => element("li", { text: t("office.reports.repeated_item", { name: p.name, count: p.sessions.length }) })))
@@ -171,7 +160,7 @@ async function onClick(event) {
 export function bindReports() {
   const now = new Date();
   byId("reports-year").value = String(now.getFullYear());
-  byId("reports-quarter").value = String(Math.floor(now.getMonth() / 3) + 1);
+  byId("reports-quarter").value = String(quarterOf(now));
   byId("reports-form").addEventListener("submit", loadPeriod);
   byId("reports-mode-quarter").addEventListener("change", showMode);
   byId("reports-mode-range").addEventListener("change", showMode);
