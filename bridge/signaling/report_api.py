@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from bridge.reports.html import render_period_html, render_session_html
 from bridge.reports.period import Period, PeriodError, date_range, period_report, quarter
 from bridge.reports.session_report import ReportSession, session_report
 from bridge.reports.summaries import SessionSummary, agency_of, summarise
+from bridge.reports.windows import QualityWindow
 from bridge.settings import Settings
 from bridge.signaling import schemas as s
 from bridge.signaling.attendance_api import all_entries, session_attendance
@@ -101,9 +103,14 @@ def ensure_summaries(store: Store, present_share: float) -> int:
 
 
 def build_session_report(
-    store: Store, settings: Settings, session: Session, now: datetime
+    store: Store,
+    settings: Settings,
+    session: Session,
+    now: datetime,
+    pending: Sequence[QualityWindow] = (),
 ) -> dict[str, Any]:
-    """The session's report from the store (blocking: run it in a thread)."""
+    """The session's report from the store (blocking: run it in a thread); ``pending``:
+    a live session's windows still open, counted as they stand (as ``GET /quality``)."""
     start, end, sites = session_attendance(store, session, settings.attendance_present_share, now)
     entries = all_entries(store, session.id)
     roster = store.sessions.roster_sites(session.id)
@@ -128,11 +135,14 @@ def build_session_report(
         present_share=settings.attendance_present_share,
         generated_at=now,
     )
+    stored = store.quality.for_session(session.id)
+    kept = {(w.site_id, w.start) for w in stored}
+    windows = stored + [w for w in pending if (w.site_id, w.start) not in kept]
     return session_report(
         described,
         roster,
         sites,
-        store.quality.for_session(session.id),
+        windows,
         store.bookings.agenda_of(session.id),
         store.notices.list(session.id),
         entries,
@@ -215,7 +225,9 @@ class ReportRoutes:
     summaries: SummaryWriter | None = None
 
     def _issuer(self, report_host: str = "") -> str:
-        return (self.settings.office_name.strip() or report_host).upper()
+        # The office's name; else the session's host hall, else the system's own name.
+        name = self.settings.office_name.strip() or report_host or "Hệ thống giao ban trực tuyến"
+        return name.upper()
 
     def _lang(self, request: Request) -> str:
         lang = request.query_params.get("lang")
@@ -231,9 +243,11 @@ class ReportRoutes:
         if self.summaries is not None:  # a session closed a moment ago: its logs written
             for flush in self.summaries.flushers:
                 await flush()
+        quality_log = getattr(self, "quality_log", None)
+        pending = [] if quality_log is None else quality_log.pending(session.id)
         now = datetime.now(UTC)
         return await asyncio.to_thread(
-            build_session_report, self.store, self.settings, session, now
+            build_session_report, self.store, self.settings, session, now, pending
         )
 
     async def session_report(self, request: Request, caller: Any, _: None) -> s.SessionReportReply:
