@@ -4,10 +4,10 @@ and the recordings. Pure: everything is passed in (``bridge.signaling.report_api
 it from the store); the HTML page and the CSV are drawn from this same dict
 (``bridge.reports.html``, ``bridge.reports.csv_export``), so the three never disagree.
 
-**Timeline.** The session's span in 20 s cells (cell *i* starts ``start + 20 i`` s); each
-site's row is one character per cell: ``g`` good, ``f`` fair, ``p`` poor, ``u`` unknown
-(read, but no figures), ``.`` no window (not connected). A window lands in the cell its
-start falls in.
+**Timeline.** The session's span in 20 s cells on the windows' own grid (the UTC 20 s
+grid: cell 0 holds the span's start, cell *i* starts 20 *i* s after the timeline's
+``start``); each site's row is one character per cell: ``g`` good, ``f`` fair, ``p`` poor,
+``u`` unknown (read, but no figures), ``.`` no window (not connected).
 
 **Operators' actions.** The audit entries of staff accounts (``by`` ``account:…``): what
 people did — mutes, the floor, the shown site, removals, the roll call, opening and
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.attendance.model import RollCall, SiteAttendance
@@ -105,7 +105,9 @@ def timeline(
 ) -> dict[str, Any]:
     """The per-site cell strings of the span (see the module's docstring)."""
     length = max(0.0, (end - start).total_seconds())
-    cells = max(1, math.ceil(length / WINDOW_S)) if length > 0 else 0
+    # Cells on the windows' own grid (UTC, every 20 s): cell 0 holds the span's start.
+    start = start - timedelta(seconds=start.timestamp() % WINDOW_S)
+    cells = max(1, math.ceil((end - start).total_seconds() / WINDOW_S)) if length > 0 else 0
     rows = {site_id: [NO_WINDOW] * cells for site_id in site_ids}
     for w in windows:
         row = rows.get(w.site_id)
