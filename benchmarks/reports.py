@@ -90,7 +90,8 @@ def generated(store: Store, seed: int = 14) -> None:
         rows = []
         for hall in halls:
             connected = length * rng.choice((0.0, 0.5, 0.9, 1.0, 1.0, 1.0))
-            poor = rng.randrange(0, 40) if hall in bad else rng.choice((0, 0, 0, 1))
+            # A good hall has a poor window now and then; a bad one, often.
+            poor = rng.randrange(0, 40) if hall in bad else int(rng.random() < 0.0002)
             seen = int(windows * connected / length)
             rows.append(
                 SiteSessionSummary(
@@ -148,7 +149,7 @@ def test_a_quarter_of_1000_sessions_of_100_halls(
     once = time.perf_counter() - started
     assert report["totals"]["sessions"] == SESSIONS
     assert report["totals"]["places"] == SESSIONS * SITES
-    assert len(report["sites"]) == SITES and len(report["repeated_problems"]) >= 5
+    assert len(report["sites"]) == SITES and 5 <= len(report["repeated_problems"]) < 20
     assert once <= BOUND_S, f"{once:.2f} s"
     found = benchmark(_report, store, settings)
     assert found["totals"] == report["totals"]
