@@ -66,5 +66,6 @@ bench: $(TEST_STAMP)
 	$(PY) -m pip install -q -e '.[test,bench]'
 	@command -v espeak-ng >/dev/null || ($(SUDO) apt-get install -y -qq espeak-ng)
 	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only $(PYTEST_ARGS)
+	$(PY) -m pytest benchmarks/reports.py --benchmark-enable --benchmark-only $(PYTEST_ARGS)
 	$(PY) -m pytest -q benchmarks/test_speech_quality.py
 	$(PY) -m benchmarks.speech --offline

@@ -30,6 +30,7 @@ from bridge.store import NotFound, SessionState, Store
 log = logging.getLogger(__name__)
 
 PUSH_BATCH = 10  # halls given a new profile per turn of the event loop
+SHUTDOWN = "shutdown"  # who closes the live sessions when the bridge stops
 
 
 class SessionUnavailable(Exception):
@@ -85,6 +86,8 @@ class LiveSessions:
         self._live: dict[int, LiveSession] = {}
         self._lock = asyncio.Lock()
         self.on_open: list[Callable[[LiveSession], None]] = []
+        # Issue 14: told the id of each session closed for good (not a shutdown's).
+        self.on_closed: list[Callable[[int], None]] = []
         self.keeper = LiveStateKeeper(store.live_state.save)
         self._reports = ReportWriter(store)
         self._writes: set[asyncio.Task[None]] = set()  # results on their way to the store
@@ -309,6 +312,13 @@ class LiveSessions:
             await asyncio.sleep(interval)
 
     async def close(self, session_id: int, by: str) -> None:
+        await self._close_live(session_id, by)
+        if by != SHUTDOWN:
+            # Issue 14: the session is closed for good (its report's summaries are made).
+            for hook in self.on_closed:
+                hook(session_id)
+
+    async def _close_live(self, session_id: int, by: str) -> None:
         live = self._live.pop(session_id, None)
         if live is not None:
             self.keeper.forget(session_id)
@@ -324,7 +334,7 @@ class LiveSessions:
         start (shutting down is not closing the sessions)."""
         await self.keeper.flush()
         for session_id in list(self._live):
-            await self.close(session_id, "shutdown")
+            await self._close_live(session_id, SHUTDOWN)
 
     async def follow_store(self, interval: float = 2.0) -> None:
         """Close live sessions that were closed in the store by someone else (``bridge

@@ -88,6 +88,9 @@ class Action(StrEnum):
     RECORDING_CONTROL = "recording.control"
     RECORDING_LIST = "recording.list"
     RECORDING_DOWNLOAD = "recording.download"
+    # Issue 14: reports, per session and over a period (HTTP).
+    REPORTS_SESSION = "reports.session"
+    REPORTS_PERIOD = "reports.period"
 
 
 @dataclass(frozen=True)
@@ -182,4 +185,9 @@ INFO: dict[Action, ActionInfo] = {
     A.RECORDING_CONTROL: ActionInfo(True, True, "start or stop recording a session"),
     A.RECORDING_LIST: ActionInfo(True, False, "list a session's recordings and manifests"),
     A.RECORDING_DOWNLOAD: ActionInfo(True, True, "download a session's recording"),
+    # Issue 14: a session's report is a console read (its staff, its organiser, the office,
+    # admin); the period report is not about one session: the route keeps an organiser to
+    # its own sessions.
+    A.REPORTS_SESSION: ActionInfo(True, False, "read a session's report (JSON, CSV, printable)"),
+    A.REPORTS_PERIOD: ActionInfo(False, False, "read the report over a period or a quarter"),
 }

@@ -128,6 +128,10 @@ _BY_ROLE[Role.OPERATOR] = _BY_ROLE[Role.OPERATOR] | _ROLL_CALL
 _RECORDING_CONTROL = frozenset({A.RECORDING_CONTROL})
 _BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | _RECORDING_CONTROL | {A.RECORDING_DOWNLOAD}
 _BY_ROLE[Role.OPERATOR] = _BY_ROLE[Role.OPERATOR] | _RECORDING_CONTROL
+# Issue 14: the period report is the office's (and admin's, through _STAFF) and an
+# organiser's over its own sessions (the route filters); operators and observers see the
+# reports of their sessions only. A session's report is a console read (_CONSOLE_READ).
+_BY_ROLE[Role.ORGANISER] = _BY_ROLE[Role.ORGANISER] | {A.REPORTS_PERIOD}
 _EVERY_SESSION = frozenset({Role.ADMIN, Role.OFFICE})
 
 

@@ -48,6 +48,7 @@ from bridge.signaling.outbound import site_entry
 from bridge.signaling.profile_api import ProfileRoutes
 from bridge.signaling.readiness_api import ReadinessRoutes
 from bridge.signaling.recording_api import RecordingRoutes
+from bridge.signaling.report_api import PERIOD_QUERY, QUARTER_PATTERN, ReportRoutes
 from bridge.signaling.roster_api import RosterRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
@@ -137,6 +138,8 @@ class ApiRoute:
     # D (issue 13): a multipart/form-data body, its text fields this model's and a ``file``
     # part (the handler reads the form itself, streaming: its document may be megabytes).
     form: type[m._Body] | None = None
+    # Issue 14: optional query parameters that are text of a pattern: (name, regex).
+    patterns: tuple[tuple[str, str], ...] = ()
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -331,6 +334,29 @@ ROUTES: list[ApiRoute] = [
     ApiRoute("GET", "/api/recordings/{recording_id:int}/manifest", Action.RECORDING_LIST,
              "recording_manifest", s.ManifestReply, conflicts=True,
              summary="A complete recording's SHA-256 manifest (logged)"),
+    # Issue 14: reports (report_api.py), per session and over a period or a quarter.
+    ApiRoute("GET", "/api/sessions/{id:int}/report", Action.REPORTS_SESSION, "session_report",
+             s.SessionReportReply,
+             summary="The session's report: attendance, quality, timeline, agenda, actions"),
+    ApiRoute("GET", "/api/sessions/{id:int}/report.csv", Action.REPORTS_SESSION,
+             "session_report_csv", str, choices=(("lang", ("vi", "en")),),
+             media_type="text/csv", strict_query=True,
+             summary="The session's report as CSV, one line per hall"),
+    ApiRoute("GET", "/api/sessions/{id:int}/report.html", Action.REPORTS_SESSION,
+             "session_report_html", str, media_type="text/html", strict_query=True,
+             summary="The session's report, printable (A4, an administrative document)"),
+    ApiRoute("GET", "/api/reports", Action.REPORTS_PERIOD, "period_report",
+             s.PeriodReportReply, dates=PERIOD_QUERY, patterns=(("quarter", QUARTER_PATTERN),),
+             strict_query=True,
+             summary="The report over a period (from, to) or a quarter (an organiser: its own)"),
+    ApiRoute("GET", "/api/reports.csv", Action.REPORTS_PERIOD, "period_report_csv", str,
+             dates=PERIOD_QUERY, patterns=(("quarter", QUARTER_PATTERN),),
+             choices=(("lang", ("vi", "en")),), media_type="text/csv", strict_query=True,
+             summary="The period's report as CSV: totals, halls, organisers, agencies"),
+    ApiRoute("GET", "/api/reports.html", Action.REPORTS_PERIOD, "period_report_html", str,
+             dates=PERIOD_QUERY, patterns=(("quarter", QUARTER_PATTERN),),
+             media_type="text/html", strict_query=True,
+             summary="The period's report, printable, with charts"),
 ]
 # fmt: on
 
@@ -344,6 +370,7 @@ class Api(
     NoticeRoutes,
     AttendanceRoutes,
     RecordingRoutes,
+    ReportRoutes,
 ):
     def __init__(
         self,
@@ -730,7 +757,12 @@ async def read_body(request: Request, limit: int = m.MAX_MESSAGE_BYTES) -> bytes
 
 def _known_query(request: Request, route: ApiRoute) -> None:
     """Issue 13 B: refuse a query parameter the route does not name (a typo: ``?form=``)."""
-    known = {*route.query, *route.dates, *(name for name, _ in route.choices)}
+    known = {
+        *route.query,
+        *route.dates,
+        *(name for name, _ in route.choices),
+        *(name for name, _ in route.patterns),
+    }
     for name in request.query_params:
         if name not in known:
             raise field_error(name[:64] or "query", Problem.UNKNOWN_FIELD)

@@ -23,6 +23,7 @@ from bridge.live import AiortcMedia, LiveSessions
 from bridge.live.audit import AuditLog, AuditRecord
 from bridge.live.quality_log import QualityLog
 from bridge.live.recording import LiveRecordings
+from bridge.live.summaries import SummaryWriter
 from bridge.mail import Mailer, MailSettings
 from bridge.media.startup import install
 from bridge.mixer.core import MixerConfig
@@ -31,6 +32,7 @@ from bridge.settings import Settings
 from bridge.signaling import broadcast
 from bridge.signaling.api import Api, error_response
 from bridge.signaling.errors import ErrorCode, SignalingError, pick_lang
+from bridge.signaling.report_api import write_summary
 from bridge.signaling.websocket import SignalingHandler
 from bridge.store import Store
 from bridge.tls import HSTS
@@ -110,6 +112,13 @@ def create_app(settings: Settings, store: Store) -> Starlette:
         store, settings.recordings_dir, audit.record, settings.recording_retention_days
     )
     sessions.on_open.append(recordings.attach)
+    # Issue 14: a session closed for good gets its report's summaries, once its audit log
+    # and quality windows are written.
+    summaries = SummaryWriter(
+        lambda sid: write_summary(store, sid, settings.attendance_present_share),
+        [audit.flush, quality_log.flush],
+    )
+    sessions.on_closed.append(summaries.session_closed)
     # Issue 13 B: the bookings' e-mails, sent off the event loop.
     mailer = Mailer(
         MailSettings(
@@ -124,6 +133,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     )
     api = Api(store, sessions, audit, settings, mailer, recordings)
     api.quality_log = quality_log
+    api.summaries = summaries
     signaling = SignalingHandler(store, sessions, audit, settings.default_lang)
 
     async def console_page(request: Request) -> Response:
@@ -209,6 +219,7 @@ def create_app(settings: Settings, store: Store) -> Starlette:
     app.state.sessions = sessions
     app.state.audit = audit
     app.state.quality_log = quality_log
+    app.state.summaries = summaries
     app.state.mailer = mailer
     app.state.recordings = recordings
     return app

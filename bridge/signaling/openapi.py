@@ -75,7 +75,7 @@ def error_statuses(route: ApiRoute) -> list[int]:
         statuses.add(404)
     if route.body is not None:
         statuses |= {400, 413, 422}
-    if route.query or route.choices or route.dates:
+    if route.query or route.choices or route.dates or route.patterns:
         statuses.add(422)
     if route.conflicts:
         statuses.add(409)
@@ -153,6 +153,15 @@ def _operation(route: ApiRoute, schemas: dict[str, Any]) -> dict[str, Any]:
                 "schema": {"type": "string", "format": "date"},
             }
             for name in route.dates
+        ]
+        + [  # issue 14: text of a pattern (a quarter)
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": f"^{pattern}$"},
+            }
+            for name, pattern in route.patterns
         ],
         "responses": {
             str(route.status): _success(route, schemas),

@@ -779,3 +779,36 @@ class ManifestReply(TypedDict):
     ended_at: str
     duration_s: float
     chapters: list[ChapterJson]
+
+
+# ---- Issue 14: reports --------------------------------------------------------------------
+# The reports' inner rows are documented in docs/reports.md; here their outline.
+
+
+@_closed
+class SessionReportReply(TypedDict):
+    session: dict[str, Any]
+    generated_at: str
+    present_share: float
+    window_s: int
+    totals: dict[str, int]
+    sites: list[dict[str, Any]]
+    timeline: dict[str, Any]
+    worst: list[dict[str, Any]]
+    agenda: str
+    notices: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    recordings: list[dict[str, Any]]
+
+
+@_closed
+class PeriodReportReply(TypedDict):
+    period: dict[str, Any]
+    generated_at: str
+    totals: dict[str, Any]
+    sites: list[dict[str, Any]]
+    organisers: list[dict[str, Any]]
+    agencies: list[dict[str, Any]]
+    months: list[dict[str, Any]]
+    repeated_problems: list[dict[str, Any]]
+    session_list: list[dict[str, Any]]

@@ -532,3 +532,53 @@ recording_access = Table(
     Column("action", String(32), nullable=False),
     Index("ix_recording_access_recording_id", "recording_id"),
 )
+
+
+# ---- Issue 14: reports' summaries --------------------------------------------------------
+
+# One row per session once it is closed (bridge/reports/summaries.py): what the period
+# report counts of it, so a quarter of a thousand sessions is read, not recomputed from
+# their audit logs. ``booked``: it came from a booking; ``held_online``: a hall connected.
+session_summaries = Table(
+    "session_summaries",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("organiser_id", Integer),
+    Column("agency", String(200), nullable=False),
+    Column("host_site_id", Integer, nullable=False),
+    Column("booked", Integer, nullable=False),
+    Column("held_online", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=False),
+    Column("length_s", Float, nullable=False),
+    Column("halls", Integer, nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    Index("ix_session_summaries_started_at", "started_at"),
+)
+
+# One row per (closed session, roster site): its attendance and quality in that session.
+# The session's organiser, agency and start are repeated here so that a period (and an
+# organiser's own sessions) is one range read of this table.
+site_session_summaries = Table(
+    "site_session_summaries",
+    metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("organiser_id", Integer),
+    Column("agency", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("length_s", Float, nullable=False),
+    Column("connected_s", Float, nullable=False),
+    Column("present", Integer, nullable=False),
+    Column("late_s", Float, nullable=False),
+    Column("left_early_s", Float, nullable=False),
+    Column("reconnections", Integer, nullable=False),
+    Column("windows", Integer, nullable=False),
+    Column("poor_windows", Integer, nullable=False),
+    Column("mos_windows", Integer, nullable=False),
+    Column("mean_mos", Float),
+    PrimaryKeyConstraint("session_id", "site_id"),
+    Index("ix_site_session_summaries_started_at", "started_at"),
+    Index("ix_site_session_summaries_site_id", "site_id"),
+)

@@ -18,6 +18,7 @@
     store.attendance each session's roll call (issue 14)
     store.quality    each site's link quality per 20 s window of a session (issue 14)
     store.recordings a session's recordings and who fetched them (issue 14)
+    store.reports    closed sessions' summaries, per session and per site (issue 14)
 
 Synchronous on purpose: each call is one short transaction of well under a millisecond
 (bar password hashing), and async callers run it in a thread.
@@ -45,6 +46,7 @@ from bridge.store.profiles import ProfileReports, Profiles
 from bridge.store.quality import QualityWindows
 from bridge.store.readiness import ConnectionTests
 from bridge.store.recordings import Recordings
+from bridge.store.reports import Reports
 from bridge.store.secrets import Passwords
 from bridge.store.sessions import Sessions
 from bridge.store.sites import Sites
@@ -87,6 +89,7 @@ class Store:
         self.quality = QualityWindows(self.db)
         # Issue 14: recordings.
         self.recordings = Recordings(self.db)
+        self.reports = Reports(self.db)
 
     @property
     def path(self) -> Path:

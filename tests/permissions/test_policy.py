@@ -71,6 +71,9 @@ RUN = RUN | {A.ATTENDANCE_ROLL_CALL}
 # Issue 14: recordings — every console lists them; the session's runners start and stop
 # recording; only the organiser (own), the office and admin download.
 READS = READS | {A.RECORDING_LIST}
+# Issue 14: a session's report is read by every console of it; the period report is the
+# office's, admin's and (over its own sessions) an organiser's.
+READS = READS | {A.REPORTS_SESSION}
 
 
 def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
@@ -89,7 +92,8 @@ def test_each_role_gets_exactly_its_actions_on_a_session_it_is_tied_to():
         | PROFILE_READ
         | BOOKING
         | {A.NOTICE_POST}
-        | {A.RECORDING_CONTROL, A.RECORDING_DOWNLOAD},
+        | {A.RECORDING_CONTROL, A.RECORDING_DOWNLOAD}
+        | {A.REPORTS_PERIOD},
         OPERATOR: ANYONE
         | {A.LOGOUT, A.SITE_LIST, A.SESSION_LIST}
         | {A.READINESS_TEST, A.SITE_TESTS_VIEW}
@@ -236,6 +240,8 @@ def test_action_values_are_the_wire_strings():
         *("attendance.view", "attendance.roll_call"),
         # Issue 14: recording.
         *("recording.control", "recording.list", "recording.download"),
+        # Issue 14: reports.
+        *("reports.session", "reports.period"),
     }
 
 
@@ -439,3 +445,15 @@ def test_a_recording_is_downloaded_only_by_its_organiser_the_office_and_admin():
     assert not authorize(OPERATOR, A.RECORDING_CONTROL, OTHER).allowed
     assert not authorize(OBSERVER, A.RECORDING_CONTROL, SESSION).allowed
     assert not authorize(HALL, A.RECORDING_CONTROL, SESSION).allowed
+
+
+def test_reports_by_role():
+    for principal in (ADMIN, OFFICE, ORGANISER, OPERATOR, OBSERVER):
+        assert authorize(principal, A.REPORTS_SESSION, SESSION).allowed, principal
+    assert authorize(ORGANISER, A.REPORTS_SESSION, OTHER).reason == "not_organiser"
+    assert authorize(OBSERVER, A.REPORTS_SESSION, OTHER).reason == "not_assigned"
+    assert authorize(HALL, A.REPORTS_SESSION, SESSION).reason == "role"
+    for principal in (ADMIN, OFFICE, ORGANISER):
+        assert authorize(principal, A.REPORTS_PERIOD, None).allowed, principal
+    for principal in (OPERATOR, OBSERVER, HALL):
+        assert authorize(principal, A.REPORTS_PERIOD, None).reason == "role", principal

@@ -47,7 +47,7 @@ def test_fresh_file_is_migrated_to_head(db_path: Path) -> None:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [
             (head_revision(),)
         ]
-    assert head_revision() == "0009"
+    assert head_revision() == "0010"
 
 
 def test_reopening_runs_no_migration(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -12,6 +12,7 @@ import { t } from "../common/i18n.js";
 import { bindNotices, noticesSection } from "./notices.js";
 import { recordingsSection } from "./recordings.js";
 import { openInvitation, saveCalendarFile } from "./print.js";
+import { sessionReportSection } from "./reports.js";
 import { api, errorMessage, office, siteName } from "./state.js";
 import { officeSpan } from "./time.js";
 
@@ -101,7 +102,7 @@ async function showSession(id) {
     element("button", { type: "button", className: "button button-small", dataset: { do: "add" }, text: t("office.roster.add"), disabled: !open || !others.length }));
   const notices = await noticesSection(session);
   const recordings = await recordingsSection(session); // issue 14
-  byId("detail-body").replaceChildren(facts,
+  byId("detail-body").replaceChildren(facts, sessionReportSection(session),
     element("h3", { text: t("office.detail.roster", { count: session.roster.length }) }),
     element("ul", { className: "detail-halls" }, ...halls), add, notices, recordings);
 }

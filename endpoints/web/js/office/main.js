@@ -10,6 +10,7 @@
  *   calendar.js, detail.js, print.js   the calendar, an item's panel, invitations
  *   notice-model.js (pure), notices.js   a session's notices and read receipts (its panel)
  *   queue.js, booking-form.js, notifications.js   the other tabs
+ *   reports.js   the reports tab (a quarter or a range), a closed session's report
  */
 
 import { ApiError } from "../common/api.js";
@@ -22,9 +23,10 @@ import { renderNotices } from "./notices.js";
 import { bindNotifications, loadNotifications, renderNotifications } from "./notifications.js";
 import { bindPrint, closeInvitation } from "./print.js";
 import { bindQueue, loadQueue, renderQueue } from "./queue.js";
+import { bindReports, renderReports } from "./reports.js";
 import { api, isOffice, loadAuth, office, setAuth } from "./state.js";
 
-const TABS = ["calendar", "queue", "book", "notifications"];
+const TABS = ["calendar", "queue", "book", "notifications", "reports"];
 
 function setView(view) {
   document.body.dataset.view = view;
@@ -135,6 +137,7 @@ async function main() {
   bindBookingForm();
   bindNotifications();
   bindPrint();
+  bindReports();
   try {
     await setLang(detectLang());
   } catch (err) {
@@ -147,6 +150,7 @@ async function main() {
     renderNotifications();
     renderRosterPicker();
     renderNotices();
+    renderReports();
   });
   const saved = loadAuth();
   if (saved) {
