@@ -33,7 +33,13 @@ from typing import Any, Protocol
 from bridge.media.video_tap import EncodedFrame
 from bridge.recording import manifest
 from bridge.recording.chapters import Chapter, Kind, Mark, chapters
-from bridge.recording.writer import MAX_STEP, VIDEO_WAIT_S, RecordingWriter, sniff_codec
+from bridge.recording.writer import (
+    AUDIO_ONLY_AFTER_S,
+    MAX_STEP,
+    VIDEO_WAIT_S,
+    RecordingWriter,
+    sniff_codec,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,7 @@ class Recorder:
         *,
         queue_size: int = QUEUE_SIZE,
         video_wait_s: float = VIDEO_WAIT_S,
+        audio_only_after_s: float = AUDIO_ONLY_AFTER_S,
         metadata: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -116,7 +123,7 @@ class Recorder:
         self._written: Any = None  # the worker's: what the writer closed
         self._chapters: list[Chapter] = []
         meta = {"creation_time": started_at.isoformat(), **(metadata or {})}
-        self._writer = RecordingWriter(self.path, meta, video_wait_s)
+        self._writer = RecordingWriter(self.path, meta, video_wait_s, audio_only_after_s)
         self._thread = threading.Thread(target=self._work, name="recorder", daemon=True)
         self._thread.start()
 

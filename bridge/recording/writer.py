@@ -15,10 +15,12 @@ timestamps this module gives them:
 
 The container is opened lazily, because Matroska needs every track in its header: at the
 first keyframe (the video track takes its codec and size: VP8 → ``.webm``, H.264 →
-``.mkv``), or once ``video_wait_s`` have passed without one — then with a video track of
-the default size if some hall sends video at all (a VP8 or H.264 decoder reads each
-keyframe's own size; a switch between halls changes it anyway), audio-only if none does.
-Audio waiting for that is held in memory (``video_wait_s`` of packets).
+``.mkv``), or once ``video_wait_s`` have passed without one while some hall sends video
+(then a video track of the default size: a VP8 or H.264 decoder reads each keyframe's own
+size; a switch between halls changes it anyway). While no hall sends video at all — a
+recording started as the session opens, its halls' media still connecting — it waits on,
+up to ``audio_only_after_s``: only then is the file audio-only. Audio waiting for that is
+held in memory (at most ``audio_only_after_s`` of packets: ~1 MB for 2 minutes).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ REANCHOR_S = 0.5
 MIN_STEP = VIDEO_CLOCK // 1000
 MAX_STEP = 5 * VIDEO_CLOCK  # a larger jump within a source is a restart (as the forwarder)
 VIDEO_WAIT_S = 3.0
+AUDIO_ONLY_AFTER_S = 120.0
 DEFAULT_SIZE = (1280, 720)
 #: The libopus encoder's look-ahead at 48 kHz (2.5 ms + 4 ms): the decoder's pre-skip.
 PRE_SKIP = 312
@@ -197,10 +200,12 @@ class RecordingWriter:
         path: Path,
         metadata: dict[str, str] | None = None,
         video_wait_s: float = VIDEO_WAIT_S,
+        audio_only_after_s: float = AUDIO_ONLY_AFTER_S,
     ) -> None:
         self._stem = path.with_suffix("")
         self._metadata = metadata or {}
         self.video_wait_s = video_wait_s
+        self.audio_only_after_s = max(audio_only_after_s, video_wait_s)
         self._out: Any = None
         self._path: Path | None = None
         self._audio: Any = None
@@ -240,7 +245,9 @@ class RecordingWriter:
         self._audio_last = file_pts = pts + offset
         if self._out is None:
             self._pending.append((payload, file_pts))
-            if at_s >= self.video_wait_s:
+            if at_s >= self.audio_only_after_s or (
+                at_s >= self.video_wait_s and self._seen_codec is not None
+            ):
                 self._open(None)
             return
         self._mux_audio(payload, file_pts)

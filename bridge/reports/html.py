@@ -609,11 +609,11 @@ def render_period_html(report: dict[str, Any], tz: str, issuer: str, place: str 
     )
     repeated = (
         _table(
-            ["Điểm cầu", "Số phiên có sự cố", "Khoảng kém", "MOS"],
+            ["Điểm cầu", "Số phiên có sự cố / tham dự", "Khoảng kém", "MOS"],
             (
                 [
                     f'<span class="rep-hall">{_e(p["name"])}</span>',
-                    str(len(p["sessions"])),
+                    f"{len(p['sessions'])}/{p['attended']}",
                     str(p["poor_windows"]),
                     _mos(p["mean_mos"]),
                 ]

@@ -241,6 +241,7 @@ def period_report(
                 "site_id": p.site_id,
                 "name": site_names.get(p.site_id, f"#{p.site_id}"),
                 "sessions": list(p.sessions),
+                "attended": p.attended,
                 "poor_windows": p.poor_windows,
                 "mean_mos": p.mean_mos,
             }

@@ -38,6 +38,12 @@ from bridge.reports.windows import WINDOW_S, QualityWindow
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIGURES = ("loss_in_pct", "loss_out_pct", "rtt_ms", "jitter_in_ms", "jitter_out_ms")
 POOR_MOS = 3.6  # below this a session's mean MOS counts as a problem
+# A session is trouble for a site with at least 3 poor windows (a minute) making up 5 % of
+# its windows (3 of a 1-hour briefing's 180 would not be; 9 would), or a low mean MOS;
+# repeated, when that is so in a quarter of the sessions it joined (and at least 2).
+TROUBLE_MIN_POOR = 3
+TROUBLE_POOR_SHARE = 0.05
+REPEATED_SESSION_SHARE = 0.25
 WORST = 10
 _ORDER = {Grade.POOR: 0, Grade.FAIR: 1, Grade.UNKNOWN: 2, Grade.GOOD: 3}
 
@@ -228,6 +234,8 @@ class QualityRow(Protocol):
     @property
     def site_id(self) -> int: ...
     @property
+    def windows(self) -> int: ...
+    @property
     def poor(self) -> int: ...
     @property
     def mean_mos(self) -> float | None: ...
@@ -239,32 +247,55 @@ class RepeatedProblem:
 
     site_id: int
     sessions: tuple[int, ...]  # the sessions it had trouble in, in id order
-    poor_windows: int  # over those sessions
+    attended: int  # the sessions of the set it has windows in
+    poor_windows: int  # over the troubled sessions
     mean_mos: float | None  # over those sessions' means
+
+
+def in_trouble(
+    row: QualityRow,
+    mos_below: float = POOR_MOS,
+    min_poor: int = TROUBLE_MIN_POOR,
+    poor_share: float = TROUBLE_POOR_SHARE,
+) -> bool:
+    """Whether a site had trouble in one session: a mean MOS below ``mos_below``, or poor
+    windows that are at least ``min_poor`` *and* ``poor_share`` of its windows. A single
+    poor window — a 20 s blip any hall has now and then — is not trouble."""
+    if row.mean_mos is not None and row.mean_mos < mos_below:
+        return True
+    return row.poor >= min_poor and row.poor >= poor_share * row.windows
 
 
 def repeated_problems(
     rows: Iterable[QualityRow],
     min_sessions: int = 2,
+    session_share: float = REPEATED_SESSION_SHARE,
     mos_below: float = POOR_MOS,
-    min_poor: int = 1,
+    min_poor: int = TROUBLE_MIN_POOR,
+    poor_share: float = TROUBLE_POOR_SHARE,
 ) -> list[RepeatedProblem]:
-    """The sites that had trouble — at least ``min_poor`` poor windows, or a mean MOS below
-    ``mos_below`` — in at least ``min_sessions`` sessions of ``rows``; most sessions first."""
+    """The sites in trouble (``in_trouble``) in at least ``min_sessions`` sessions of
+    ``rows`` *and* in at least ``session_share`` of the sessions they have windows in — so
+    that over a quarter of 40 briefings a hall with two bad days of 40 is not flagged beside
+    one that has trouble every week; most troubled sessions first."""
+    attended: dict[int, set[int]] = {}
     troubled: dict[int, dict[int, QualityRow]] = {}
     for row in rows:
-        bad = row.poor >= min_poor or (row.mean_mos is not None and row.mean_mos < mos_below)
-        if bad:
+        if row.windows > 0:
+            attended.setdefault(row.site_id, set()).add(row.session_id)
+        if in_trouble(row, mos_below, min_poor, poor_share):
             troubled.setdefault(row.site_id, {})[row.session_id] = row
     flagged = []
     for site_id, sessions in troubled.items():
-        if len(sessions) < min_sessions:
+        seen = len(attended.get(site_id, ()) | sessions.keys())
+        if len(sessions) < min_sessions or len(sessions) < session_share * seen:
             continue
         mos = _mean(r.mean_mos for r in sessions.values())
         flagged.append(
             RepeatedProblem(
                 site_id=site_id,
                 sessions=tuple(sorted(sessions)),
+                attended=seen,
                 poor_windows=sum(r.poor for r in sessions.values()),
                 mean_mos=None if mos is None else round(mos, 2),
             )

@@ -314,3 +314,36 @@ async def test_a_hall_shown_only_later_still_has_its_video_recorded(tmp_path):
     assert [kind for kind, _ in back.streams] == ["audio", "video"]
     assert back.video and {(w, h) for _, _, w, h in back.video} == {(160, 120)}
     assert 1.0 <= back.video[0][0] <= 1.1
+
+
+async def test_a_recording_started_before_any_camera_waits_for_one(tmp_path):
+    """Recorded from the session's opening: for its first seconds no hall's media is up
+    yet. The file waits (past ``video_wait_s``) for the first hall's video rather than
+    going audio-only, and the hall shown then is in it; only a whole ``audio_only_after_s``
+    without any camera makes it audio-only."""
+    clock = FakeClock()
+    camera = Camera(60, gop=30)
+    recorder = Recorder(
+        tmp_path / "mo-phien",
+        STARTED,
+        NAMES,
+        lambda _site: camera.ask_keyframe(),
+        clock=clock,
+        video_wait_s=0.5,
+        audio_only_after_s=4.0,
+    )
+    recorder.show(2)
+    encoder = OpusEncoder()
+    for tick in range(150):
+        recorder.audio(encoder.encode(tone(440, tick)), tick * FRAME_SAMPLES)
+        if tick >= 100 and tick % 2 == 0:  # the hall's camera is up at 2 s
+            frame = camera.frame()
+            if frame is not None:
+                recorder.video(2, frame)
+        clock.now += 0.02
+    result = await recorder.stop()
+    assert result.codec == "VP8"
+    back = read_back(result.path)
+    assert [kind for kind, _ in back.streams] == ["audio", "video"]
+    assert back.video and 2.0 <= back.video[0][0] <= 2.1
+    assert min(windows(back.audio, 440, 0.2, 2.8)) > -30, "the audio from the start"

@@ -126,20 +126,31 @@ def test_the_aggregation_equals_a_brute_force_recount(
         "halls": len({r.site_id for r in kept}),
         **brute_places(kept),
     }
-    # Repeated problems: poor windows, or a mean MOS under 3.6, in two sessions or more.
+    # Repeated problems: 3 poor windows and 5 % of them, or a mean MOS under 3.6, in two
+    # sessions or more and in a quarter of the sessions the hall has windows in.
     troubled = {
         hall: {
             r.session_id
             for r in kept
             if r.site_id == hall
-            and (r.poor_windows >= 1 or (r.mean_mos is not None and r.mean_mos < 3.6))
+            and (
+                (r.poor_windows >= 3 and r.poor_windows >= 0.05 * r.windows)
+                or (r.mean_mos is not None and r.mean_mos < 3.6)
+            )
         }
         for hall in NAMES
     }
-    flagged = {hall for hall, ss in troubled.items() if len(ss) >= 2}
+    attended = {
+        hall: {r.session_id for r in kept if r.site_id == hall and r.windows > 0} | troubled[hall]
+        for hall in NAMES
+    }
+    flagged = {
+        hall for hall, ss in troubled.items() if len(ss) >= 2 and 4 * len(ss) >= len(attended[hall])
+    }
     assert {p["site_id"] for p in report["repeated_problems"]} == flagged
     for p in report["repeated_problems"]:
         assert p["sessions"] == sorted(troubled[p["site_id"]])
+        assert p["attended"] == len(attended[p["site_id"]])
     for hall in report["sites"]:
         mine = [r for r in kept if r.site_id == hall["site_id"]]
         assert hall == {

@@ -16,6 +16,7 @@ from bridge.reports.quality import (
     Sample,
     SiteQuality,
     Windows,
+    in_trouble,
     repeated_problems,
     sample_of,
     summarize,
@@ -143,24 +144,41 @@ def test_worst_windows_and_the_summary() -> None:
     }
 
 
+def test_a_blip_is_not_trouble_but_a_minute_of_a_short_session_or_a_low_mos_is() -> None:
+    hour = 180  # windows in a 1-hour briefing
+    assert not in_trouble(SiteQuality(1, 10, hour, hour - 1, 0, 1, 4.3))  # one 20 s blip
+    assert not in_trouble(SiteQuality(1, 10, hour, hour - 8, 0, 8, 4.2))  # 8 of 180: < 5 %
+    assert in_trouble(SiteQuality(1, 10, hour, hour - 9, 0, 9, 4.1))  # 3 minutes: 5 %
+    assert in_trouble(SiteQuality(1, 10, 30, 27, 0, 3, 4.2))  # a minute of a 10-minute call
+    assert not in_trouble(SiteQuality(1, 10, 30, 28, 0, 2, 4.2))  # 40 s: under 3 windows
+    assert in_trouble(SiteQuality(1, 10, hour, hour, 0, 0, 3.5))  # a low mean MOS
+    assert not in_trouble(SiteQuality(1, 10, 0, 0, 0, 0, None))  # never measured
+
+
 def test_repeated_problems_are_sites_in_trouble_in_several_sessions() -> None:
     rows = [
-        SiteQuality(1, 10, 30, 29, 0, 1, 4.3),  # a poor window
+        SiteQuality(1, 10, 30, 26, 0, 4, 4.3),  # poor windows
         SiteQuality(2, 10, 30, 30, 0, 0, 3.5),  # a low mean MOS
         SiteQuality(3, 10, 30, 30, 0, 0, 4.4),
         SiteQuality(1, 11, 30, 30, 0, 0, 4.4),
-        SiteQuality(2, 11, 30, 28, 0, 2, 4.0),
+        SiteQuality(2, 11, 30, 25, 0, 5, 4.0),
         SiteQuality(3, 12, 30, 25, 0, 5, 2.0),
         SiteQuality(4, 12, 30, 25, 0, 5, 2.0),
         SiteQuality(5, 12, 30, 25, 0, 5, 2.0),
+        SiteQuality(1, 13, 30, 29, 0, 1, 4.3),  # a blip each time: never trouble
+        SiteQuality(2, 13, 30, 29, 0, 1, 4.3),
     ]
     flagged = repeated_problems(rows)
-    assert [(p.site_id, p.sessions, p.poor_windows, p.mean_mos) for p in flagged] == [
-        (12, (3, 4, 5), 15, 2.0),  # most sessions first
-        (10, (1, 2), 1, 3.9),
+    assert [(p.site_id, p.sessions, p.attended, p.poor_windows, p.mean_mos) for p in flagged] == [
+        (12, (3, 4, 5), 3, 15, 2.0),  # most sessions first
+        (10, (1, 2), 3, 4, 3.9),
     ]
     assert [p.site_id for p in repeated_problems(rows, min_sessions=1)] == [12, 10, 11]
-    assert [p.site_id for p in repeated_problems(rows, min_poor=2, mos_below=3.0)] == [12]
+    assert [p.site_id for p in repeated_problems(rows, min_poor=5, mos_below=3.0)] == [12]
     assert repeated_problems(rows, min_sessions=4) == []
+    # Two bad sessions of the 9 it joined: not a quarter of them.
+    steady = rows + [SiteQuality(s, 10, 30, 30, 0, 0, 4.4) for s in range(6, 12)]
+    assert [p.site_id for p in repeated_problems(steady)] == [12]
+    assert [p.site_id for p in repeated_problems(steady, session_share=0.2)] == [12, 10]
     with pytest.raises(AttributeError):
         repeated_problems([object()])  # type: ignore[list-item]

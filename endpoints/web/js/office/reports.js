@@ -107,7 +107,7 @@ export function renderReports() {
     fact(t("office.reports.quality"), t("office.reports.quality_value", { mos: s.mean_mos === null ? "—" : s.mean_mos.toFixed(2), poor: percent(s.poor_share) })));
   const repeated = summary.repeated_problems.length
     ? element("ul", { className: "report-repeated" },
-      ...summary.repeated_problems.map((p) => element("li", { text: t("office.reports.repeated_item", { name: p.name, count: p.sessions.length }) })))
+      ...summary.repeated_problems.map((p) => element("li", { text: t("office.reports.repeated_item", { name: p.name, count: p.sessions.length, attended: p.attended }) })))
     : element("p", { className: "muted-text", text: t("office.reports.no_repeated") });
   const sessions = element("ul", { className: "report-sessions" },
     ...summary.session_list.map((x) => element("li", { className: "report-session", dataset: { sessionId: String(x.session_id) } },
