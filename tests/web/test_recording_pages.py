@@ -9,6 +9,7 @@ recording, complete, and the office downloads it. Loopback only (conftest.py).
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -190,6 +191,11 @@ async def test_every_page_shows_the_recording_and_the_office_downloads_it(
         timeout=10,
     ).json()["recordings"]
     assert saved.name == found[0]["file"] and saved.stat().st_size == found[0]["bytes"]
+    # The calendar left open catches up by itself: the session ended, no longer recorded.
+    await item.first.locator(".pill-recording").wait_for(state="detached", timeout=20_000)
+    recording_line = office.locator("#detail-recordings .detail-recording-when")
+    when = await recording_line.inner_text()  # "06:00–06:07 03/12/2026", the office's format
+    assert re.match(r"\d\d:\d\d[–\s].*\d\d/\d\d/\d{4}$", when), when
     await operator.close()
     await other.close()
     await screenshot(office, "office-recordings.png")

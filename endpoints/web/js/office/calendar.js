@@ -77,6 +77,27 @@ export async function loadCalendar() {
   renderCalendar();
 }
 
+/** Read the shown days again, quietly: re-drawn only when something changed (a session
+ * opened, closed, began or stopped recording), so a calendar left open all morning does
+ * not go on saying "in session · RECORDING" of a briefing that ended. */
+export async function refreshCalendar() {
+  const cal = office.calendar;
+  if (!cal.days || !cal.days.length) return;
+  const days = cal.days;
+  let data;
+  try {
+    data = await api("GET", `/api/calendar?from=${days[0]}&until=${days[days.length - 1]}`);
+  } catch {
+    return; // the next round tries again; an explicit reload shows the error
+  }
+  if (cal.days !== days) return; // the user moved on meanwhile
+  const items = data.items || [];
+  if (JSON.stringify(items) === JSON.stringify(cal.items)) return;
+  cal.items = items;
+  cal.info = dayInfo(data.days);
+  renderCalendar();
+}
+
 export function renderCalendar() {
   const cal = office.calendar;
   const days = cal.days;

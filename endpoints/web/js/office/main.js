@@ -17,7 +17,7 @@ import { ApiError } from "../common/api.js";
 import { byId } from "../common/dom.js";
 import { bindLangButtons, detectLang, onLangChange, setLang, t } from "../common/i18n.js";
 import { fillHosts, bindBookingForm, renderRosterPicker } from "./booking-form.js";
-import { bindCalendar, loadCalendar, renderCalendar } from "./calendar.js";
+import { bindCalendar, loadCalendar, refreshCalendar, renderCalendar } from "./calendar.js";
 import { bindDetail } from "./detail.js";
 import { renderNotices } from "./notices.js";
 import { bindNotifications, loadNotifications, renderNotifications } from "./notifications.js";
@@ -26,6 +26,7 @@ import { bindQueue, loadQueue, renderQueue } from "./queue.js";
 import { bindReports, renderReports } from "./reports.js";
 import { api, isOffice, loadAuth, office, setAuth } from "./state.js";
 
+const CALENDAR_REFRESH_MS = 15_000; // sessions open, close and record while the page is open
 const TABS = ["calendar", "queue", "book", "notifications", "reports"];
 
 function setView(view) {
@@ -60,6 +61,11 @@ async function enter() {
   fillHosts();
   showTab("calendar");
   await Promise.all([loadCalendar(), loadQueue(), loadNotifications()]);
+  if (!office.calendarTimer) {
+    office.calendarTimer = setInterval(() => {
+      if (document.visibilityState === "visible" && office.auth) refreshCalendar();
+    }, CALENDAR_REFRESH_MS);
+  }
 }
 
 async function onLogin(event) {

@@ -10,7 +10,7 @@ import { requestFile } from "../common/api.js";
 import { element } from "../common/dom.js";
 import { t } from "../common/i18n.js";
 import { api, errorMessage, office } from "./state.js";
-import { officeClock, officeDay } from "./time.js";
+import { officeClock, officeSpan } from "./time.js";
 
 /** The section for `session`, or "" when the caller may not see its recordings. */
 export async function recordingsSection(session) {
@@ -57,7 +57,7 @@ function size(bytes) {
 }
 
 function recordingItem(recording, status) {
-  const when = `${officeDay(recording.started_at)} ${officeClock(recording.started_at)}`;
+  const when = officeSpan(recording.started_at, recording.ended_at);
   const item = element("li", { className: "detail-recording", dataset: { recordingId: String(recording.id), state: recording.state } },
     element("span", { className: "detail-recording-when", text: when }),
     element("span", { className: "detail-recording-length", text: length(recording.duration_s) }),
