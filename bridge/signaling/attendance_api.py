@@ -29,6 +29,7 @@ from bridge.reports.quality import summarize, window_json, worst
 from bridge.reports.windows import WINDOW_S, QualityWindow
 from bridge.settings import Settings
 from bridge.signaling import messages as m
+from bridge.signaling import outbound
 from bridge.signaling import schemas as s
 from bridge.signaling.errors import ErrorCode, Problem, SignalingError
 from bridge.store import Session, SessionState, Store
@@ -171,7 +172,13 @@ class AttendanceRoutes:
             reason=kept.reason,
             at_site_id=kept.at_site_id,
         )
-        return {"roll_call": roll_call_json(kept)}
+        entry = roll_call_json(kept)
+        live = self.sessions.find(session.id)
+        if live is not None:  # every open roll call shows the same marks
+            message = outbound.roll_call(entry)
+            for console in live.consoles():
+                console.send(message)
+        return {"roll_call": entry}
 
     async def list_roll_call(self, request: Request, caller: Any, _: None) -> s.RollCallsReply:
         """The session's roll call: each marked hall's latest mark, in roster order."""

@@ -375,6 +375,25 @@ class NoticeReadEvent(TypedDict):
     read_at: str
 
 
+class RollCallEntry(TypedDict):
+    """A hall's roll-call mark, as ``GET /api/sessions/{id}/roll-call`` lists it."""
+
+    site_id: int
+    mark: Literal["present", "absent", "elsewhere"]
+    reason: str
+    at_site_id: int | None
+    by: str
+    at: str | None
+
+
+class RollCallEvent(TypedDict):
+    """To consoles: a hall was marked at the roll call (by any console, or the API), so
+    every open roll call shows the same marks."""
+
+    type: Literal["roll_call"]
+    roll_call: RollCallEntry
+
+
 ServerMessage = (
     JoinedMessage
     | ReadyMessage
@@ -406,6 +425,8 @@ ServerMessage = (
     | NoticesMessage
     | NoticeMessage
     | NoticeReadEvent
+    # Issue 14: the roll call.
+    | RollCallEvent
 )
 
 OUTBOUND_TYPES: frozenset[str] = frozenset(
@@ -643,6 +664,10 @@ def notice(entry: NoticeEntry) -> NoticeMessage:
 
 def notice_read(notice_id: int, site_id: int, read_at: str) -> NoticeReadEvent:
     return {"type": "notice_read", "notice_id": notice_id, "site_id": site_id, "read_at": read_at}
+
+
+def roll_call(entry: RollCallEntry) -> RollCallEvent:
+    return {"type": "roll_call", "roll_call": entry}
 
 
 # ---- events ----------------------------------------------------------------------------

@@ -89,6 +89,16 @@ def test_every_builder_makes_a_message_of_its_declared_shape():
         outbound.notice_read(4, 1, "2026-12-09T02:00:00+00:00"),
         # Issue 14: recording.
         outbound.recording(conf),
+        outbound.roll_call(
+            {
+                "site_id": 2,
+                "mark": "absent",
+                "reason": "Mất điện",
+                "at_site_id": None,
+                "by": "account:op",
+                "at": "2026-12-09T01:00:00+00:00",
+            }
+        ),
     ]
     assert {m["type"] for m in built} == outbound.OUTBOUND_TYPES
     for message in built:

@@ -173,3 +173,15 @@ async def test_the_roll_call_of_100_halls(bridge: RunningBridge, chromium: Brows
     assert await observer.input_value(f"{row2} select.rc-mark") == "elsewhere"
     assert await observer.is_disabled(f"{row2} select.rc-mark")
     assert await observer.get_attribute(f"{row2} button.rc-save", "data-permitted") == "false"
+
+    # A mark made at one console reaches the roll call open at another, without a refresh.
+    fourth = roster[3]
+    row4 = f'#roll-call-body > tr[data-site-id="{fourth}"]'
+    await page.select_option(f"{row4} select.rc-mark", "present")
+    await page.click(f"{row4} button.rc-save")
+    await result_of(page, fourth, "saved")
+    await observer.wait_for_function(
+        "() => document.getElementById('roll-call-summary').textContent.includes('4/100')",
+        timeout=5_000,
+    )
+    assert await observer.input_value(f"{row4} select.rc-mark") == "present"

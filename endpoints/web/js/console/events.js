@@ -3,6 +3,7 @@
  * may take), `roster`, `site` / `sites` (batches) / `session` / `shown` / `floor` events,
  * `meters` (10 Hz), `quality` (1 Hz), `profile_status` and `health` (1 Hz: hall-detail.js),
  * `readiness` (the readiness board's changed rows: readiness.js), `recording` (recording.js),
+ * `roll_call` (a mark from any console: roll_call.js),
  * the previews' `answer` and errors; each kept in the
  * model, drawn, and logged in the operator's words.
  */
@@ -20,6 +21,7 @@ import { onPreviewsAnswer, restartPreviews } from "./previews.js";
 import { onHealth, onProfileStatus } from "./hall-detail.js";
 import { onReadiness, onReadyAgain } from "./readiness.js";
 import { onRecording } from "./recording.js";
+import { onRollCall } from "./roll_call.js";
 import { onMeters, onQuality } from "./roster.js";
 import { render, setState } from "./views.js";
 
@@ -78,6 +80,9 @@ export function handleMessage(message) {
       break;
     case "session":
       if (message.session) onSession(message.session);
+      break;
+    case "roll_call": // issue 14: a mark from any console
+      onRollCall(message.roll_call);
       break;
     case "recording": // issue 14
       onRecording(message, true);

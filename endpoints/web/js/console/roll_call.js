@@ -202,6 +202,24 @@ function build() {
   local.sites = sites;
 }
 
+/** Another console (or this one) marked a hall: an open roll call shows it at once — but
+ * a row being edited here keeps what the operator is typing. */
+export function onRollCall(mark) {
+  if (!mark || !$("roll-call-dialog").open) return;
+  const row = local.rows.get(mark.site_id);
+  if (!row) return;
+  row.saved = mark.mark;
+  row.tr.dataset.saved = mark.mark;
+  const editing = row.tr.contains(document.activeElement) && document.activeElement !== row.save;
+  if (!editing) {
+    row.mark.value = mark.mark;
+    row.reason.value = mark.reason || "";
+    row.at.value = mark.at_site_id !== null && mark.at_site_id !== undefined ? String(mark.at_site_id) : "";
+    showFields(row);
+  }
+  renderSummary();
+}
+
 export function openRollCall() {
   if (!mayView() || page.sessionId === null) return;
   build();
