@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class RollCallMark(StrEnum):
@@ -24,6 +25,17 @@ class RollCall:
     at_site_id: int | None = None  # the hall it attended in person (ELSEWHERE)
     by: str = ""
     at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """As the API, the consoles and the report say it."""
+        return {
+            "site_id": self.site_id,
+            "mark": self.mark.value,
+            "reason": self.reason,
+            "at_site_id": self.at_site_id,
+            "by": self.by,
+            "at": self.at.isoformat() if self.at else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,3 +76,29 @@ class SiteAttendance:
     hand_count: int = 0  # times it raised its hand
     shown_count: int = 0  # times it was the shown site
     extra: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def as_json(self, name: str) -> dict[str, Any]:
+        """As ``GET /attendance`` and the session's report say it (``name``: the hall's)."""
+        return {
+            "site_id": self.site_id,
+            "name": name,
+            "intervals": [
+                {"start": i.start.isoformat(), "end": i.end.isoformat(), "seconds": i.seconds}
+                for i in self.intervals
+            ],
+            "connected_s": round(self.connected_s, 3),
+            "first_join": self.first_join.isoformat() if self.first_join else None,
+            "last_leave": self.last_leave.isoformat() if self.last_leave else None,
+            "late_s": round(self.late_s, 3),
+            "left_early_s": round(self.left_early_s, 3),
+            "reconnections": self.reconnections,
+            "share": round(self.share, 4),
+            "measured_present": bool(self.extra.get("measured_present")),
+            "present": self.present,
+            "roll_call": self.roll_call.as_json() if self.roll_call else None,
+            "floor_count": self.floor_count,
+            "floor_s": round(self.floor_s, 3),
+            "mute_count": self.mute_count,
+            "hand_count": self.hand_count,
+            "shown_count": self.shown_count,
+        }

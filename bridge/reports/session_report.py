@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bridge.attendance.model import RollCall, SiteAttendance
+from bridge.attendance.model import SiteAttendance
 from bridge.reports.quality import summarize, window_json, worst
 from bridge.reports.windows import WINDOW_S, QualityWindow
 
@@ -88,18 +88,6 @@ def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat()
 
 
-def _roll_call_json(r: RollCall | None) -> dict[str, Any] | None:
-    if r is None:
-        return None
-    return {
-        "mark": r.mark.value,
-        "reason": r.reason,
-        "at_site_id": r.at_site_id,
-        "by": r.by,
-        "at": _iso(r.at),
-    }
-
-
 def timeline(
     start: datetime, end: datetime, site_ids: Sequence[int], windows: Iterable[QualityWindow]
 ) -> dict[str, Any]:
@@ -157,28 +145,8 @@ def session_report(
         q = quality.get(site.id)
         site_rows.append(
             {
-                "site_id": site.id,
-                "name": site.name,
+                **a.as_json(site.name),
                 "host": site.id == session.host_site_id,
-                "intervals": [
-                    {"start": i.start.isoformat(), "end": i.end.isoformat(), "seconds": i.seconds}
-                    for i in a.intervals
-                ],
-                "connected_s": round(a.connected_s, 3),
-                "first_join": _iso(a.first_join),
-                "last_leave": _iso(a.last_leave),
-                "late_s": round(a.late_s, 3),
-                "left_early_s": round(a.left_early_s, 3),
-                "reconnections": a.reconnections,
-                "share": round(a.share, 4),
-                "measured_present": bool(a.extra.get("measured_present")),
-                "present": a.present,
-                "roll_call": _roll_call_json(a.roll_call),
-                "floor_count": a.floor_count,
-                "floor_s": round(a.floor_s, 3),
-                "mute_count": a.mute_count,
-                "hand_count": a.hand_count,
-                "shown_count": a.shown_count,
                 "quality": {
                     "windows": q.windows if q else 0,
                     "good": q.good if q else 0,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 
@@ -71,40 +71,11 @@ def session_attendance(
 
 
 def roll_call_json(r: RollCall) -> s.RollCallJson:
-    return {
-        "site_id": r.site_id,
-        "mark": r.mark.value,
-        "reason": r.reason,
-        "at_site_id": r.at_site_id,
-        "by": r.by,
-        "at": r.at.isoformat() if r.at else None,
-    }
+    return cast(s.RollCallJson, r.as_json())
 
 
 def site_attendance_json(a: SiteAttendance, name: str) -> s.SiteAttendanceJson:
-    return {
-        "site_id": a.site_id,
-        "name": name,
-        "intervals": [
-            {"start": i.start.isoformat(), "end": i.end.isoformat(), "seconds": i.seconds}
-            for i in a.intervals
-        ],
-        "connected_s": round(a.connected_s, 3),
-        "first_join": a.first_join.isoformat() if a.first_join else None,
-        "last_leave": a.last_leave.isoformat() if a.last_leave else None,
-        "late_s": round(a.late_s, 3),
-        "left_early_s": round(a.left_early_s, 3),
-        "reconnections": a.reconnections,
-        "share": round(a.share, 4),
-        "measured_present": bool(a.extra.get("measured_present")),
-        "present": a.present,
-        "roll_call": roll_call_json(a.roll_call) if a.roll_call else None,
-        "floor_count": a.floor_count,
-        "floor_s": round(a.floor_s, 3),
-        "mute_count": a.mute_count,
-        "hand_count": a.hand_count,
-        "shown_count": a.shown_count,
-    }
+    return cast(s.SiteAttendanceJson, a.as_json(name))
 
 
 def quality_json(session_id: int, windows: Sequence[QualityWindow]) -> s.QualityReply:
