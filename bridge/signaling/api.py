@@ -13,6 +13,7 @@ table (``openapi.py``), so the document cannot drift from what the API does.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ from bridge.signaling.report_api import PERIOD_QUERY, QUARTER_PATTERN, ReportRou
 from bridge.signaling.roster_api import RosterRoutes
 from bridge.signaling.scope import principal_of, session_scope
 from bridge.signaling.throttle import ADDRESS_RULE, USERNAME_RULE, LoginThrottle
+from bridge.signaling.tickets import TICKET_PATTERN, DownloadTickets
 from bridge.store import Session, SessionState, Site, SiteLevel, Store, StoreError
 from bridge.store.errors import Conflict, InvalidCredentials, NotFound
 from bridge.store.office import check_email
@@ -140,6 +142,9 @@ class ApiRoute:
     form: type[m._Body] | None = None
     # Issue 14: optional query parameters that are text of a pattern: (name, regex).
     patterns: tuple[tuple[str, str], ...] = ()
+    # Issue 14: a ``?ticket=`` may stand in for the Authorization header (tickets.py: a
+    # recording fetched by the browser's download manager, which sends no header).
+    ticket: bool = False
 
 
 # The API, one row per route: what it is (its action) and who may take it is decided by
@@ -330,7 +335,11 @@ ROUTES: list[ApiRoute] = [
              summary="Whether the session is being recorded, and its recordings"),
     ApiRoute("GET", "/api/recordings/{recording_id:int}", Action.RECORDING_DOWNLOAD,
              "download_recording", str, conflicts=True, media_type="video/webm",
+             patterns=(("ticket", TICKET_PATTERN),), ticket=True,
              summary="A complete recording's file, as an attachment (every download logged)"),
+    ApiRoute("POST", "/api/recordings/{recording_id:int}/ticket", Action.RECORDING_DOWNLOAD,
+             "recording_ticket", s.TicketReply, conflicts=True,
+             summary="A one-time link to the file for the browser's download manager (60 s)"),
     ApiRoute("GET", "/api/recordings/{recording_id:int}/manifest", Action.RECORDING_LIST,
              "recording_manifest", s.ManifestReply, conflicts=True,
              summary="A complete recording's SHA-256 manifest (logged)"),
@@ -392,6 +401,7 @@ class Api(
             store, settings.recordings_dir, audit.record, settings.recording_retention_days
         )
         self._throttle = LoginThrottle()
+        self.tickets = DownloadTickets()  # issue 14: recordings' one-time download links
         # One argon2 verification at a time: however many logins arrive, they take at
         # most one core, and the mixer's clock keeps the other.
         self._hashing = asyncio.Semaphore(1)
@@ -430,7 +440,7 @@ class Api(
                 caller = (
                     None
                     if route.action is Action.LOGIN
-                    else await self._authorize(request, route.action)
+                    else await self._authorize(request, route.action, route.ticket)
                 )
                 if route.strict_query:  # issue 13 B
                     _known_query(request, route)
@@ -455,12 +465,16 @@ class Api(
 
         return endpoint
 
-    async def _authorize(self, request: Request, action: Action) -> Caller:
+    async def _authorize(self, request: Request, action: Action, ticket: bool = False) -> Caller:
         if action in HALL_ACTIONS:  # D: a hall's routes take its join token
             hall: Caller = await self.authorize_hall(request, action)
             return hall
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
+        if ticket and not scheme and "ticket" in request.query_params:
+            # Issue 14: the ticket stands for the bearer token that asked for it (once).
+            token = self._redeem_ticket(request)
+            scheme = "bearer"
         if scheme.lower() != "bearer" or not token:
             raise SignalingError(ErrorCode.UNAUTHORIZED)
         try:
@@ -483,6 +497,16 @@ class Api(
         if not decision.allowed:
             raise SignalingError(ErrorCode.FORBIDDEN, f"{action}: {decision.reason}")
         return Caller(principal, token, session)
+
+    def _redeem_ticket(self, request: Request) -> str:
+        given = request.query_params["ticket"]
+        recording_id = request.path_params.get("recording_id", 0)
+        if re.fullmatch(TICKET_PATTERN, given) is None:
+            raise field_error("ticket", Problem.INVALID)
+        token = self.tickets.redeem(given, recording_id, time.monotonic())
+        if token is None:  # unknown, used, expired or another recording's
+            raise SignalingError(ErrorCode.UNAUTHORIZED, "ticket", field="ticket")
+        return token
 
     # ---- routes --------------------------------------------------------------------------
     # Each takes the request, the caller (None for login) and the validated body (None for

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -29,6 +31,7 @@ from bridge.signaling import messages as m
 from bridge.signaling import schemas as s
 from bridge.signaling.errors import ErrorCode, SignalingError
 from bridge.signaling.outbound import recording_entry
+from bridge.signaling.tickets import DownloadTickets
 from bridge.store import NotFound, Session, SessionState, Store
 from bridge.store.recordings import Recording
 
@@ -76,6 +79,7 @@ class RecordingRoutes:
     sessions: LiveSessions
     audit_log: AuditLog
     recordings: LiveRecordings
+    tickets: DownloadTickets
 
     async def recording_session(self, request: Request) -> Session:
         """The session a ``/api/recordings/{recording_id}`` route is about (the policy's
@@ -129,6 +133,17 @@ class RecordingRoutes:
             content_disposition_type="attachment",
             headers={"x-content-type-options": "nosniff"},
         )
+
+    async def recording_ticket(self, request: Request, caller: Any, _: None) -> s.TicketReply:
+        """A one-time link to a complete recording's file (tickets.py), for the page to
+        hand to the browser's download manager; the download itself is logged."""
+        recording = await self._complete(request)
+        ticket = self.tickets.issue(recording.id, caller.token, time.monotonic())
+        expires = datetime.now(UTC) + timedelta(seconds=self.tickets.ttl_s)
+        return {
+            "url": f"/api/recordings/{recording.id}?ticket={ticket}",
+            "expires_at": expires.isoformat(),
+        }
 
     async def recording_manifest(self, request: Request, caller: Any, _: None) -> s.ManifestReply:
         recording = await self._complete(request)

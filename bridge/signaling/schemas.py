@@ -770,6 +770,12 @@ class RecordingsReply(TypedDict):
 
 
 @_closed
+class TicketReply(TypedDict):
+    url: str  # the file, with a one-time ticket (60 s)
+    expires_at: str
+
+
+@_closed
 class ManifestReply(TypedDict):
     file: str
     bytes: int

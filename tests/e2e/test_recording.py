@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import httpx
 import numpy as np
 import pytest
 
@@ -216,6 +217,38 @@ async def test_a_recorded_session_gives_a_complete_verified_file_to_who_may_have
     assert ("recording_complete", "system:recording") in actions
     downloads = [e["by"] for e in audit if e["action"] == "recording_download"]
     assert downloads == [f"account:{r}" for r in ROLES if r in DOWNLOADERS]
+
+    # The office page's way: a one-time ticket, then the browser follows the link with no
+    # header — streamed to disk by its download manager, authorised again when used.
+    ticket_path = f"{path}/ticket"
+    for role in ROLES:
+        reply = world.call(world.tokens[role], "POST", ticket_path)
+        if role not in DOWNLOADERS:
+            assert reply.status_code == 403, (role, reply.status_code)
+            continue
+        assert reply.status_code == 200, (role, reply.text)
+        url = reply.json()["url"]
+        assert url.startswith(f"{path}?ticket=")
+        got = httpx.get(world.bridge.url + url, timeout=30)
+        assert got.status_code == 200, (role, got.text[:200])
+        assert hashlib.sha256(got.content).hexdigest() == found["sha256"]
+        assert got.headers["content-disposition"].startswith("attachment")
+        again = httpx.get(world.bridge.url + url, timeout=10)  # once only
+        assert again.status_code == 401 and again.json()["error"]["field"] == "ticket"
+    url = world.call(world.tokens["office"], "POST", ticket_path).json()["url"]
+    elsewhere = url.replace(path, "/api/recordings/999999")  # another recording's link
+    assert httpx.get(world.bridge.url + elsewhere, timeout=10).status_code == 401
+    bad = httpx.get(f"{world.bridge.url}{path}?ticket=not-a-ticket", timeout=10)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "ticket"
+    url = world.call(world.tokens["office"], "POST", ticket_path).json()["url"]
+    world.call(world.tokens["office"], "POST", "/api/logout")
+    assert httpx.get(world.bridge.url + url, timeout=10).status_code == 401, "logged out"
+    with sqlite3.connect(world.bridge.database) as db:
+        (ticketed,) = db.execute(
+            "SELECT count(*) FROM recording_access WHERE recording_id = ? AND action = ?",
+            (found["id"], "download"),
+        ).fetchone()
+    assert ticketed == 2 * len([r for r in ROLES if r in DOWNLOADERS]), "each download logged"
 
     # The file, as a player reads it.
     back = read_back(file)
