@@ -200,7 +200,7 @@ class Recordings:
     # ---- retention -------------------------------------------------------------------------
 
     def expired(self, before: datetime) -> builtins.list[Recording]:
-        """Finished recordings (complete or failed) that ended before ``before``."""
+        """Finished recordings (complete or failed) that started before ``before``."""
         query = (
             select(t.recordings)
             .where(
